@@ -1,0 +1,1 @@
+"""Post-run analysis of simulated customers: survival (platform retention) estimates."""

@@ -1,0 +1,116 @@
+"""The ``churnsim`` command line: run scenarios, list scenarios, parameters and mechanisms.
+
+Bad input is reported as one line on stderr with exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from sim.errors import UserError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="churnsim: agent-based simulation of customer churn in online stores.",
+)
+
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="override a parameter: key.path=value (repeatable)"),
+]
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="scenario name (see `churnsim scenarios`) "
+                                            "or path to a YAML file")],
+    seed: Annotated[int | None, typer.Option(help="seed of the run (default: scenario's)")] = None,
+    days: Annotated[int | None, typer.Option(help="days to simulate (default: scenario's)")] = None,
+    set_: SetOpt = None,
+    out: Annotated[Path | None, typer.Option(help="output folder "
+                                             "(default: results/<name>-seed<seed>)")] = None,
+    transactions: Annotated[bool, typer.Option(help="also write transactions.parquet")] = False,
+    quiet: Annotated[bool, typer.Option(help="no progress bar or summary")] = False,
+) -> None:
+    """Run one scenario and write its outputs (tables, retention curves) to a folder."""
+    from sim.config.loader import parse_set
+    from sim.run import run_scenario
+    from sim.scenarios import load_scenario
+
+    overrides = [parse_set(expr) for expr in set_ or []]
+    if seed is not None:
+        overrides.append((("seed",), seed))
+    if days is not None:
+        overrides.append((("days",), days))
+    sc = load_scenario(scenario, overrides)
+    target = out or Path("results") / f"{sc.name}-seed{sc.seed}"
+    result = run_scenario(sc, target, transactions=transactions, progress=not quiet)
+    if not quiet:
+        for line in result.summary:
+            typer.echo(line)
+        typer.echo(f"wrote {', '.join(result.files)} to {result.out}")
+
+
+@app.command()
+def scenarios() -> None:
+    """List the named scenarios with their one-line descriptions."""
+    from sim.scenarios import load_scenario, scenario_names
+
+    for name in scenario_names():
+        desc = load_scenario(name).description.split(". ")[0]
+        typer.echo(f"{name:24s} {desc}")
+
+
+@app.command()
+def params(
+    markdown: Annotated[bool, typer.Option(help="print the Markdown reference")] = False,
+) -> None:
+    """List every scenario parameter with its default, bounds, unit and help."""
+    from sim.docs import parameter_rows, parameters_markdown
+
+    if markdown:
+        typer.echo(parameters_markdown(), nl=False)
+        return
+    for row in parameter_rows():
+        typer.echo(f"{row.path:52s} {row.default:>12s}  {row.bounds:14s} {row.help}")
+
+
+@app.command()
+def mechanisms() -> None:
+    """List the mechanisms M1-M15: their rule, schema section and code."""
+    from sim.mechanisms import MECHANISMS
+
+    for m in MECHANISMS:
+        typer.echo(f"{m.number:4s} mechanisms.{m.section}: {m.rule}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app, turning user errors into one line and exit code 2."""
+    try:
+        app(args=argv, prog_name="churnsim", standalone_mode=False)
+    except UserError as exc:
+        print(f"churnsim: error: {exc}", file=sys.stderr)
+        return 2
+    except click.exceptions.NoArgsIsHelpError:
+        return 0
+    except click.UsageError as exc:
+        print(f"churnsim: error: {exc.format_message()} (see churnsim --help)", file=sys.stderr)
+        return 2
+    except click.exceptions.Abort:
+        print("churnsim: interrupted", file=sys.stderr)
+        return 130
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""The scenario schema: one validated object holding every parameter of a run."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from sim.config.fields import Section, param
+from sim.config.mechanisms import Mechanisms
+from sim.config.platform import PlatformParams
+from sim.config.population import CustomerParams
+from sim.config.shops import ShopParams
+
+
+class SatisfactionParams(Section):
+    """Expectation-disconfirmation: how one purchase moves satisfaction and expectations."""
+
+    met_expectations: float = param(
+        1.0, "evaluation (log-odds) of a purchase that exactly meets expectations", ge=-10,
+        le=10,
+    )
+    loss_aversion: float = param(
+        2.25, "how much more a shortfall weighs than an equal surprise", ge=1, le=10
+    )
+    learning_rate: float = param(
+        0.3, "weight of the newest purchase in satisfaction", gt=0, le=1
+    )
+    expectation_adaptation: float = param(
+        0.3, "how far expectations move towards what was delivered", ge=0, le=1
+    )
+    dissatisfied_below: float = param(
+        0.4, "evaluation below which a customer is dissatisfied (complains, warns)", ge=0,
+        le=1,
+    )
+    delighted_above: float = param(
+        0.8, "evaluation above which a customer is delighted (recommends)", ge=0, le=1
+    )
+
+
+class ChurnParams(Section):
+    """Platform churn hazard and the shop-churn window."""
+
+    hazard_enabled: bool = param(True, "customers can leave the platform")
+    base_hazard: float = param(
+        0.002, "daily chance of leaving the platform at reference satisfaction",
+        unit="1/day", ge=0, le=1,
+    )
+    reference_satisfaction: float = param(
+        0.6, "satisfaction at which the hazard equals base_hazard", ge=0, le=1
+    )
+    satisfaction_sensitivity: float = param(
+        5.0, "log-hazard rise per unit of satisfaction below the reference", ge=0, le=50
+    )
+    shop_churn_window: int = param(
+        90, "days without a purchase after which a customer-shop relationship has ended",
+        unit="days", ge=1, le=3650,
+    )
+
+
+class ShopRules(Section):
+    """Shop-level rules that are not customer behaviour."""
+
+    exits_enabled: bool = param(True, "a shop whose cash runs out leaves the market")
+    rating_prior: float = param(4.0, "rating of a shop with no reviews yet", ge=1, le=5)
+    rating_prior_weight: float = param(
+        20.0, "reviews' worth of weight of the rating prior", ge=0, le=1e6
+    )
+    review_share: float = param(0.3, "share of purchases that leave a review", ge=0, le=1)
+
+
+class Scenario(Section):
+    """A complete, validated description of one simulated market."""
+
+    name: str = param("scenario", "short name shown in outputs")
+    description: str = param("", "what question this scenario asks")
+    days: int = param(365, "simulated days", unit="days", ge=1, le=36_500)
+    seed: int = param(0, "seed of the run's random generators", ge=0, le=2**63 - 1)
+    customers: CustomerParams = Field(default_factory=CustomerParams)
+    shops: ShopParams = Field(default_factory=ShopParams)
+    platform: PlatformParams = Field(default_factory=PlatformParams)
+    satisfaction: SatisfactionParams = Field(default_factory=SatisfactionParams)
+    churn: ChurnParams = Field(default_factory=ChurnParams)
+    shop_rules: ShopRules = Field(default_factory=ShopRules)
+    mechanisms: Mechanisms = Field(default_factory=Mechanisms)

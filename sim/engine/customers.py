@@ -1,0 +1,89 @@
+"""Customer state as NumPy arrays (one row per customer), grown by doubling as customers arrive.
+
+Per-customer-shop state is sparse: each customer remembers ``known_shops`` slots
+(shop id, loyalty, expectation, last purchase day), not one entry per shop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+NO_SHOP = -1
+ACTIVE = -1
+
+#: Tier codes of a customer's first shop, used for grouping outputs.
+TIER_NONE, TIER_PREMIUM, TIER_ORDINARY = 0, 1, 2
+
+#: Causes of platform churn: the kind of setback that cost the customer most satisfaction
+#: (column ``k - 1`` of ``lost`` accumulates losses of cause ``k``); background if none.
+CAUSES = ("background", "quality", "logistics", "service", "word_of_mouth")
+
+
+@dataclass
+class CustomerTable:
+    """Columns of customer state; only rows ``[:n]`` are in use."""
+
+    known: int
+    degree: int
+    n: int = 0
+    segment: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
+    joined: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    churned: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    cause: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
+    lost: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    satisfaction: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
+    first_tier: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
+    cell: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))
+    shop_rate: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
+    price_mult: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
+    won_on_discount: np.ndarray = field(default_factory=lambda: np.zeros(0, np.bool_))
+    next_visit: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    churn_day: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    n_purchases: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    total_spent: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
+    first_shop: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    last_shop: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    contacts: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int32))
+    slot_shop: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int32))
+    slot_loyalty: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float64))
+    slot_expect: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float64))
+    slot_touched: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int32))
+    slot_last: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int32))
+    slot_count: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int32))
+
+    @property
+    def capacity(self) -> int:
+        """Rows allocated (in use or not)."""
+        return int(self.segment.shape[0])
+
+    def reserve(self, extra: int) -> None:
+        """Make room for ``extra`` more customers, doubling capacity to amortise copies."""
+        need = self.n + extra
+        if need <= self.capacity:
+            return
+        cap = max(need, 2 * self.capacity, 1024)
+        widths = {"contacts": self.degree, "lost": len(CAUSES) - 1}
+        for f in fields(self):
+            arr = getattr(self, f.name)
+            if not isinstance(arr, np.ndarray):
+                continue
+            width = widths.get(f.name, self.known) if arr.ndim == 2 else None
+            shape = (cap,) if width is None else (cap, width)
+            grown = np.zeros(shape, dtype=arr.dtype)
+            if self.n:
+                grown[: self.n] = arr[: self.n]
+            setattr(self, f.name, grown)
+
+    def active_mask(self) -> np.ndarray:
+        """Boolean mask over rows in use: still on the platform."""
+        return self.churned[: self.n] == ACTIVE
+
+    def nbytes(self) -> int:
+        """Bytes held by the arrays (allocated capacity)."""
+        return sum(
+            getattr(self, f.name).nbytes
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), np.ndarray)
+        )

@@ -1,0 +1,181 @@
+"""The market's state and its daily bookkeeping: arrivals, satisfaction, churn, shop ledgers.
+
+The shopping itself (choice, fulfilment, evaluation) is in :mod:`sim.engine.shopping`.
+Every random draw comes from the one generator passed in (the model's ``rng``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config import Scenario
+from sim.engine.compiled import compile_rules, compile_segments
+from sim.engine.customers import ACTIVE, NO_SHOP, CustomerTable
+from sim.engine.recorder import Recorder
+from sim.engine.shops import build_shop_table
+from sim.mechanisms import arrivals, churn, loyalty, word_of_mouth
+
+WOM_SETBACK = 4  # index of "word_of_mouth" in CAUSES
+
+
+class Market:
+    """Customers, shops and the day's bookkeeping, as arrays."""
+
+    def __init__(self, sc: Scenario, rng: np.random.Generator, *, keep_transactions: bool = False):
+        """Compile the scenario and allocate state; no customers yet (see :meth:`arrive`)."""
+        self.sc = sc
+        self.rng = rng
+        self.seg = compile_segments(sc)
+        self.rules = compile_rules(sc)
+        self.cust = CustomerTable(known=sc.customers.known_shops, degree=sc.customers.network_degree)
+        self.shops = build_shop_table(sc)
+        self.rec = Recorder(self.seg.names, sc.days)
+        self.n_cells = self.rec.n_cells
+        self.window = sc.churn.shop_churn_window
+        self.expiry = np.zeros((self.window + 1, self.shops.n), np.int64)
+        self.cdf = np.zeros(self.shops.n)
+        self.pending_referrals = 0
+        self.transactions: list[tuple[np.ndarray, ...]] | None = [] if keep_transactions else None
+        self.acquisition_spend = 0.0
+        self.stop_reason: str | None = None
+
+    # -- arrivals ---------------------------------------------------------------------------
+    def arrive(self, n: int, day: int, *, visit_today: bool) -> np.ndarray:
+        """Add ``n`` customers joining on ``day``; returns their row indices."""
+        c = self.cust
+        c.reserve(n)
+        idx = np.arange(c.n, c.n + n)
+        t = arrivals.draw_traits(self.rng, n, self.seg, self.rules,
+                                 self.sc.customers.initial_satisfaction)
+        c.contacts[idx] = arrivals.draw_contacts(self.rng, c.n, n, c.degree)
+        c.n += n
+        c.segment[idx], c.shop_rate[idx], c.price_mult[idx] = t.segment, t.shop_rate, t.price_mult
+        c.satisfaction[idx] = t.satisfaction
+        c.joined[idx], c.churned[idx] = day, ACTIVE
+        c.cell[idx] = t.segment.astype(np.int16) * 3
+        for col in (c.first_shop, c.last_shop, c.slot_shop):
+            col[idx] = NO_SHOP
+        for col in (c.first_tier, c.cause, c.lost, c.n_purchases, c.total_spent,
+                    c.won_on_discount, c.slot_loyalty, c.slot_expect, c.slot_count):
+            col[idx] = 0
+        c.slot_touched[idx] = day
+        c.slot_last[idx] = day
+        if visit_today:
+            c.next_visit[idx] = day
+        else:
+            c.next_visit[idx] = arrivals.draw_next_visit(self.rng, day, c.shop_rate[idx])
+        self.redraw_churn(idx, day)
+        self.rec.add("new_customers", c.cell[idx])
+        return idx
+
+    def daily_arrivals(self, day: int) -> np.ndarray:
+        """Marketing arrivals (Poisson) plus yesterday's referrals; they shop today."""
+        p = self.sc.platform
+        marketed = int(self.rng.poisson(self.sc.customers.arrivals_per_day))
+        referred, self.pending_referrals = self.pending_referrals, 0
+        self.acquisition_spend += marketed * p.acquisition_cost + referred * p.referral_cost
+        return self.arrive(marketed + referred, day, visit_today=True)
+
+    # -- satisfaction and churn -------------------------------------------------------------
+    def reminding(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per customer: reminders per month from each known live shop, and how many send any."""
+        slots = self.cust.slot_shop[idx]
+        live = slots >= 0
+        safe = np.where(live, slots, 0)
+        care = np.where(live & self.shops.alive[safe], self.shops.care_per_month[safe], 0.0)
+        return care, (care > 0).sum(axis=1)
+
+    def redraw_churn(self, idx: np.ndarray, day: int) -> None:
+        """Recompute the platform-churn hazard of ``idx`` and redraw their churn day (exact:
+        the hazard is memoryless)."""
+        c, ch, r = self.cust, self.sc.churn, self.rules
+        if not ch.hazard_enabled or idx.size == 0:
+            c.churn_day[idx] = churn.NEVER
+            return
+        _, reminding = self.reminding(idx)
+        extra = churn.extra_multiplier(
+            c.won_on_discount[idx], reminding, won_mult=r.won_hazard_mult,
+            spam_threshold=r.spam_threshold, spam_mult=r.spam_hazard_mult,
+        )
+        h = churn.hazard(
+            c.satisfaction[idx], self.seg.hazard_multiplier[c.segment[idx]],
+            base=ch.base_hazard, reference=ch.reference_satisfaction,
+            sensitivity=ch.satisfaction_sensitivity, extra_mult=extra,
+        )
+        c.churn_day[idx] = churn.draw_churn_day(self.rng, day, h)
+
+    def set_satisfaction(self, idx: np.ndarray, new: np.ndarray, day: int,
+                         setback: np.ndarray | int | None = None) -> None:
+        """The one place satisfaction changes: book a fall to its cause, redraw churn."""
+        c = self.cust
+        new = np.clip(new, 0.0, 1.0)
+        if setback is not None:
+            fall = np.maximum(c.satisfaction[idx] - new, 0.0)
+            cause = np.broadcast_to(np.asarray(setback), idx.shape)
+            booked = cause > 0
+            np.add.at(c.lost, (idx[booked], cause[booked] - 1), fall[booked])
+        c.satisfaction[idx] = new
+        self.redraw_churn(idx, day)
+
+    def word_of_mouth(self, tellers: np.ndarray, impact: float, day: int) -> None:
+        """M13: each contact of ``tellers`` still on the platform loses ``impact`` per teller."""
+        if impact <= 0 or tellers.size == 0 or self.cust.degree == 0:
+            return
+        heard, times = word_of_mouth.contacts_told(self.cust.contacts, tellers)
+        heard_active = self.cust.churned[heard] == ACTIVE
+        heard, times = heard[heard_active], times[heard_active]
+        new = self.cust.satisfaction[heard] - impact * times
+        self.set_satisfaction(heard, new, day, setback=WOM_SETBACK)
+
+    def churn_today(self, day: int) -> np.ndarray:
+        """Customers whose churn day is today leave the platform; contacts hear of it (M13)."""
+        c = self.cust
+        who = np.flatnonzero(c.churn_day[: c.n] == day)
+        if who.size == 0:
+            return who
+        self.rec.add("platform_churned", c.cell[who])
+        c.churned[who] = day
+        lost = c.lost[who]
+        c.cause[who] = np.where(lost.max(axis=1) > 0, lost.argmax(axis=1) + 1, 0)
+        c.churn_day[who] = churn.NEVER
+        c.next_visit[who] = churn.NEVER
+        c.cell[who] = self.n_cells
+        self.word_of_mouth(who, self.rules.churn_impact, day)
+        return who
+
+    # -- shops --------------------------------------------------------------------------------
+    def book_shops(self, day: int) -> np.ndarray:
+        """Daily running costs; shops out of cash exit (when exits are on). Returns exits."""
+        s = self.shops
+        cost = np.where(s.alive, s.fixed_cost + s.service_cost, 0.0)
+        s.cash -= cost
+        s.profit -= cost
+        expired = self.expiry[day % (self.window + 1)]
+        self.rec.add_shop_churn(np.bincount(s.tier, weights=expired, minlength=2))
+        expired[:] = 0
+        out = np.flatnonzero(s.alive & (s.cash < 0)) if self.sc.shop_rules.exits_enabled else []
+        s.alive[out] = False
+        s.exit_day[out] = day
+        if not s.alive.any():
+            self.stop_reason = f"every shop has exited by day {day}"
+        return np.asarray(out, dtype=np.int64)
+
+    def close_day(self, day: int) -> None:
+        """Record today's metrics (one pass over the customer cells)."""
+        c = self.cust
+        cells = c.cell[: c.n]
+        k = self.n_cells + 1
+        active = np.bincount(cells, minlength=k)[: self.n_cells].astype(np.float64)
+        sat = np.bincount(cells, weights=c.satisfaction[: c.n], minlength=k)[: self.n_cells]
+        self.rec.close_day(day, active, sat)
+
+    def decayed_loyalty(self, idx: np.ndarray, day: int) -> np.ndarray:
+        """M10/M15: loyalty of ``idx`` to each remembered shop today (-1 for empty or exited)."""
+        c = self.cust
+        care, reminding = self.reminding(idx)
+        relief = self.rules.decay_relief * loyalty.care_share(care, reminding[:, None])
+        lo = loyalty.decayed(c.slot_loyalty[idx], c.slot_touched[idx], day,
+                             self.rules.loyalty_decay, relief)
+        slots = c.slot_shop[idx]
+        live = (slots >= 0) & self.shops.alive[np.where(slots >= 0, slots, 0)]
+        return np.where(live, lo, -1.0)

@@ -1,0 +1,78 @@
+"""Daily metrics by group, accumulated with bincounts over (segment, tier) cells.
+
+A cell is ``segment * 3 + tier_code`` with tier codes 0 (no shop yet), 1 premium, 2 ordinary:
+for customer metrics the tier of the customer's first shop, for order metrics the tier of the
+shop the order went to. Groups (all, tier:*, segment:*) are sums of cells.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+METRICS = (
+    "active_customers", "new_customers", "platform_churned", "shop_churned", "purchases",
+    "revenue", "mean_satisfaction", "complaints", "service_contacts", "returns",
+    "abandoned_carts", "referrals",
+)
+M = {name: i for i, name in enumerate(METRICS)}
+TIER_GROUPS = ("tier:premium", "tier:ordinary")
+
+
+class Recorder:
+    """Holds one row of metric totals per day and group, for the whole horizon."""
+
+    def __init__(self, segment_names: tuple[str, ...], days: int) -> None:
+        """Allocate ``days + 1`` rows (day 0 is the initial state)."""
+        self.segment_names = segment_names
+        self.groups: tuple[str, ...] = (
+            "all", *TIER_GROUPS, *(f"segment:{s}" for s in segment_names)
+        )
+        self.n_cells = 3 * len(segment_names)
+        self.data = np.full((days + 1, len(METRICS), len(self.groups)), np.nan)
+        self._cells = np.zeros((len(METRICS), self.n_cells))
+        self._shop_churn = np.zeros(2)
+        self._extra = np.zeros(len(METRICS))
+        seg = np.arange(self.n_cells) // 3
+        tier = np.arange(self.n_cells) % 3
+        groups = np.zeros((self.n_cells, len(self.groups)))
+        groups[:, 0] = 1.0
+        groups[tier == 1, 1] = 1.0
+        groups[tier == 2, 2] = 1.0
+        groups[np.arange(self.n_cells), 3 + seg] = 1.0
+        self._to_groups = groups
+
+    def add(self, metric: str, cells: np.ndarray, weights: np.ndarray | None = None) -> None:
+        """Add today's events (one cell code each, optionally weighted) to ``metric``."""
+        if cells.size:
+            self._cells[M[metric]] += np.bincount(cells, weights, minlength=self.n_cells)
+
+    def add_total(self, metric: str, amount: float) -> None:
+        """Add to a metric that is only kept for the ``all`` group (e.g. referrals)."""
+        self._extra[M[metric]] += amount
+
+    def add_shop_churn(self, by_tier: np.ndarray) -> None:
+        """Customer-shop relationships that ended today, by shop tier (premium, ordinary)."""
+        self._shop_churn += by_tier
+
+    def close_day(self, day: int, active_cells: np.ndarray, satisfaction_cells: np.ndarray) -> None:
+        """Turn today's cell totals into group totals and start a new day."""
+        self._cells[M["active_customers"]] = active_cells
+        totals = self._cells @ self._to_groups
+        sat = satisfaction_cells @ self._to_groups
+        active = totals[M["active_customers"]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            totals[M["mean_satisfaction"]] = np.where(active > 0, sat / active, np.nan)
+        shop = np.full(len(self.groups), np.nan)
+        shop[:3] = [self._shop_churn.sum(), *self._shop_churn]
+        totals[M["shop_churned"]] = shop
+        only_all = np.full(len(self.groups), np.nan)
+        only_all[0] = self._extra[M["referrals"]]
+        totals[M["referrals"]] = only_all
+        self.data[day] = totals
+        self._cells[:] = 0.0
+        self._shop_churn[:] = 0.0
+        self._extra[:] = 0.0
+
+    def latest(self, day: int, metric: str, group: str = "all") -> float:
+        """Value of ``metric`` for ``group`` on ``day`` (NaN where undefined)."""
+        return float(self.data[day, M[metric], self.groups.index(group)])

@@ -1,0 +1,183 @@
+"""One day's shopping for every customer due to shop today, as array operations.
+
+Pipeline: consideration set from the platform's ranking (M7, M8) plus the favourite shop,
+habit or multinomial-logit choice, cart completion (M3), delivery and service (M1, M4, M5),
+evaluation, then satisfaction, loyalty, ratings, word of mouth and the shops' ledgers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.engine.customers import NO_SHOP
+from sim.engine.market import Market
+from sim.mechanisms import arrivals, choice, exposure, fulfilment, loyalty, word_of_mouth
+
+
+@dataclass(frozen=True)
+class Orders:
+    """Today's completed orders: customer row, shop, expectation, remembered slot or -1."""
+
+    cust: np.ndarray
+    shop: np.ndarray
+    expect: np.ndarray
+    slot: np.ndarray
+    loyalty: np.ndarray
+
+
+def shopping_day(mk: Market, day: int, view: choice.ShopView) -> None:
+    """Run today's shopping trips for all customers due to shop today."""
+    c = mk.cust
+    visitors = np.flatnonzero(c.next_visit[: c.n] == day)
+    if visitors.size == 0:
+        return
+    orders = pick_shops(mk, visitors, day, view)
+    if orders.cust.size:
+        fulfil(mk, orders, day, view)
+    care, reminding = mk.reminding(visitors)
+    per_month = care.sum(axis=1) / np.maximum(reminding, 1)
+    rate = arrivals.visit_rate(c.shop_rate[visitors], per_month, mk.rules.visit_boost)
+    c.next_visit[visitors] = arrivals.draw_next_visit(mk.rng, day, rate)
+
+
+def pick_shops(mk: Market, v: np.ndarray, day: int, view: choice.ShopView) -> Orders:
+    """Choose a shop (or none) for each visitor; abandoned carts are dropped (M3)."""
+    c, s, k = mk.cust, mk.shops, mk.sc.platform.consideration_set
+    lo = mk.decayed_loyalty(v, day)
+    fav_col = np.argmax(lo, axis=1)
+    rows = np.arange(v.size)
+    fav = np.where(lo[rows, fav_col] >= 0, c.slot_shop[v, fav_col], NO_SHOP)
+    cands = np.concatenate([fav[:, None], exposure.sample_consideration(mk.rng, mk.cdf, v.size, k)],
+                           axis=1)
+    safe = np.maximum(cands, 0)
+    invalid = exposure.mask_duplicates(cands) | ~s.alive[safe]
+    eq = cands[:, :, None] == c.slot_shop[v][:, None, :]
+    known = eq.any(axis=2)
+    col = eq.argmax(axis=2)
+    expect = np.where(known, np.take_along_axis(c.slot_expect[v], col, 1), view.prior_expect[safe])
+    loyal = np.where(known, np.maximum(np.take_along_axis(lo, col, 1), 0.0), 0.0)
+    won = np.where(c.won_on_discount[v], mk.rules.won_price_mult, 1.0)
+    who = choice.Shoppers(c.segment[v], c.price_mult[v] * won, safe, invalid, expect, loyal)
+    pick = choice.choose(mk.rng, choice.utilities(view, s, mk.seg, who),
+                         mk.seg.outside_utility[c.segment[v]])
+    direct = choice.habit(mk.rng, np.maximum(lo[rows, fav_col], 0.0), s.assortment[safe[:, 0]],
+                          mk.rules.narrow_return_factor) & (fav >= 0)
+    pick = np.where(direct, 0, pick)
+    buy = np.flatnonzero(pick >= 0)
+    p = pick[buy]
+    shop = safe[buy, p]
+    done = fulfilment.completes(mk.rng, s.site_quality[shop], mk.rules.abandonment)
+    mk.rec.add("abandoned_carts", order_cells(mk, v[buy], shop)[~done])
+    b = buy[done]
+    p = p[done]
+    slot = np.where(known[b, p], col[b, p], -1)
+    return Orders(v[b], shop[done], expect[b, p], slot, loyal[b, p])
+
+
+def order_cells(mk: Market, cust: np.ndarray, shop: np.ndarray) -> np.ndarray:
+    """Recorder cells of orders: the customer's segment and the shop's tier."""
+    return mk.cust.segment[cust].astype(np.int64) * 3 + mk.shops.tier[shop] + 1
+
+
+def fulfil(mk: Market, o: Orders, day: int, view: choice.ShopView) -> None:
+    """Deliver, evaluate and book today's orders, then update what customers feel and say."""
+    sc, r = mk.sc, mk.rules
+    d = fulfilment.deliver(mk.rng, mk.shops, o.shop, r)
+    ev = fulfilment.evaluate(mk.rng, mk.shops, o.shop, o.expect, d, r,
+                             sc.satisfaction.met_expectations, sc.satisfaction.loss_aversion)
+    cells = order_cells(mk, o.cust, o.shop)
+    amount = view.price_paid[o.shop] * ~ev.returned
+    settle(mk, o, ev, amount, view, cells, day)
+    remember(mk, o, ev.value, d.quality, day)
+    rate_shops(mk, o.shop, ev.value)
+    lr = sc.satisfaction.learning_rate
+    sat = (1.0 - lr) * mk.cust.satisfaction[o.cust] + lr * ev.value
+    mk.set_satisfaction(o.cust, sat, day, setback=ev.setback)
+    unhappy = ev.value < sc.satisfaction.dissatisfied_below
+    moaned = word_of_mouth.complaints(mk.rng, unhappy, r.complaint_share)
+    mk.rec.add("complaints", cells[moaned])
+    mk.rec.add("service_contacts", cells[ev.contact])
+    mk.rec.add("returns", cells[ev.returned])
+    mk.word_of_mouth(o.cust[unhappy], r.negative_impact, day)
+    delighted = ev.value > sc.satisfaction.delighted_above
+    referred = word_of_mouth.referrals(mk.rng, delighted, r.recommend_prob)
+    mk.pending_referrals += referred
+    mk.rec.add_total("referrals", referred)
+
+
+def settle(mk: Market, o: Orders, ev: fulfilment.Evaluation, amount: np.ndarray,
+           view: choice.ShopView, cells: np.ndarray, day: int) -> None:
+    """Book revenue and costs to shops, spending to customers, and the order metrics."""
+    s, c, n = mk.shops, mk.cust, mk.shops.n
+    commission = np.where(s.premium, mk.sc.platform.commission_premium,
+                          mk.sc.platform.commission_ordinary)[o.shop]
+    cost = (s.unit_cost[o.shop] * ~ev.returned + s.logistics_cost[o.shop]
+            + commission * amount + view.programme_value[o.shop] * amount
+            + mk.rules.return_cost * ev.returned)
+    revenue = np.bincount(o.shop, weights=amount, minlength=n)
+    s.revenue += revenue
+    s.profit += revenue - np.bincount(o.shop, weights=cost, minlength=n)
+    s.cash += revenue - np.bincount(o.shop, weights=cost, minlength=n)
+    orders = np.bincount(o.shop, minlength=n)
+    s.orders += orders
+    keep = np.exp(-1.0 / mk.sc.platform.sales_memory_days)
+    s.recent_orders *= keep
+    s.recent_orders += (1.0 - keep) * orders
+    first = c.first_shop[o.cust] == NO_SHOP
+    fc = o.cust[first]
+    c.first_shop[fc] = o.shop[first]
+    c.first_tier[fc] = s.tier[o.shop[first]] + 1
+    c.cell[fc] = c.cell[fc] + c.first_tier[fc]
+    c.won_on_discount[fc] = s.discount[o.shop[first]] > 0
+    c.last_shop[o.cust] = o.shop
+    c.n_purchases[o.cust] += 1
+    c.total_spent[o.cust] += amount
+    mk.rec.add("purchases", cells)
+    mk.rec.add("revenue", cells, amount)
+    if mk.transactions is not None:
+        mk.transactions.append((o.cust.copy(), np.full(o.cust.size, day, np.int32),
+                                o.shop.copy(), amount))
+
+
+def remember(mk: Market, o: Orders, value: np.ndarray, quality: np.ndarray, day: int) -> None:
+    """Update (or create) each customer's memory of the shop: loyalty, expectation, window."""
+    c, s, r, w = mk.cust, mk.shops, mk.rules, mk.window
+    new = o.slot < 0
+    if new.any():
+        lo = mk.decayed_loyalty(o.cust[new], day)
+        slot = np.argmin(np.where(c.slot_shop[o.cust[new]] < 0, -2.0, lo), axis=1)
+        i = o.cust[new]
+        c.slot_shop[i, slot] = o.shop[new]
+        c.slot_count[i, slot] = 0
+        c.slot_expect[i, slot] = o.expect[new]
+        c.slot_last[i, slot] = day
+        np.add.at(s.customers_served, o.shop[new], 1)
+    slot = np.where(new, 0, o.slot)
+    if new.any():
+        slot[new] = np.argmax(c.slot_shop[o.cust[new]] == o.shop[new, None], axis=1)
+    i = o.cust
+    last = c.slot_last[i, slot]
+    live = ~new & (last + w > day)
+    np.subtract.at(mk.expiry, ((last[live] + w) % (w + 1), o.shop[live]), 1)
+    np.add.at(mk.expiry, ((day + w) % (w + 1), o.shop), 1)
+    boost = r.member_gain_boost * s.programme[o.shop]
+    lo_now = np.where(new, 0.0, o.loyalty)
+    gain = mk.sc.mechanisms.m11_loyalty.loyalty_gain
+    c.slot_loyalty[i, slot] = loyalty.after_purchase(lo_now, value, gain, boost,
+                                                     mk.sc.satisfaction.loss_aversion)
+    alpha = mk.sc.satisfaction.expectation_adaptation
+    c.slot_expect[i, slot] += alpha * (quality - c.slot_expect[i, slot])
+    c.slot_touched[i, slot] = day
+    c.slot_last[i, slot] = day
+    c.slot_count[i, slot] += 1
+    np.add.at(s.repeat_customers, o.shop[c.slot_count[i, slot] == 2], 1)
+
+
+def rate_shops(mk: Market, shop: np.ndarray, value: np.ndarray) -> None:
+    """A share of buyers leave a 1-5 star review reflecting their evaluation."""
+    s = mk.shops
+    wrote = mk.rng.random(shop.size) < mk.sc.shop_rules.review_share
+    s.rating_sum += np.bincount(shop[wrote], weights=1.0 + 4.0 * value[wrote], minlength=s.n)
+    s.rating_n += np.bincount(shop[wrote], minlength=s.n)

@@ -1,0 +1,68 @@
+"""New customers and their traits (M14), their contacts (M13), and how often they shop (M15)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.engine.compiled import RuleNumbers, SegmentArrays
+
+
+@dataclass(frozen=True)
+class Traits:
+    """Traits of a batch of new customers."""
+
+    segment: np.ndarray
+    shop_rate: np.ndarray
+    price_mult: np.ndarray
+    satisfaction: np.ndarray
+
+
+def draw_traits(
+    rng: np.random.Generator,
+    n: int,
+    seg: SegmentArrays,
+    rules: RuleNumbers,
+    initial_satisfaction: float,
+) -> Traits:
+    """M14: a segment by shares, then individual spread in shopping rate (gamma, mean 1),
+    price sensitivity (log-normal, median 1) and initial satisfaction (normal)."""
+    share = seg.share / seg.share.sum()
+    segment = rng.choice(share.size, size=n, p=share).astype(np.int8)
+    z = rng.standard_normal((2, n))
+    shape = rules.rate_heterogeneity
+    spread = rng.gamma(shape, 1.0 / shape, size=n) if shape > 0 else np.ones(n)
+    sat = np.clip(initial_satisfaction + rules.satisfaction_spread * z[1], 0.0, 1.0)
+    return Traits(
+        segment=segment,
+        shop_rate=np.minimum(seg.shop_rate[segment] * spread, 1.0),
+        price_mult=np.exp(rules.price_heterogeneity * z[0]),
+        satisfaction=sat,
+    )
+
+
+def draw_contacts(rng: np.random.Generator, first: int, n: int, degree: int) -> np.ndarray:
+    """M13: each new customer's contacts, drawn uniformly among everyone but itself.
+
+    Customers ``first .. first+n-1`` are new; with a single customer there is nobody to
+    know (-1 marks an empty slot).
+    """
+    total = first + n
+    if degree == 0 or n == 0 or total < 2:
+        return np.full((n, degree), -1, np.int32)
+    me = (first + np.arange(n))[:, None]
+    picks = np.floor(rng.random((n, degree)) * (total - 1)).astype(np.int64)
+    return np.where(picks >= me, picks + 1, picks).astype(np.int32)
+
+
+def visit_rate(base: np.ndarray, care_per_month: np.ndarray, boost: float) -> np.ndarray:
+    """M15: reminders (already diluted across reminding shops) bring customers back sooner."""
+    return np.minimum(base * (1.0 + boost * care_per_month), 1.0)
+
+
+def draw_next_visit(rng: np.random.Generator, day: int, rate: np.ndarray) -> np.ndarray:
+    """Next shopping day after ``day`` for daily shopping probability ``rate`` (geometric)."""
+    u = rng.random(rate.shape[0])
+    wait = np.ceil(np.log1p(-u) / np.log1p(-np.minimum(rate, 1.0 - 1e-12)))
+    return (day + np.maximum(wait, 1.0)).astype(np.int32)

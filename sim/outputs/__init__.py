@@ -1,0 +1,1 @@
+"""Writing run outputs: atomic files, Parquet tables, retention tables and plots."""
