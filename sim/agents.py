@@ -35,8 +35,12 @@ class Platform(mesa.Agent):  # type: ignore[misc]
         rules = self.model.config.shop_rules
         rating = s.rating(rules.rating_prior, rules.rating_prior_weight)
         score = exposure.ranking_score(
-            rating, s.recent_orders, s.premium, rating_weight=p.rating_weight,
-            sales_weight=p.sales_weight, premium_boost=mk.rules.premium_boost,
+            rating,
+            s.recent_orders,
+            s.premium,
+            rating_weight=p.rating_weight,
+            sales_weight=p.sales_weight,
+            premium_boost=mk.rules.premium_boost,
         )
         mk.cdf = exposure.exposure_cdf(score, s.alive, p.position_bias, mk.rng.random(s.n))
         self.view = choice.shop_view(s, rating, mk.rules, self.model.day)

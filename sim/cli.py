@@ -9,8 +9,12 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
+
+try:  # recent typer vendors its own click; older ones use the click package
+    from typer._click import exceptions as cx
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click import exceptions as cx  # type: ignore[no-redef]
 
 from sim.errors import UserError
 
@@ -30,13 +34,15 @@ SetOpt = Annotated[
 
 @app.command()
 def run(
-    scenario: Annotated[str, typer.Argument(help="scenario name (see `churnsim scenarios`) "
-                                            "or path to a YAML file")],
+    scenario: Annotated[
+        str, typer.Argument(help="scenario name (see `churnsim scenarios`) or path to a YAML file")
+    ],
     seed: Annotated[int | None, typer.Option(help="seed of the run (default: scenario's)")] = None,
     days: Annotated[int | None, typer.Option(help="days to simulate (default: scenario's)")] = None,
     set_: SetOpt = None,
-    out: Annotated[Path | None, typer.Option(help="output folder "
-                                             "(default: results/<name>-seed<seed>)")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="output folder (default: results/<name>-seed<seed>)")
+    ] = None,
     transactions: Annotated[bool, typer.Option(help="also write transactions.parquet")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar or summary")] = False,
 ) -> None:
@@ -99,15 +105,17 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"churnsim: error: {exc}", file=sys.stderr)
         return 2
-    except click.exceptions.NoArgsIsHelpError:
+    except cx.NoArgsIsHelpError as exc:
+        if exc.ctx is not None:
+            print(exc.ctx.get_help())
         return 0
-    except click.UsageError as exc:
+    except cx.UsageError as exc:
         print(f"churnsim: error: {exc.format_message()} (see churnsim --help)", file=sys.stderr)
         return 2
-    except click.exceptions.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         print("churnsim: interrupted", file=sys.stderr)
         return 130
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code)
     return 0
 

@@ -15,8 +15,9 @@ from sim.engine.shopping import shopping_day
 from sim.scenarios import load_scenario, with_overrides
 
 
-def resolve_scenario(scenario: Scenario | str | os.PathLike[str] | None,
-                     overrides: dict[str, Any]) -> Scenario:
+def resolve_scenario(
+    scenario: Scenario | str | os.PathLike[str] | None, overrides: dict[str, Any]
+) -> Scenario:
     """A Scenario from an object, a path or a name (None: all defaults), plus overrides."""
     if scenario is None:
         sc = Scenario()

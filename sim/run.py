@@ -44,8 +44,9 @@ def prepare_out(out: Path) -> Path:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise UserError(f"cannot write here ({exc.strerror})", source=str(out),
-                        hint="choose another --out") from None
+        raise UserError(
+            f"cannot write here ({exc.strerror})", source=str(out), hint="choose another --out"
+        ) from None
     return out
 
 
@@ -62,8 +63,9 @@ def config_text(sc: Scenario) -> str:
 def simulate(sc: Scenario, *, transactions: bool = False, progress: bool = True) -> ChurnModel:
     """Build and run the model to its horizon with a progress bar on stderr."""
     model = ChurnModel(sc, keep_transactions=transactions)
-    with tqdm(total=sc.days, desc=sc.name, unit="day", file=sys.stderr,
-              disable=not progress, leave=False) as bar:
+    with tqdm(
+        total=sc.days, desc=sc.name, unit="day", file=sys.stderr, disable=not progress, leave=False
+    ) as bar:
         while model.running:
             model.step()
             bar.update(1)
@@ -86,8 +88,14 @@ def write_outputs(model: ChurnModel, out: Path, *, transactions: bool) -> RunRes
     atomic.write_with(out / "retention.csv", lambda tmp: pacsv.write_csv(retention, tmp))
     title = f"Platform retention: {model.config.name} (seed {model.seed})"
     plot_retention(retention, out / "retention.png", title)
-    files = ["config.yaml", "timeseries.parquet", "customers.parquet", "shops.parquet",
-             "retention.csv", "retention.png"]
+    files = [
+        "config.yaml",
+        "timeseries.parquet",
+        "customers.parquet",
+        "shops.parquet",
+        "retention.csv",
+        "retention.png",
+    ]
     if transactions:
         write_parquet(tables.transactions_table(model), out / "transactions.parquet")
         files.append("transactions.parquet")
@@ -95,8 +103,9 @@ def write_outputs(model: ChurnModel, out: Path, *, transactions: bool) -> RunRes
     return RunResult(out, tuple(files), lines, model)
 
 
-def run_scenario(sc: Scenario, out: Path, *, transactions: bool = False,
-                 progress: bool = True) -> RunResult:
+def run_scenario(
+    sc: Scenario, out: Path, *, transactions: bool = False, progress: bool = True
+) -> RunResult:
     """Check ``out`` is writable, simulate ``sc``, write every output atomically."""
     prepare_out(out)
     model = simulate(sc, transactions=transactions, progress=progress)

@@ -44,7 +44,9 @@ def load_scenario(
     return validate(Scenario, data, source=source, lines=lines)
 
 
-def with_overrides(sc: Scenario, overrides: Mapping[str, Any], source: str = "overrides") -> Scenario:
+def with_overrides(
+    sc: Scenario, overrides: Mapping[str, Any], source: str = "overrides"
+) -> Scenario:
     """A copy of ``sc`` with keyword overrides ("customers.initial" or "customers__initial")."""
     pairs = [(_split(k), v) for k, v in overrides.items()]
     data = apply_overrides(sc.model_dump(mode="python"), pairs)

@@ -21,7 +21,7 @@ class Section(BaseModel):
 
 def param(
     default: Any,
-    help: str,  # noqa: A002 - mirrors the user-facing name of the metadata
+    help: str,
     *,
     unit: str = "",
     ge: float | None = None,
@@ -43,7 +43,5 @@ def param(
     if slider:
         extra["slider"] = list(slider)
     if default_factory is not None:
-        return Field(
-            default_factory=default_factory, description=help, json_schema_extra=extra
-        )
+        return Field(default_factory=default_factory, description=help, json_schema_extra=extra)
     return Field(default, description=help, ge=ge, le=le, gt=gt, lt=lt, json_schema_extra=extra)

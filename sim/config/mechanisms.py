@@ -16,58 +16,79 @@ class Rule(Section):
 class M1Quality(Rule):
     """M1: the gap between delivered and expected quality drives dissatisfaction."""
 
-    gap_weight: float = param(3.0, "evaluation lost or gained per unit of quality gap", ge=0,
-                              le=50, mechanism="M1")
+    gap_weight: float = param(
+        3.0, "evaluation lost or gained per unit of quality gap", ge=0, le=50, mechanism="M1"
+    )
 
 
 class M2Promises(Rule):
     """M2: over-promising raises expectations of shops a customer has not tried."""
 
-    trust: float = param(0.8, "how far a new shop's promise sets the expectation (0-1)", ge=0,
-                         le=1, mechanism="M2")
+    trust: float = param(
+        0.8, "how far a new shop's promise sets the expectation (0-1)", ge=0, le=1, mechanism="M2"
+    )
 
 
 class M3Site(Rule):
     """M3: storefront experience decides whether a chosen purchase completes."""
 
     abandonment_at_worst: float = param(
-        0.5, "cart abandonment chance at site_quality 0 (falls linearly to 0 at 1)", ge=0,
-        le=1, mechanism="M3",
+        0.5,
+        "cart abandonment chance at site_quality 0 (falls linearly to 0 at 1)",
+        ge=0,
+        le=1,
+        mechanism="M3",
     )
 
 
 class M4Logistics(Rule):
     """M4: delivery time, lateness and damage."""
 
-    late_tolerance: float = param(1.0, "days late before it hurts", unit="days", ge=0, le=30,
-                                  mechanism="M4")
-    lateness_weight: float = param(0.25, "evaluation lost per day late beyond tolerance",
-                                   unit="1/day", ge=0, le=10, mechanism="M4")
-    damage_penalty: float = param(1.5, "evaluation lost for a damaged parcel", ge=0, le=20,
-                                  mechanism="M4")
+    late_tolerance: float = param(
+        1.0, "days late before it hurts", unit="days", ge=0, le=30, mechanism="M4"
+    )
+    lateness_weight: float = param(
+        0.25,
+        "evaluation lost per day late beyond tolerance",
+        unit="1/day",
+        ge=0,
+        le=10,
+        mechanism="M4",
+    )
+    damage_penalty: float = param(
+        1.5, "evaluation lost for a damaged parcel", ge=0, le=20, mechanism="M4"
+    )
 
 
 class M5Service(Rule):
     """M5: after-sales contacts, returns and the halo of one bad contact."""
 
-    problem_gap: float = param(0.15, "quality shortfall that triggers a service contact",
-                               ge=0, le=1, mechanism="M5")
-    recovery_share: float = param(0.7, "share of the loss undone by a well-resolved contact",
-                                  ge=0, le=1, mechanism="M5")
-    halo_penalty: float = param(1.5, "extra evaluation lost when the contact goes badly",
-                                ge=0, le=20, mechanism="M5")
-    return_cost: float = param(8.0, "shop's cost of handling one return",
-                               unit="currency", ge=0, le=1e6, mechanism="M5")
+    problem_gap: float = param(
+        0.15, "quality shortfall that triggers a service contact", ge=0, le=1, mechanism="M5"
+    )
+    recovery_share: float = param(
+        0.7, "share of the loss undone by a well-resolved contact", ge=0, le=1, mechanism="M5"
+    )
+    halo_penalty: float = param(
+        1.5, "extra evaluation lost when the contact goes badly", ge=0, le=20, mechanism="M5"
+    )
+    return_cost: float = param(
+        8.0, "shop's cost of handling one return", unit="currency", ge=0, le=1e6, mechanism="M5"
+    )
 
 
 class M6Assortment(Rule):
     """M6: broad assortments bring customers back; narrow ones let them drift."""
 
-    weight: float = param(1.0, "utility per unit of assortment breadth", ge=0, le=20,
-                          mechanism="M6")
+    weight: float = param(
+        1.0, "utility per unit of assortment breadth", ge=0, le=20, mechanism="M6"
+    )
     narrow_return_factor: float = param(
-        0.4, "chance of going straight back to a favourite with assortment 0, relative to 1",
-        ge=0, le=1, mechanism="M6",
+        0.4,
+        "chance of going straight back to a favourite with assortment 0, relative to 1",
+        ge=0,
+        le=1,
+        mechanism="M6",
     )
 
 
@@ -82,16 +103,24 @@ class M8Price(Rule):
 class M9Promotions(Rule):
     """M9: discounts lose their pull with time; customers won on a discount are fickle."""
 
-    wearout_days: float = param(30.0, "time constant of a discount's extra pull", unit="days",
-                                gt=0, le=3650, mechanism="M9")
-    salience: float = param(4.0, "extra utility per unit of a fresh discount", ge=0, le=50,
-                            mechanism="M9")
+    wearout_days: float = param(
+        30.0, "time constant of a discount's extra pull", unit="days", gt=0, le=3650, mechanism="M9"
+    )
+    salience: float = param(
+        4.0, "extra utility per unit of a fresh discount", ge=0, le=50, mechanism="M9"
+    )
     won_price_multiplier: float = param(
-        1.5, "price sensitivity of customers won on a discount, relative to their own",
-        ge=1, le=10, mechanism="M9",
+        1.5,
+        "price sensitivity of customers won on a discount, relative to their own",
+        ge=1,
+        le=10,
+        mechanism="M9",
     )
     won_hazard_multiplier: float = param(
-        1.5, "platform-churn hazard of customers won on a discount, relative", ge=1, le=10,
+        1.5,
+        "platform-churn hazard of customers won on a discount, relative",
+        ge=1,
+        le=10,
         mechanism="M9",
     )
 
@@ -99,33 +128,48 @@ class M9Promotions(Rule):
 class M10Poaching(Rule):
     """M10: loyalty erodes unless the shop works on the relationship."""
 
-    loyalty_decay: float = param(0.01, "daily loss rate of loyalty to a shop", unit="1/day",
-                                 ge=0, le=1, mechanism="M10")
+    loyalty_decay: float = param(
+        0.01, "daily loss rate of loyalty to a shop", unit="1/day", ge=0, le=1, mechanism="M10"
+    )
 
 
 class M11Loyalty(Rule):
     """M11: membership programmes add delivered value and build loyalty faster."""
 
-    points_value: float = param(0.8, "value of a point relative to cash", ge=0, le=1,
-                                mechanism="M11")
-    loyalty_gain: float = param(0.25, "loyalty gained per good purchase (share of the gap "
-                                "to 1)", ge=0, le=1, mechanism="M11")
-    member_gain_boost: float = param(0.5, "extra loyalty gain for programme members, relative",
-                                     ge=0, le=10, mechanism="M11")
+    points_value: float = param(
+        0.8, "value of a point relative to cash", ge=0, le=1, mechanism="M11"
+    )
+    loyalty_gain: float = param(
+        0.25,
+        "loyalty gained per good purchase (share of the gap to 1)",
+        ge=0,
+        le=1,
+        mechanism="M11",
+    )
+    member_gain_boost: float = param(
+        0.5, "extra loyalty gain for programme members, relative", ge=0, le=10, mechanism="M11"
+    )
 
 
 class M12Saturation(Rule):
     """M12: programmes everyone runs stop differentiating; too many reminders annoy."""
 
     programme_saturation: float = param(
-        0.8, "share of a programme's value lost when every rival runs one too", ge=0, le=1,
+        0.8,
+        "share of a programme's value lost when every rival runs one too",
+        ge=0,
+        le=1,
         mechanism="M12",
     )
-    spam_threshold: int = param(2, "shops sending reminders a customer tolerates", ge=0,
-                                le=16, mechanism="M12")
+    spam_threshold: int = param(
+        2, "shops sending reminders a customer tolerates", ge=0, le=16, mechanism="M12"
+    )
     spam_hazard_multiplier: float = param(
-        1.5, "platform-churn hazard multiplier per reminding shop beyond the threshold",
-        ge=1, le=10, mechanism="M12",
+        1.5,
+        "platform-churn hazard multiplier per reminding shop beyond the threshold",
+        ge=1,
+        le=10,
+        mechanism="M12",
     )
 
 
@@ -133,19 +177,32 @@ class M13WordOfMouth(Rule):
     """M13: complaints are the tip of the iceberg; dissatisfaction and churn spread."""
 
     complaint_share: float = param(
-        1 / 11, "share of dissatisfied customers who complain (1 in 11: the iceberg)", ge=0,
-        le=1, mechanism="M13",
+        1 / 11,
+        "share of dissatisfied customers who complain (1 in 11: the iceberg)",
+        ge=0,
+        le=1,
+        mechanism="M13",
     )
     negative_impact: float = param(
-        0.015, "satisfaction a contact loses on hearing of a bad experience", ge=0, le=1,
-        mechanism="M13", slider=(0, 0.2, 0.01),
+        0.015,
+        "satisfaction a contact loses on hearing of a bad experience",
+        ge=0,
+        le=1,
+        mechanism="M13",
+        slider=(0, 0.2, 0.01),
     )
     churn_impact: float = param(
-        0.03, "satisfaction a contact loses when a customer leaves the platform", ge=0, le=1,
+        0.03,
+        "satisfaction a contact loses when a customer leaves the platform",
+        ge=0,
+        le=1,
         mechanism="M13",
     )
     recommend_prob: float = param(
-        0.05, "chance a delighted purchase brings a referred new customer", ge=0, le=1,
+        0.05,
+        "chance a delighted purchase brings a referred new customer",
+        ge=0,
+        le=1,
         mechanism="M13",
     )
 
@@ -158,11 +215,17 @@ class M15Care(Rule):
     """M15: cheap touches slow loyalty decay and bring customers back sooner."""
 
     decay_relief: float = param(
-        0.1, "share of loyalty decay removed per monthly reminder", ge=0, le=1,
+        0.1,
+        "share of loyalty decay removed per monthly reminder",
+        ge=0,
+        le=1,
         mechanism="M15",
     )
     visit_boost: float = param(
-        0.1, "relative rise in shopping rate per monthly reminder", ge=0, le=5,
+        0.1,
+        "relative rise in shopping rate per monthly reminder",
+        ge=0,
+        le=5,
         mechanism="M15",
     )
 

@@ -17,14 +17,21 @@ class SegmentParams(Section):
         0.05, "mean shopping trips per day", unit="1/day", gt=0, le=1, mechanism="M14"
     )
     price_weight: float = param(
-        2.0, "utility lost per unit of log(price / market median price)", ge=0, le=20,
+        2.0,
+        "utility lost per unit of log(price / market median price)",
+        ge=0,
+        le=20,
         mechanism="M8",
     )
     quality_weight: float = param(
         2.5, "utility per unit of expected quality (0-1 scale)", ge=0, le=20, mechanism="M1"
     )
     delivery_weight: float = param(
-        0.25, "utility lost per expected day of delivery", unit="1/day", ge=0, le=5,
+        0.25,
+        "utility lost per expected day of delivery",
+        unit="1/day",
+        ge=0,
+        le=5,
         mechanism="M4",
     )
     rating_weight: float = param(
@@ -54,7 +61,10 @@ def default_segments() -> dict[str, SegmentParams]:
             share=0.2, shop_rate=0.06, price_weight=1.5, delivery_weight=0.8, quality_weight=2.0
         ),
         "loyal_by_habit": SegmentParams(
-            share=0.2, shop_rate=0.04, price_weight=1.0, loyalty_weight=4.0,
+            share=0.2,
+            shop_rate=0.04,
+            price_weight=1.0,
+            loyalty_weight=4.0,
             hazard_multiplier=0.6,
         ),
     }
@@ -63,22 +73,32 @@ def default_segments() -> dict[str, SegmentParams]:
 class CustomerParams(Section):
     """Who the customers are and how many arrive."""
 
-    initial: int = param(3000, "customers on the platform on day 0", ge=0, le=10_000_000,
-                         slider=(100, 20000, 100))
+    initial: int = param(
+        3000, "customers on the platform on day 0", ge=0, le=10_000_000, slider=(100, 20000, 100)
+    )
     arrivals_per_day: float = param(
-        15.0, "mean new customers per day from the platform's marketing (Poisson)",
-        unit="customers/day", ge=0, le=1_000_000,
+        15.0,
+        "mean new customers per day from the platform's marketing (Poisson)",
+        unit="customers/day",
+        ge=0,
+        le=1_000_000,
     )
     initial_satisfaction: float = param(
         0.6, "satisfaction of a newly arrived customer (0-1)", ge=0, le=1
     )
     satisfaction_spread: float = param(
-        0.1, "standard deviation of new customers' initial satisfaction", ge=0, le=0.5,
+        0.1,
+        "standard deviation of new customers' initial satisfaction",
+        ge=0,
+        le=0.5,
         mechanism="M14",
     )
     rate_heterogeneity: float = param(
-        2.0, "gamma shape of individual shopping rates around the segment mean "
-        "(smaller = more spread)", ge=0.1, le=1000, mechanism="M14",
+        2.0,
+        "gamma shape of individual shopping rates around the segment mean (smaller = more spread)",
+        ge=0.1,
+        le=1000,
+        mechanism="M14",
     )
     price_heterogeneity: float = param(
         0.3, "log-normal spread of individual price sensitivity", ge=0, le=2, mechanism="M14"
@@ -87,12 +107,16 @@ class CustomerParams(Section):
         8, "contacts each customer tells about its experiences", ge=0, le=64, mechanism="M13"
     )
     known_shops: int = param(
-        4, "shops a customer remembers (loyalty, expectations); the least loyal is forgotten",
-        ge=1, le=16,
+        4,
+        "shops a customer remembers (loyalty, expectations); the least loyal is forgotten",
+        ge=1,
+        le=16,
     )
     segments: dict[str, SegmentParams] = param(
-        None, "customer segments by name; given values merge onto the default segments",
-        mechanism="M14", default_factory=default_segments,
+        None,
+        "customer segments by name; given values merge onto the default segments",
+        mechanism="M14",
+        default_factory=default_segments,
     )
 
     @model_validator(mode="before")

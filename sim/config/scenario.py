@@ -15,20 +15,22 @@ class SatisfactionParams(Section):
     """Expectation-disconfirmation: how one purchase moves satisfaction and expectations."""
 
     met_expectations: float = param(
-        1.0, "evaluation (log-odds) of a purchase that exactly meets expectations", ge=-10,
+        1.0,
+        "evaluation (log-odds) of a purchase that exactly meets expectations",
+        ge=-10,
         le=10,
     )
     loss_aversion: float = param(
         2.25, "how much more a shortfall weighs than an equal surprise", ge=1, le=10
     )
-    learning_rate: float = param(
-        0.3, "weight of the newest purchase in satisfaction", gt=0, le=1
-    )
+    learning_rate: float = param(0.3, "weight of the newest purchase in satisfaction", gt=0, le=1)
     expectation_adaptation: float = param(
         0.3, "how far expectations move towards what was delivered", ge=0, le=1
     )
     dissatisfied_below: float = param(
-        0.4, "evaluation below which a customer is dissatisfied (complains, warns)", ge=0,
+        0.4,
+        "evaluation below which a customer is dissatisfied (complains, warns)",
+        ge=0,
         le=1,
     )
     delighted_above: float = param(
@@ -41,8 +43,11 @@ class ChurnParams(Section):
 
     hazard_enabled: bool = param(True, "customers can leave the platform")
     base_hazard: float = param(
-        0.002, "daily chance of leaving the platform at reference satisfaction",
-        unit="1/day", ge=0, le=1,
+        0.002,
+        "daily chance of leaving the platform at reference satisfaction",
+        unit="1/day",
+        ge=0,
+        le=1,
     )
     reference_satisfaction: float = param(
         0.6, "satisfaction at which the hazard equals base_hazard", ge=0, le=1
@@ -51,8 +56,11 @@ class ChurnParams(Section):
         5.0, "log-hazard rise per unit of satisfaction below the reference", ge=0, le=50
     )
     shop_churn_window: int = param(
-        90, "days without a purchase after which a customer-shop relationship has ended",
-        unit="days", ge=1, le=3650,
+        90,
+        "days without a purchase after which a customer-shop relationship has ended",
+        unit="days",
+        ge=1,
+        le=3650,
     )
 
 

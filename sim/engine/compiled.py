@@ -32,14 +32,22 @@ class SegmentArrays:
 
 
 _SEG_FIELDS = (
-    "share", "shop_rate", "price_weight", "quality_weight", "delivery_weight",
-    "rating_weight", "loyalty_weight", "outside_utility", "hazard_multiplier",
+    "share",
+    "shop_rate",
+    "price_weight",
+    "quality_weight",
+    "delivery_weight",
+    "rating_weight",
+    "loyalty_weight",
+    "outside_utility",
+    "hazard_multiplier",
 )
 
 
 def compile_segments(sc: Scenario) -> SegmentArrays:
     """Stack segment weights; with M14 off every segment gets the share-weighted average
-    (M4 off zeroes delivery weights, M8 off zeroes price weights)."""
+    (M4 off zeroes delivery weights, M8 off zeroes price weights).
+    """
     segs = sc.customers.segments
     cols = {f: np.array([getattr(s, f) for s in segs.values()], dtype=F) for f in _SEG_FIELDS}
     mech = sc.mechanisms

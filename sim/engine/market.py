@@ -27,7 +27,9 @@ class Market:
         self.rng = rng
         self.seg = compile_segments(sc)
         self.rules = compile_rules(sc)
-        self.cust = CustomerTable(known=sc.customers.known_shops, degree=sc.customers.network_degree)
+        self.cust = CustomerTable(
+            known=sc.customers.known_shops, degree=sc.customers.network_degree
+        )
         self.shops = build_shop_table(sc)
         self.rec = Recorder(self.seg.names, sc.days)
         self.n_cells = self.rec.n_cells
@@ -45,8 +47,9 @@ class Market:
         c = self.cust
         c.reserve(n)
         idx = np.arange(c.n, c.n + n)
-        t = arrivals.draw_traits(self.rng, n, self.seg, self.rules,
-                                 self.sc.customers.initial_satisfaction)
+        t = arrivals.draw_traits(
+            self.rng, n, self.seg, self.rules, self.sc.customers.initial_satisfaction
+        )
         c.contacts[idx] = arrivals.draw_contacts(self.rng, c.n, n, c.degree)
         c.n += n
         c.segment[idx], c.shop_rate[idx], c.price_mult[idx] = t.segment, t.shop_rate, t.price_mult
@@ -55,8 +58,17 @@ class Market:
         c.cell[idx] = t.segment.astype(np.int16) * 3
         for col in (c.first_shop, c.last_shop, c.slot_shop):
             col[idx] = NO_SHOP
-        for col in (c.first_tier, c.cause, c.lost, c.n_purchases, c.total_spent,
-                    c.won_on_discount, c.slot_loyalty, c.slot_expect, c.slot_count):
+        for col in (
+            c.first_tier,
+            c.cause,
+            c.lost,
+            c.n_purchases,
+            c.total_spent,
+            c.won_on_discount,
+            c.slot_loyalty,
+            c.slot_expect,
+            c.slot_count,
+        ):
             col[idx] = 0
         c.slot_touched[idx] = day
         c.slot_last[idx] = day
@@ -87,25 +99,33 @@ class Market:
 
     def redraw_churn(self, idx: np.ndarray, day: int) -> None:
         """Recompute the platform-churn hazard of ``idx`` and redraw their churn day (exact:
-        the hazard is memoryless)."""
+        the hazard is memoryless).
+        """
         c, ch, r = self.cust, self.sc.churn, self.rules
         if not ch.hazard_enabled or idx.size == 0:
             c.churn_day[idx] = churn.NEVER
             return
         _, reminding = self.reminding(idx)
         extra = churn.extra_multiplier(
-            c.won_on_discount[idx], reminding, won_mult=r.won_hazard_mult,
-            spam_threshold=r.spam_threshold, spam_mult=r.spam_hazard_mult,
+            c.won_on_discount[idx],
+            reminding,
+            won_mult=r.won_hazard_mult,
+            spam_threshold=r.spam_threshold,
+            spam_mult=r.spam_hazard_mult,
         )
         h = churn.hazard(
-            c.satisfaction[idx], self.seg.hazard_multiplier[c.segment[idx]],
-            base=ch.base_hazard, reference=ch.reference_satisfaction,
-            sensitivity=ch.satisfaction_sensitivity, extra_mult=extra,
+            c.satisfaction[idx],
+            self.seg.hazard_multiplier[c.segment[idx]],
+            base=ch.base_hazard,
+            reference=ch.reference_satisfaction,
+            sensitivity=ch.satisfaction_sensitivity,
+            extra_mult=extra,
         )
         c.churn_day[idx] = churn.draw_churn_day(self.rng, day, h)
 
-    def set_satisfaction(self, idx: np.ndarray, new: np.ndarray, day: int,
-                         setback: np.ndarray | int | None = None) -> None:
+    def set_satisfaction(
+        self, idx: np.ndarray, new: np.ndarray, day: int, setback: np.ndarray | int | None = None
+    ) -> None:
         """The one place satisfaction changes: book a fall to its cause, redraw churn."""
         c = self.cust
         new = np.clip(new, 0.0, 1.0)
@@ -153,7 +173,7 @@ class Market:
         expired = self.expiry[day % (self.window + 1)]
         self.rec.add_shop_churn(np.bincount(s.tier, weights=expired, minlength=2))
         expired[:] = 0
-        out = np.flatnonzero(s.alive & (s.cash < 0)) if self.sc.shop_rules.exits_enabled else []
+        out: np.ndarray = np.flatnonzero(s.alive & (s.cash < 0) & self.sc.shop_rules.exits_enabled)
         s.alive[out] = False
         s.exit_day[out] = day
         if not s.alive.any():
@@ -174,8 +194,9 @@ class Market:
         c = self.cust
         care, reminding = self.reminding(idx)
         relief = self.rules.decay_relief * loyalty.care_share(care, reminding[:, None])
-        lo = loyalty.decayed(c.slot_loyalty[idx], c.slot_touched[idx], day,
-                             self.rules.loyalty_decay, relief)
+        lo = loyalty.decayed(
+            c.slot_loyalty[idx], c.slot_touched[idx], day, self.rules.loyalty_decay, relief
+        )
         slots = c.slot_shop[idx]
         live = (slots >= 0) & self.shops.alive[np.where(slots >= 0, slots, 0)]
         return np.where(live, lo, -1.0)

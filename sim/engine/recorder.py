@@ -10,9 +10,18 @@ from __future__ import annotations
 import numpy as np
 
 METRICS = (
-    "active_customers", "new_customers", "platform_churned", "shop_churned", "purchases",
-    "revenue", "mean_satisfaction", "complaints", "service_contacts", "returns",
-    "abandoned_carts", "referrals",
+    "active_customers",
+    "new_customers",
+    "platform_churned",
+    "shop_churned",
+    "purchases",
+    "revenue",
+    "mean_satisfaction",
+    "complaints",
+    "service_contacts",
+    "returns",
+    "abandoned_carts",
+    "referrals",
 )
 M = {name: i for i, name in enumerate(METRICS)}
 TIER_GROUPS = ("tier:premium", "tier:ordinary")
@@ -25,7 +34,9 @@ class Recorder:
         """Allocate ``days + 1`` rows (day 0 is the initial state)."""
         self.segment_names = segment_names
         self.groups: tuple[str, ...] = (
-            "all", *TIER_GROUPS, *(f"segment:{s}" for s in segment_names)
+            "all",
+            *TIER_GROUPS,
+            *(f"segment:{s}" for s in segment_names),
         )
         self.n_cells = 3 * len(segment_names)
         self.data = np.full((days + 1, len(METRICS), len(self.groups)), np.nan)

@@ -49,8 +49,9 @@ def pick_shops(mk: Market, v: np.ndarray, day: int, view: choice.ShopView) -> Or
     fav_col = np.argmax(lo, axis=1)
     rows = np.arange(v.size)
     fav = np.where(lo[rows, fav_col] >= 0, c.slot_shop[v, fav_col], NO_SHOP)
-    cands = np.concatenate([fav[:, None], exposure.sample_consideration(mk.rng, mk.cdf, v.size, k)],
-                           axis=1)
+    cands = np.concatenate(
+        [fav[:, None], exposure.sample_consideration(mk.rng, mk.cdf, v.size, k)], axis=1
+    )
     safe = np.maximum(cands, 0)
     invalid = exposure.mask_duplicates(cands) | ~s.alive[safe]
     eq = cands[:, :, None] == c.slot_shop[v][:, None, :]
@@ -60,10 +61,15 @@ def pick_shops(mk: Market, v: np.ndarray, day: int, view: choice.ShopView) -> Or
     loyal = np.where(known, np.maximum(np.take_along_axis(lo, col, 1), 0.0), 0.0)
     won = np.where(c.won_on_discount[v], mk.rules.won_price_mult, 1.0)
     who = choice.Shoppers(c.segment[v], c.price_mult[v] * won, safe, invalid, expect, loyal)
-    pick = choice.choose(mk.rng, choice.utilities(view, s, mk.seg, who),
-                         mk.seg.outside_utility[c.segment[v]])
-    direct = choice.habit(mk.rng, np.maximum(lo[rows, fav_col], 0.0), s.assortment[safe[:, 0]],
-                          mk.rules.narrow_return_factor) & (fav >= 0)
+    pick = choice.choose(
+        mk.rng, choice.utilities(view, s, mk.seg, who), mk.seg.outside_utility[c.segment[v]]
+    )
+    direct = choice.habit(
+        mk.rng,
+        np.maximum(lo[rows, fav_col], 0.0),
+        s.assortment[safe[:, 0]],
+        mk.rules.narrow_return_factor,
+    ) & (fav >= 0)
     pick = np.where(direct, 0, pick)
     buy = np.flatnonzero(pick >= 0)
     p = pick[buy]
@@ -85,8 +91,16 @@ def fulfil(mk: Market, o: Orders, day: int, view: choice.ShopView) -> None:
     """Deliver, evaluate and book today's orders, then update what customers feel and say."""
     sc, r = mk.sc, mk.rules
     d = fulfilment.deliver(mk.rng, mk.shops, o.shop, r)
-    ev = fulfilment.evaluate(mk.rng, mk.shops, o.shop, o.expect, d, r,
-                             sc.satisfaction.met_expectations, sc.satisfaction.loss_aversion)
+    ev = fulfilment.evaluate(
+        mk.rng,
+        mk.shops,
+        o.shop,
+        o.expect,
+        d,
+        r,
+        sc.satisfaction.met_expectations,
+        sc.satisfaction.loss_aversion,
+    )
     cells = order_cells(mk, o.cust, o.shop)
     amount = view.price_paid[o.shop] * ~ev.returned
     settle(mk, o, ev, amount, view, cells, day)
@@ -107,15 +121,27 @@ def fulfil(mk: Market, o: Orders, day: int, view: choice.ShopView) -> None:
     mk.rec.add_total("referrals", referred)
 
 
-def settle(mk: Market, o: Orders, ev: fulfilment.Evaluation, amount: np.ndarray,
-           view: choice.ShopView, cells: np.ndarray, day: int) -> None:
+def settle(
+    mk: Market,
+    o: Orders,
+    ev: fulfilment.Evaluation,
+    amount: np.ndarray,
+    view: choice.ShopView,
+    cells: np.ndarray,
+    day: int,
+) -> None:
     """Book revenue and costs to shops, spending to customers, and the order metrics."""
     s, c, n = mk.shops, mk.cust, mk.shops.n
-    commission = np.where(s.premium, mk.sc.platform.commission_premium,
-                          mk.sc.platform.commission_ordinary)[o.shop]
-    cost = (s.unit_cost[o.shop] * ~ev.returned + s.logistics_cost[o.shop]
-            + commission * amount + view.programme_value[o.shop] * amount
-            + mk.rules.return_cost * ev.returned)
+    commission = np.where(
+        s.premium, mk.sc.platform.commission_premium, mk.sc.platform.commission_ordinary
+    )[o.shop]
+    cost = (
+        s.unit_cost[o.shop] * ~ev.returned
+        + s.logistics_cost[o.shop]
+        + commission * amount
+        + view.programme_value[o.shop] * amount
+        + mk.rules.return_cost * ev.returned
+    )
     revenue = np.bincount(o.shop, weights=amount, minlength=n)
     s.revenue += revenue
     s.profit += revenue - np.bincount(o.shop, weights=cost, minlength=n)
@@ -137,8 +163,9 @@ def settle(mk: Market, o: Orders, ev: fulfilment.Evaluation, amount: np.ndarray,
     mk.rec.add("purchases", cells)
     mk.rec.add("revenue", cells, amount)
     if mk.transactions is not None:
-        mk.transactions.append((o.cust.copy(), np.full(o.cust.size, day, np.int32),
-                                o.shop.copy(), amount))
+        mk.transactions.append(
+            (o.cust.copy(), np.full(o.cust.size, day, np.int32), o.shop.copy(), amount)
+        )
 
 
 def remember(mk: Market, o: Orders, value: np.ndarray, quality: np.ndarray, day: int) -> None:
@@ -161,12 +188,13 @@ def remember(mk: Market, o: Orders, value: np.ndarray, quality: np.ndarray, day:
     last = c.slot_last[i, slot]
     live = ~new & (last + w > day)
     np.subtract.at(mk.expiry, ((last[live] + w) % (w + 1), o.shop[live]), 1)
-    np.add.at(mk.expiry, ((day + w) % (w + 1), o.shop), 1)
+    mk.expiry[(day + w) % (w + 1)] += np.bincount(o.shop, minlength=s.n)
     boost = r.member_gain_boost * s.programme[o.shop]
     lo_now = np.where(new, 0.0, o.loyalty)
     gain = mk.sc.mechanisms.m11_loyalty.loyalty_gain
-    c.slot_loyalty[i, slot] = loyalty.after_purchase(lo_now, value, gain, boost,
-                                                     mk.sc.satisfaction.loss_aversion)
+    c.slot_loyalty[i, slot] = loyalty.after_purchase(
+        lo_now, value, gain, boost, mk.sc.satisfaction.loss_aversion
+    )
     alpha = mk.sc.satisfaction.expectation_adaptation
     c.slot_expect[i, slot] += alpha * (quality - c.slot_expect[i, slot])
     c.slot_touched[i, slot] = day

@@ -11,10 +11,24 @@ from sim.config.shops import TIERS
 
 #: Shop columns copied from each group's parameters (one value per shop).
 POLICY_FIELDS = (
-    "price", "unit_cost", "true_quality", "promised_quality", "quality_spread",
-    "delivery_days", "delivery_spread", "damage_rate", "logistics_cost", "service_quality",
-    "return_ease", "service_cost", "assortment", "site_quality", "discount", "points_rate",
-    "care_per_month", "fixed_cost",
+    "price",
+    "unit_cost",
+    "true_quality",
+    "promised_quality",
+    "quality_spread",
+    "delivery_days",
+    "delivery_spread",
+    "damage_rate",
+    "logistics_cost",
+    "service_quality",
+    "return_ease",
+    "service_cost",
+    "assortment",
+    "site_quality",
+    "discount",
+    "points_rate",
+    "care_per_month",
+    "fixed_cost",
 )
 
 

@@ -20,47 +20,106 @@ class Mechanism:
 
 
 MECHANISMS: tuple[Mechanism, ...] = (
-    Mechanism("M1", "m1_quality_gap", ("fulfilment.deliver", "fulfilment.evaluate"),
-              "delivered quality is drawn around the shop's true quality; the gap to the "
-              "customer's expectation, not the level, moves the evaluation"),
-    Mechanism("M2", "m2_over_promising", ("choice.prior_expectation",),
-              "a shop's promise sets new customers' expectation (weighted by trust), so "
-              "over-promising wins first purchases and then disappoints"),
-    Mechanism("M3", "m3_site_experience", ("fulfilment.completes",),
-              "a chosen purchase is abandoned with a chance that falls with site quality"),
-    Mechanism("M4", "m4_logistics", ("fulfilment.deliver", "choice.utilities"),
-              "delivery time and damage are drawn per order; lateness beyond a tolerance and "
-              "damage cost evaluation; expected delivery time enters the choice"),
-    Mechanism("M5", "m5_service", ("fulfilment.service",),
-              "a problem triggers a service contact; resolved well it undoes most of the "
-              "loss and may grant a return, resolved badly it adds a halo penalty"),
-    Mechanism("M6", "m6_assortment", ("choice.utilities", "choice.habit"),
-              "broad assortments add utility and make going straight back to a favourite "
-              "shop likelier"),
-    Mechanism("M7", "m7_favouritism", ("exposure.ranking_score",),
-              "the platform adds premium_boost to premium storefronts' ranking score, and "
-              "exposure falls with rank"),
-    Mechanism("M8", "m8_price", ("choice.utilities", "exposure.sample_consideration"),
-              "shoppers compare effective prices across a consideration set drawn from the "
-              "ranking; cheaper wins at equal value"),
-    Mechanism("M9", "m9_promotions", ("choice.utilities", "churn.hazard"),
-              "a discount's extra pull decays with its age; customers won on a discount are "
-              "more price-sensitive and likelier to leave"),
-    Mechanism("M10", "m10_poaching", ("loyalty.decayed",),
-              "loyalty to a shop decays daily unless the relationship is worked on, so rivals "
-              "can poach regular customers"),
-    Mechanism("M11", "m11_loyalty", ("choice.utilities", "loyalty.after_purchase"),
-              "programme points lower the effective price and members' loyalty grows faster"),
-    Mechanism("M12", "m12_saturation", ("choice.programme_effect", "churn.hazard"),
-              "a programme's value falls with the share of rivals running one; reminders from "
-              "more shops than a customer tolerates raise the churn hazard"),
-    Mechanism("M13", "m13_word_of_mouth", ("word_of_mouth.spread",),
-              "few dissatisfied customers complain; they and leavers lower their contacts' "
-              "satisfaction; delighted customers bring referrals"),
-    Mechanism("M14", "m14_heterogeneity", ("arrivals.draw_traits",),
-              "segments with their own weights, plus individual spread in shopping rate, "
-              "price sensitivity and initial satisfaction"),
-    Mechanism("M15", "m15_customer_care", ("loyalty.decayed", "arrivals.visit_rate"),
-              "reminders slow loyalty decay and bring customers back sooner, diluted across "
-              "the shops sending them"),
+    Mechanism(
+        "M1",
+        "m1_quality_gap",
+        ("fulfilment.deliver", "fulfilment.evaluate"),
+        "delivered quality is drawn around the shop's true quality; the gap to the "
+        "customer's expectation, not the level, moves the evaluation",
+    ),
+    Mechanism(
+        "M2",
+        "m2_over_promising",
+        ("choice.prior_expectation",),
+        "a shop's promise sets new customers' expectation (weighted by trust), so "
+        "over-promising wins first purchases and then disappoints",
+    ),
+    Mechanism(
+        "M3",
+        "m3_site_experience",
+        ("fulfilment.completes",),
+        "a chosen purchase is abandoned with a chance that falls with site quality",
+    ),
+    Mechanism(
+        "M4",
+        "m4_logistics",
+        ("fulfilment.deliver", "choice.utilities"),
+        "delivery time and damage are drawn per order; lateness beyond a tolerance and "
+        "damage cost evaluation; expected delivery time enters the choice",
+    ),
+    Mechanism(
+        "M5",
+        "m5_service",
+        ("fulfilment.service",),
+        "a problem triggers a service contact; resolved well it undoes most of the "
+        "loss and may grant a return, resolved badly it adds a halo penalty",
+    ),
+    Mechanism(
+        "M6",
+        "m6_assortment",
+        ("choice.utilities", "choice.habit"),
+        "broad assortments add utility and make going straight back to a favourite shop likelier",
+    ),
+    Mechanism(
+        "M7",
+        "m7_favouritism",
+        ("exposure.ranking_score",),
+        "the platform adds premium_boost to premium storefronts' ranking score, and "
+        "exposure falls with rank",
+    ),
+    Mechanism(
+        "M8",
+        "m8_price",
+        ("choice.utilities", "exposure.sample_consideration"),
+        "shoppers compare effective prices across a consideration set drawn from the "
+        "ranking; cheaper wins at equal value",
+    ),
+    Mechanism(
+        "M9",
+        "m9_promotions",
+        ("choice.utilities", "churn.hazard"),
+        "a discount's extra pull decays with its age; customers won on a discount are "
+        "more price-sensitive and likelier to leave",
+    ),
+    Mechanism(
+        "M10",
+        "m10_poaching",
+        ("loyalty.decayed",),
+        "loyalty to a shop decays daily unless the relationship is worked on, so rivals "
+        "can poach regular customers",
+    ),
+    Mechanism(
+        "M11",
+        "m11_loyalty",
+        ("choice.utilities", "loyalty.after_purchase"),
+        "programme points lower the effective price and members' loyalty grows faster",
+    ),
+    Mechanism(
+        "M12",
+        "m12_saturation",
+        ("choice.programme_effect", "churn.hazard"),
+        "a programme's value falls with the share of rivals running one; reminders from "
+        "more shops than a customer tolerates raise the churn hazard",
+    ),
+    Mechanism(
+        "M13",
+        "m13_word_of_mouth",
+        ("word_of_mouth.spread",),
+        "few dissatisfied customers complain; they and leavers lower their contacts' "
+        "satisfaction; delighted customers bring referrals",
+    ),
+    Mechanism(
+        "M14",
+        "m14_heterogeneity",
+        ("arrivals.draw_traits",),
+        "segments with their own weights, plus individual spread in shopping rate, "
+        "price sensitivity and initial satisfaction",
+    ),
+    Mechanism(
+        "M15",
+        "m15_customer_care",
+        ("loyalty.decayed", "arrivals.visit_rate"),
+        "reminders slow loyalty decay and bring customers back sooner, diluted across "
+        "the shops sending them",
+    ),
 )

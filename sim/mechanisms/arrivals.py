@@ -27,7 +27,8 @@ def draw_traits(
     initial_satisfaction: float,
 ) -> Traits:
     """M14: a segment by shares, then individual spread in shopping rate (gamma, mean 1),
-    price sensitivity (log-normal, median 1) and initial satisfaction (normal)."""
+    price sensitivity (log-normal, median 1) and initial satisfaction (normal).
+    """
     share = seg.share / seg.share.sum()
     segment = rng.choice(share.size, size=n, p=share).astype(np.int8)
     z = rng.standard_normal((2, n))

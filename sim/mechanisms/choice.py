@@ -1,5 +1,6 @@
 """How a shopper picks a shop: habit (M6, M10) or a multinomial logit over the consideration
-set with an outside option (M1/M2 expectations, M4 delivery, M6, M8 price, M9, M11, M12)."""
+set with an outside option (M1/M2 expectations, M4 delivery, M6, M8 price, M9, M11, M12).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Platform churn: a daily hazard that rises as satisfaction falls (with M9 and M12 factors),
-sampled as a churn day that is redrawn whenever the hazard's inputs change."""
+sampled as a churn day that is redrawn whenever the hazard's inputs change.
+"""
 
 from __future__ import annotations
 

@@ -15,11 +15,7 @@ def ranking_score(
     premium_boost: float,
 ) -> np.ndarray:
     """M7: the platform's score of each shop: rating, recent sales and the premium boost."""
-    return (
-        rating_weight * rating
-        + sales_weight * np.log1p(recent_orders)
-        + premium_boost * premium
-    )
+    return rating_weight * rating + sales_weight * np.log1p(recent_orders) + premium_boost * premium
 
 
 def exposure_cdf(
@@ -44,9 +40,7 @@ def exposure_cdf(
     return cdf
 
 
-def sample_consideration(
-    rng: np.random.Generator, cdf: np.ndarray, n: int, k: int
-) -> np.ndarray:
+def sample_consideration(rng: np.random.Generator, cdf: np.ndarray, n: int, k: int) -> np.ndarray:
     """Draw ``k`` shops for each of ``n`` shoppers by traffic share; O(k log shops) each.
 
     Draws are with replacement; duplicates are masked by the caller.

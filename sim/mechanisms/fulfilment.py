@@ -1,5 +1,6 @@
 """What happens after the click: cart completion (M3), delivery and quality (M1, M4),
-service contacts and returns (M5), and the purchase's evaluation with loss aversion."""
+service contacts and returns (M5), and the purchase's evaluation with loss aversion.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ class Delivery:
     damaged: np.ndarray
 
 
-def deliver(rng: np.random.Generator, shops: ShopTable, j: np.ndarray, rules: RuleNumbers) -> Delivery:
+def deliver(
+    rng: np.random.Generator, shops: ShopTable, j: np.ndarray, rules: RuleNumbers
+) -> Delivery:
     """M1 and M4: draw delivered quality, delivery time and damage for orders at shops ``j``."""
     n = j.shape[0]
     z = rng.standard_normal((2, n))

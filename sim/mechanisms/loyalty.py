@@ -1,5 +1,6 @@
 """Loyalty to a shop: decay unless worked on (M10), care relief (M15), growth after good
-purchases and faster for programme members (M11)."""
+purchases and faster for programme members (M11).
+"""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ def after_purchase(
     loss_aversion: float,
 ) -> np.ndarray:
     """M11: a good purchase closes part of the gap to 1 (more for members); a bad one cuts
-    loyalty in proportion to how bad it was, weighted by loss aversion."""
+    loyalty in proportion to how bad it was, weighted by loss aversion.
+    """
     good = np.clip(2.0 * value - 1.0, 0.0, 1.0)
     bad = np.clip(loss_aversion * (1.0 - 2.0 * value), 0.0, 1.0)
     grown = loyalty + gain * (1.0 + member_boost) * good * (1.0 - loyalty)

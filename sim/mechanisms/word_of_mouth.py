@@ -19,4 +19,5 @@ def contacts_told(contacts: np.ndarray, tellers: np.ndarray) -> tuple[np.ndarray
 
 def referrals(rng: np.random.Generator, delighted: np.ndarray, prob: float) -> int:
     """Number of new customers that delighted customers bring in today."""
-    return int((rng.random(delighted.shape[0]) < prob)[delighted].sum())
+    draws = np.less(rng.random(delighted.shape[0]), prob)
+    return int(np.count_nonzero(draws & delighted))

@@ -19,9 +19,10 @@ def summary_lines(model: ChurnModel, retention: pa.Table, customers: pa.Table) -
     ret = ", ".join(f"{d}d {100 * survival_at(retention, 'all', d):.1f}%" for d in marks)
     causes = Counter(v for v in customers.column("churn_cause").to_pylist() if v is not None)
     left = sum(causes.values())
-    cause_txt = ", ".join(
-        f"{c} {100 * causes[c] / left:.0f}%" for c in CAUSES if causes[c]
-    ) or "nobody left"
+    cause_txt = (
+        ", ".join(f"{c} {100 * causes[c] / left:.0f}%" for c in CAUSES if causes[c])
+        or "nobody left"
+    )
     lines = [
         f"{model.config.name}: {horizon} days, seed {model.seed}, "
         f"{customers.num_rows:,} customers, {s.n} shops",

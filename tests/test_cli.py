@@ -1,0 +1,192 @@
+"""`churnsim run` end to end: outputs, reproducibility, schema errors, the --set parser."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from sim.cli import main
+
+SMALL = ["--days", "60", "--set", "customers.initial=400", "--set", "customers.arrivals_per_day=4"]
+OUTPUTS = {
+    "config.yaml",
+    "timeseries.parquet",
+    "customers.parquet",
+    "shops.parquet",
+    "retention.csv",
+    "retention.png",
+}
+
+
+def run_cli(*args: str) -> int:
+    return main(["run", *args, "--quiet"])
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run") / "out"
+    assert run_cli("baseline", "--seed", "7", *SMALL, "--out", str(out), "--transactions") == 0
+    return out
+
+
+def test_run_writes_every_output(small_run: Path) -> None:
+    assert {p.name for p in small_run.iterdir()} == OUTPUTS | {"transactions.parquet"}
+    ts = pq.read_table(small_run / "timeseries.parquet").to_pandas()
+    assert list(ts.columns) == ["day", "metric", "group", "value"]
+    for metric in (
+        "active_customers",
+        "new_customers",
+        "platform_churned",
+        "purchases",
+        "revenue",
+        "mean_satisfaction",
+        "complaints",
+    ):
+        groups = set(ts.loc[ts.metric == metric, "group"])
+        assert {"all", "tier:premium", "tier:ordinary", "segment:price_sensitive"} <= groups
+    assert ts.day.max() == 60
+
+
+def test_customer_and_shop_tables_agree_with_time_series(small_run: Path) -> None:
+    cust = pq.read_table(small_run / "customers.parquet").to_pandas()
+    ts = pq.read_table(small_run / "timeseries.parquet").to_pandas()
+    total = ts[(ts.metric == "purchases") & (ts.group == "all")].value.sum()
+    assert cust.n_purchases.sum() == total
+    churned = ts[(ts.metric == "platform_churned") & (ts.group == "all")].value.sum()
+    assert cust.churned_day.notna().sum() == churned
+    assert cust.churn_cause.isna().equals(cust.churned_day.isna())
+    shops = pq.read_table(small_run / "shops.parquet").to_pandas()
+    assert set(shops.tier) == {"premium", "ordinary"}
+    assert shops.revenue.sum() == pytest.approx(cust.total_spent.sum())
+    tx = pq.read_table(small_run / "transactions.parquet").to_pandas()
+    assert len(tx) == total and tx.amount.sum() == pytest.approx(cust.total_spent.sum())
+
+
+def test_retention_csv_matches_customers(small_run: Path) -> None:
+    ret = pd.read_csv(small_run / "retention.csv")
+    assert list(ret.columns) == ["group", "day", "survival", "ci_low", "ci_high", "at_risk"]
+    cust = pq.read_table(small_run / "customers.parquet").to_pandas()
+    first = ret[(ret.group == "all") & (ret.day == 0)].iloc[0]
+    assert first.at_risk == len(cust)
+    assert (ret.ci_low <= ret.survival + 1e-12).all() and (
+        ret.survival <= ret.ci_high + 1e-12
+    ).all()
+
+
+def test_config_yaml_repeats_the_run_exactly(small_run: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    assert run_cli(str(small_run / "config.yaml"), "--out", str(again), "--transactions") == 0
+    assert digest(again) == digest(small_run)
+
+
+def test_same_seed_same_bytes_different_seed_differs(tmp_path: Path) -> None:
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    assert run_cli("baseline", "--seed", "3", *SMALL, "--out", str(a)) == 0
+    assert run_cli("baseline", "--seed", "3", *SMALL, "--out", str(b)) == 0
+    assert run_cli("baseline", "--seed", "4", *SMALL, "--out", str(c)) == 0
+    assert digest(a) == digest(b)
+    assert digest(a)["customers.parquet"] != digest(c)["customers.parquet"]
+
+
+def test_summary_is_printed(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "run", "baseline", *SMALL, "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "platform retention: 30d" in proc.stdout
+    assert "customers who left" in proc.stdout
+
+
+BAD_SCENARIOS = [
+    ("customers:\n  initial: -5\n", "customers.initial", "must be >= 0"),
+    ("customers:\n  inital: 5\n", "customers.inital", "did you mean 'initial'"),
+    ("days: many\n", "days", "expected"),
+    (
+        "shops:\n  groups:\n    - name: a\n      damage_rate: 1.5\n",
+        "shops.groups[0].damage_rate",
+        "must be <= 1",
+    ),
+    ("days: .nan\n", "days", "finite"),
+    ("days: 10\ndays: 20\n", "days", "duplicate key"),
+    ("customers:\n\tinitial: 5\n", "", "tab"),
+    ("customers: [1, 2\n", "", "line"),
+]
+
+
+@pytest.mark.parametrize(("text", "path", "problem"), BAD_SCENARIOS)
+def test_bad_scenarios_give_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, path: str, problem: str
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    out = tmp_path / "out"
+    assert run_cli(str(bad), "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "bad.yaml" in err and path in err and problem in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (["baslne"], "did you mean 'baseline'"),
+        (["baseline", "--set", "customers.initial"], "--set"),
+        (["baseline", "--set", "customers.initial=-1"], "must be >= 0"),
+        (["baseline", "--set", "nosuch.key=1"], "unknown key"),
+        (["baseline", "--days", "0"], "days"),
+        (["baseline", "--seed", "x"], "seed"),
+    ],
+)
+def test_bad_command_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], problem: str
+) -> None:
+    assert run_cli(*args, "--out", str(tmp_path / "o")) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and problem in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_unwritable_out_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert run_cli("baseline", *SMALL, "--out", str(blocker)) == 2
+    assert "not a directory" in capsys.readouterr().err
+
+
+def test_params_markdown_is_in_sync_with_docs() -> None:
+    from sim.docs import parameters_markdown
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "parameters.md"
+    assert doc.read_text() == parameters_markdown(), (
+        "run: churnsim params --markdown > docs/parameters.md"
+    )
+
+
+def test_every_scenario_file_validates() -> None:
+    from sim.scenarios import load_scenario, scenario_names
+
+    names = scenario_names()
+    assert "baseline" in names
+    for name in names:
+        assert load_scenario(name).days >= 1
+
+
+def test_outputs_are_readable_with_pandas(small_run: Path) -> None:
+    cust = pd.read_parquet(small_run / "customers.parquet")
+    assert cust.customer_id.is_unique
+    assert np.all(cust.joined_day <= 60)
