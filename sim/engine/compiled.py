@@ -98,7 +98,7 @@ class RuleNumbers:
     decay_relief: float
     visit_boost: float
     logistics_on: bool
-    quality_noise_on: bool
+    quality_gap_on: bool
     price_heterogeneity: float
     rate_heterogeneity: float
     satisfaction_spread: float
@@ -144,7 +144,7 @@ def compile_rules(sc: Scenario) -> RuleNumbers:
         decay_relief=m.m15_customer_care.decay_relief if on["m15_customer_care"] else 0.0,
         visit_boost=m.m15_customer_care.visit_boost if on["m15_customer_care"] else 0.0,
         logistics_on=on["m4_logistics"],
-        quality_noise_on=on["m1_quality_gap"],
+        quality_gap_on=on["m1_quality_gap"],
         price_heterogeneity=c.price_heterogeneity if on["m14_heterogeneity"] else 0.0,
         rate_heterogeneity=c.rate_heterogeneity if on["m14_heterogeneity"] else 0.0,
         satisfaction_spread=c.satisfaction_spread if on["m14_heterogeneity"] else 0.0,

@@ -61,7 +61,7 @@ class CustomerTable:
     def reserve(self, extra: int) -> None:
         """Make room for ``extra`` more customers, doubling capacity to amortise copies."""
         need = self.n + extra
-        if need <= self.capacity:
+        if need <= self.capacity and self.capacity > 0:
             return
         cap = max(need, 2 * self.capacity, 1024)
         widths = {"contacts": self.degree, "lost": len(CAUSES) - 1}

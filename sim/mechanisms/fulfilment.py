@@ -36,7 +36,7 @@ def deliver(
     n = j.shape[0]
     z = rng.standard_normal((2, n))
     damage_u = rng.random(n)
-    spread = shops.quality_spread[j] if rules.quality_noise_on else 0.0
+    spread = shops.quality_spread[j] if rules.quality_gap_on else 0.0
     quality = np.clip(shops.true_quality[j] + spread * z[0], 0.0, 1.0)
     if not rules.logistics_on:
         return Delivery(quality, np.zeros(n), np.zeros(n, np.bool_))
@@ -71,14 +71,15 @@ def evaluate(
     Components (quality gap, lateness, damage) are summed, losses weighted by
     ``loss_aversion``, and mapped to a 0-1 evaluation by the logistic function.
     """
-    gap = d.quality - expect
+    gap = d.quality - expect if rules.quality_gap_on else np.zeros_like(expect)
     quality = rules.gap_weight * gap
     logistics = -rules.lateness_weight * d.late - rules.damage_penalty * d.damaged
     gains = np.maximum(quality, 0.0) + np.maximum(logistics, 0.0)
     losses = np.minimum(quality, 0.0) + np.minimum(logistics, 0.0)
     contact, resolved, returned, extra = service(rng, shops, j, gap, d, losses, rules)
     x = met + gains + loss_aversion * (losses + extra)
-    setback = np.where(quality < logistics, QUALITY, LOGISTICS).astype(np.int8)
+    worst = np.minimum(logistics, 0.0)
+    setback = np.where(quality < worst, QUALITY, np.where(worst < 0, LOGISTICS, 0))
     setback = np.where(contact & ~resolved, SERVICE, setback).astype(np.int8)
     value = 1.0 / (1.0 + np.exp(-x))
     return Evaluation(value, setback, contact, resolved, returned)
