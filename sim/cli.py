@@ -98,6 +98,11 @@ def mechanisms() -> None:
         typer.echo(f"{m.number:4s} mechanisms.{m.section}: {m.rule}")
 
 
+# -- sweep commands (sim/sweep) --
+
+# -- browser view (sim/viz) --
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning user errors into one line and exit code 2."""
     try:
