@@ -31,6 +31,7 @@ class Platform(mesa.Agent):  # type: ignore[misc]
     def step(self) -> None:
         """Rank shops by rating, recent sales and premium boost; publish exposure and view."""
         mk = self.model.market
+        mk.begin_day()
         s, p = mk.shops, self.model.config.platform
         rules = self.model.config.shop_rules
         rating = s.rating(rules.rating_prior, rules.rating_prior_weight)

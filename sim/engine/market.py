@@ -40,6 +40,7 @@ class Market:
         self.transactions: list[tuple[np.ndarray, ...]] | None = [] if keep_transactions else None
         self.acquisition_spend = 0.0
         self.stop_reason: str | None = None
+        self.begin_day()
 
     # -- arrivals ---------------------------------------------------------------------------
     def arrive(self, n: int, day: int, *, visit_today: bool) -> np.ndarray:
@@ -89,12 +90,17 @@ class Market:
         return self.arrive(marketed + referred, day, visit_today=True)
 
     # -- satisfaction and churn -------------------------------------------------------------
+    def begin_day(self) -> None:
+        """Refresh per-shop values that customers' rules read all day (live shops' care)."""
+        self.care_live = np.where(self.shops.alive, self.shops.care_per_month, 0.0)
+        self.any_care = bool((self.care_live > 0).any())
+
     def reminding(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per customer: reminders per month from each known live shop, and how many send any."""
+        if not self.any_care:
+            return np.zeros((idx.size, self.cust.known)), np.zeros(idx.size, np.int64)
         slots = self.cust.slot_shop[idx]
-        live = slots >= 0
-        safe = np.where(live, slots, 0)
-        care = np.where(live & self.shops.alive[safe], self.shops.care_per_month[safe], 0.0)
+        care = np.where(slots >= 0, self.care_live[slots], 0.0)
         return care, (care > 0).sum(axis=1)
 
     def redraw_churn(self, idx: np.ndarray, day: int) -> None:
@@ -133,7 +139,8 @@ class Market:
             fall = np.maximum(c.satisfaction[idx] - new, 0.0)
             cause = np.broadcast_to(np.asarray(setback), idx.shape)
             booked = cause > 0
-            np.add.at(c.lost, (idx[booked], cause[booked] - 1), fall[booked])
+            # idx holds each customer at most once per call, so plain indexing accumulates.
+            c.lost[idx[booked], cause[booked] - 1] += fall[booked]
         c.satisfaction[idx] = new
         self.redraw_churn(idx, day)
 
@@ -189,14 +196,16 @@ class Market:
         sat = np.bincount(cells, weights=c.satisfaction[: c.n], minlength=k)[: self.n_cells]
         self.rec.close_day(day, active, sat)
 
-    def decayed_loyalty(self, idx: np.ndarray, day: int) -> np.ndarray:
-        """M10/M15: loyalty of ``idx`` to each remembered shop today (-1 for empty or exited)."""
+    def decayed_loyalty(self, idx: np.ndarray, day: int, slots: np.ndarray) -> np.ndarray:
+        """M10/M15: loyalty of ``idx`` to each remembered shop today: -1 for an exited shop,
+        -2 for an empty slot. ``slots`` is ``cust.slot_shop[idx]``, gathered once by the caller.
+        """
         c = self.cust
         care, reminding = self.reminding(idx)
         relief = self.rules.decay_relief * loyalty.care_share(care, reminding[:, None])
         lo = loyalty.decayed(
             c.slot_loyalty[idx], c.slot_touched[idx], day, self.rules.loyalty_decay, relief
         )
-        slots = c.slot_shop[idx]
-        live = (slots >= 0) & self.shops.alive[np.where(slots >= 0, slots, 0)]
-        return np.where(live, lo, -1.0)
+        empty = slots < 0
+        live = ~empty & self.shops.alive[slots]
+        return np.where(live, lo, np.where(empty, -2.0, -1.0))

@@ -18,12 +18,14 @@ from sim.mechanisms import arrivals, choice, exposure, fulfilment, loyalty, word
 
 @dataclass(frozen=True)
 class Orders:
-    """Today's completed orders: customer row, shop, expectation, remembered slot or -1."""
+    """Today's completed orders: customer row, shop, expectation, and the memory slot to
+    update (the shop's own if ``known``, else the emptiest or least loyal one to overwrite)."""
 
     cust: np.ndarray
     shop: np.ndarray
     expect: np.ndarray
     slot: np.ndarray
+    known: np.ndarray
     loyalty: np.ndarray
 
 
@@ -45,16 +47,17 @@ def shopping_day(mk: Market, day: int, view: choice.ShopView) -> None:
 def pick_shops(mk: Market, v: np.ndarray, day: int, view: choice.ShopView) -> Orders:
     """Choose a shop (or none) for each visitor; abandoned carts are dropped (M3)."""
     c, s, k = mk.cust, mk.shops, mk.sc.platform.consideration_set
-    lo = mk.decayed_loyalty(v, day)
+    slots = c.slot_shop[v]
+    lo = mk.decayed_loyalty(v, day, slots)
     fav_col = np.argmax(lo, axis=1)
     rows = np.arange(v.size)
-    fav = np.where(lo[rows, fav_col] >= 0, c.slot_shop[v, fav_col], NO_SHOP)
+    fav = np.where(lo[rows, fav_col] >= 0, slots[rows, fav_col], NO_SHOP)
     cands = np.concatenate(
         [fav[:, None], exposure.sample_consideration(mk.rng, mk.cdf, v.size, k)], axis=1
     )
     safe = np.maximum(cands, 0)
     invalid = exposure.mask_duplicates(cands) | ~s.alive[safe]
-    eq = cands[:, :, None] == c.slot_shop[v][:, None, :]
+    eq = cands[:, :, None] == slots[:, None, :]
     known = eq.any(axis=2)
     col = eq.argmax(axis=2)
     expect = np.where(known, np.take_along_axis(c.slot_expect[v], col, 1), view.prior_expect[safe])
@@ -78,8 +81,10 @@ def pick_shops(mk: Market, v: np.ndarray, day: int, view: choice.ShopView) -> Or
     mk.rec.add("abandoned_carts", order_cells(mk, v[buy], shop)[~done])
     b = buy[done]
     p = p[done]
-    slot = np.where(known[b, p], col[b, p], -1)
-    return Orders(v[b], shop[done], expect[b, p], slot, loyal[b, p])
+    known_b = known[b, p]
+    evict = np.argmin(lo[b], axis=1)
+    slot = np.where(known_b, col[b, p], evict)
+    return Orders(v[b], shop[done], expect[b, p], slot, known_b, loyal[b, p])
 
 
 def order_cells(mk: Market, cust: np.ndarray, shop: np.ndarray) -> np.ndarray:
@@ -171,23 +176,19 @@ def settle(
 def remember(mk: Market, o: Orders, value: np.ndarray, quality: np.ndarray, day: int) -> None:
     """Update (or create) each customer's memory of the shop: loyalty, expectation, window."""
     c, s, r, w = mk.cust, mk.shops, mk.rules, mk.window
-    new = o.slot < 0
+    new = ~o.known
+    slot, i = o.slot, o.cust
     if new.any():
-        lo = mk.decayed_loyalty(o.cust[new], day)
-        slot = np.argmin(np.where(c.slot_shop[o.cust[new]] < 0, -2.0, lo), axis=1)
-        i = o.cust[new]
-        c.slot_shop[i, slot] = o.shop[new]
-        c.slot_count[i, slot] = 0
-        c.slot_expect[i, slot] = o.expect[new]
-        c.slot_last[i, slot] = day
-        np.add.at(s.customers_served, o.shop[new], 1)
-    slot = np.where(new, 0, o.slot)
-    if new.any():
-        slot[new] = np.argmax(c.slot_shop[o.cust[new]] == o.shop[new, None], axis=1)
-    i = o.cust
+        fresh, at = i[new], slot[new]
+        c.slot_shop[fresh, at] = o.shop[new]
+        c.slot_count[fresh, at] = 0
+        c.slot_expect[fresh, at] = o.expect[new]
+        c.slot_last[fresh, at] = day
+        s.customers_served += np.bincount(o.shop[new], minlength=s.n)
     last = c.slot_last[i, slot]
     live = ~new & (last + w > day)
-    np.subtract.at(mk.expiry, ((last[live] + w) % (w + 1), o.shop[live]), 1)
+    cancelled = ((last[live] + w) % (w + 1)) * s.n + o.shop[live]
+    mk.expiry.ravel()[:] -= np.bincount(cancelled, minlength=mk.expiry.size)
     mk.expiry[(day + w) % (w + 1)] += np.bincount(o.shop, minlength=s.n)
     boost = r.member_gain_boost * s.programme[o.shop]
     lo_now = np.where(new, 0.0, o.loyalty)
@@ -200,7 +201,7 @@ def remember(mk: Market, o: Orders, value: np.ndarray, quality: np.ndarray, day:
     c.slot_touched[i, slot] = day
     c.slot_last[i, slot] = day
     c.slot_count[i, slot] += 1
-    np.add.at(s.repeat_customers, o.shop[c.slot_count[i, slot] == 2], 1)
+    s.repeat_customers += np.bincount(o.shop[c.slot_count[i, slot] == 2], minlength=s.n)
 
 
 def rate_shops(mk: Market, shop: np.ndarray, value: np.ndarray) -> None:

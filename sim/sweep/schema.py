@@ -1,0 +1,89 @@
+"""The experiment file schema: a base scenario, variants, a grid or sample, replications.
+
+Validated through :func:`sim.config.loader.validate`, so a mistake is one line naming the
+file, key path and line, like a scenario error.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from sim.config.fields import Section, param
+
+Scalar = bool | int | float | str | None
+
+
+class Outputs(Section):
+    """What each run of a sweep keeps on disk besides its summary and retention table."""
+
+    timeseries_every: int = param(
+        1, "keep the daily time series on every k-th day (and the last day)", unit="days", ge=1
+    )
+    customers: bool = param(False, "also write customers.parquet for every run")
+    transactions: bool = param(False, "also write transactions.parquet for every run")
+
+
+class Sample(Section):
+    """A quasi-random sample of parameter points (scipy.stats.qmc), seeded from the experiment."""
+
+    method: Literal["lhs", "sobol"] = param("lhs", "Latin hypercube or scrambled Sobol' points")
+    n: int = param(16, "number of points (a power of 2 for sobol)", ge=1, le=1_000_000)
+    ranges: dict[str, list[float]] = Field(
+        min_length=1,
+        description="key path -> [low, high]; integer parameters are rounded",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Sample:
+        """Ranges are [low, high] pairs with low < high; Sobol' needs n = 2^m."""
+        for key, pair in self.ranges.items():
+            if len(pair) != 2 or not pair[0] < pair[1]:
+                raise ValueError(f"range of '{key}' must be [low, high] with low < high")
+        if self.method == "sobol" and self.n & (self.n - 1):
+            raise ValueError(f"sobol needs n to be a power of 2 (got {self.n})")
+        return self
+
+
+class Experiment(Section):
+    """A set of runs: variants x (grid or sample points) x replications of one base scenario."""
+
+    name: str = Field(description="short name of the experiment", min_length=1)
+    description: str = param("", "what question the experiment asks")
+    base: str = param("baseline", "scenario name (see `churnsim scenarios`) or path to a YAML")
+    seed: int = param(0, "root seed: replication seeds and the sampler derive from it", ge=0)
+    days: int | None = param(None, "simulated days of every run (default: the base's)", ge=1)
+    overrides: dict[str, Scalar | list[Any] | dict[str, Any]] = Field(
+        default_factory=dict, alias="set", description="key path -> value, applied to all runs"
+    )
+    variants: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="name -> {key path: value}; strategies compared, each run as given",
+    )
+    grid: dict[str, list[Any]] = Field(
+        default_factory=dict, description="key path -> values; the cartesian product is run"
+    )
+    sample: Sample | None = Field(default=None, description="quasi-random parameter points")
+    replications: int | list[int] = Field(
+        default=1, description="number of seeds per point, or an explicit list of seeds"
+    )
+    outputs: Outputs = Field(default_factory=Outputs)
+
+    @model_validator(mode="after")
+    def _check(self) -> Experiment:
+        """Grid and sample exclude each other; replications are >= 1 distinct seeds."""
+        if self.grid and self.sample is not None:
+            raise ValueError("use either grid or sample, not both")
+        for key, values in self.grid.items():
+            if not values:
+                raise ValueError(f"grid '{key}' has no values")
+        reps = self.replications
+        if isinstance(reps, int) and not 1 <= reps <= 100_000:
+            raise ValueError(f"replications must be between 1 and 100000 (got {reps})")
+        if isinstance(reps, list):
+            if not reps or len(set(reps)) != len(reps):
+                raise ValueError("replication seeds must be a non-empty list of distinct seeds")
+            if any(not 0 <= s < 2**63 for s in reps):
+                raise ValueError("replication seeds must be between 0 and 2^63 - 1")
+        return self
