@@ -19,7 +19,8 @@ from sim.mechanisms import arrivals, choice, exposure, fulfilment, loyalty, word
 @dataclass(frozen=True)
 class Orders:
     """Today's completed orders: customer row, shop, expectation, and the memory slot to
-    update (the shop's own if ``known``, else the emptiest or least loyal one to overwrite)."""
+    update (the shop's own if ``known``, else the emptiest or least loyal one to overwrite).
+    """
 
     cust: np.ndarray
     shop: np.ndarray
