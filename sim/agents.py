@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
-from sim.config.shops import TIERS
+from sim import strategies
+from sim.config.shops import TIERS, ShopGroup
 from sim.engine.customers import ACTIVE
 from sim.mechanisms import choice, exposure
 
@@ -32,32 +34,47 @@ class Platform(mesa.Agent):  # type: ignore[misc]
         """Rank shops by rating, recent sales and premium boost; publish exposure and view."""
         mk = self.model.market
         mk.begin_day()
-        s, p = mk.shops, self.model.config.platform
+        s, p = mk.shops, mk.sc.platform
         rules = self.model.config.shop_rules
         rating = s.rating(rules.rating_prior, rules.rating_prior_weight)
-        score = exposure.ranking_score(
-            rating,
-            s.recent_orders,
-            s.premium,
-            rating_weight=p.rating_weight,
-            sales_weight=p.sales_weight,
-            premium_boost=mk.rules.premium_boost,
+        score = (
+            exposure.ranking_score(
+                rating,
+                s.recent_orders,
+                s.premium,
+                rating_weight=p.rating_weight,
+                sales_weight=p.sales_weight,
+                premium_boost=mk.rules.premium_boost,
+            )
+            + s.festival_boost
         )
         mk.cdf = exposure.exposure_cdf(score, s.alive, p.position_bias, mk.rng.random(s.n))
         self.view = choice.shop_view(s, rating, mk.rules, self.model.day)
 
 
 class Shop(mesa.Agent):  # type: ignore[misc]
-    """A shop: its policy and ledger live in the market's shop table at row ``idx``."""
+    """A shop: its policy and ledger live in the market's shop table at row ``idx``; its
+    strategies (sim/strategies.py) review the policy each morning."""
 
     model: ChurnModel
 
-    def __init__(self, model: ChurnModel, idx: int, group: str, strategy: str) -> None:
-        """Create the shop at row ``idx`` of the shop table."""
+    def __init__(self, model: ChurnModel, idx: int, base: ShopGroup) -> None:
+        """Create the shop at row ``idx`` of the shop table, following ``base``'s strategies."""
         super().__init__(model)
         self.idx = idx
-        self.group = group
-        self.strategy = strategy
+        self.base = base
+        self.costs: dict[str, float] = {}
+        self.runners = strategies.build(base.strategies)
+
+    @property
+    def group(self) -> str:
+        """Name of the shop's group."""
+        return self.base.name
+
+    @property
+    def strategy(self) -> str:
+        """The strategies followed, joined with '+' ('fixed' when none)."""
+        return "+".join(r.spec.kind for r in self.runners) or "fixed"  # type: ignore[attr-defined]
 
     @property
     def tier(self) -> str:
@@ -66,21 +83,57 @@ class Shop(mesa.Agent):  # type: ignore[misc]
 
     @property
     def alive(self) -> bool:
-        """Still trading (has not run out of cash)."""
+        """Trading today (entered and not run out of cash)."""
         return bool(self.model.market.shops.alive[self.idx])
+
+    @property
+    def list_price(self) -> float:
+        """The shop's regular price (what discounts and price wars depart from)."""
+        return float(self.model.market.shops.list_price[self.idx])
 
     def policy(self, name: str) -> float:
         """Current value of a policy column (price, discount, delivery_days, ...)."""
         return float(self.model.market.shops.policy[name][self.idx])
 
+    def ledger(self, name: str) -> float:
+        """A ledger value: revenue, profit, cash or orders."""
+        return float(getattr(self.model.market.shops, name)[self.idx])
+
     def set_policy(self, name: str, value: float) -> None:
-        """Change a policy column from today on (used by strategies and timeline events)."""
-        self.model.market.shops.policy[name][self.idx] = value
+        """Change a policy column from now on (strategies and timeline events)."""
+        shops = self.model.market.shops
+        shops.policy[name][self.idx] = value
         if name == "discount":
-            self.model.market.shops.promo_start[self.idx] = self.model.day
+            shops.promo_start[self.idx] = self.model.day
+
+    def set_cost(self, kind: str, per_day: float) -> None:
+        """Set a strategy's daily running cost."""
+        self.costs[kind] = per_day
+        self.model.market.shops.extra_cost[self.idx] = sum(self.costs.values())
+
+    def set_programme(self, on: bool, vip_after: int | None = None, vip_bonus: float = 0.0) -> None:
+        """Start or stop a loyalty programme (M11) with an optional VIP tier."""
+        shops = self.model.market.shops
+        shops.programme[self.idx] = on
+        shops.vip_after[self.idx] = vip_after if (on and vip_after) else np.iinfo(np.int32).max
+        shops.vip_bonus[self.idx] = vip_bonus if on else 0.0
+
+    def set_pull(self, multiplier: float) -> None:
+        """Scale a promotion's extra pull (M9: repeated campaigns pull less)."""
+        self.model.market.shops.pull_mult[self.idx] = multiplier
+
+    def rival_prices(self) -> np.ndarray:
+        """Current prices of trading shops outside this shop's group."""
+        shops = self.model.market.shops
+        rivals = shops.alive & (shops.group != shops.group[self.idx])
+        return shops.price[rivals]
 
     def step(self) -> None:
-        """Review the shop's policy; a ``fixed`` shop keeps it as it is."""
+        """Morning review: run each strategy (a shop without strategies keeps its policy)."""
+        if not self.alive:
+            return
+        for runner in self.runners:
+            runner.step(self, self.model.day)
 
 
 class Customer(mesa.Agent):  # type: ignore[misc]

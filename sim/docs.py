@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, get_args, get_origin
+from typing import Annotated, Any, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
@@ -51,25 +51,42 @@ def _type_name(tp: Any) -> str:
     return getattr(tp, "__name__", str(tp))
 
 
-def _model_of(tp: Any) -> tuple[type[BaseModel] | None, str]:
-    """The model inside a field type, and the path suffix ('', '[]' or '.<name>')."""
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return tp, ""
+def _is_model(tp: Any) -> bool:
+    """True for a pydantic model class."""
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _union_models(tp: Any) -> list[type[BaseModel]]:
+    """Model members of a (possibly Annotated) union, else []."""
+    if get_origin(tp) is Annotated:
+        tp = get_args(tp)[0]
+    return [m for m in get_args(tp) if _is_model(m)]
+
+
+def _models_of(tp: Any) -> list[tuple[type[BaseModel], str]]:
+    """Models inside a field type, each with its path suffix ('', '[]', '[<kind>]' or
+    '.<name>'); empty for a leaf parameter."""
+    if _is_model(tp):
+        return [(tp, "")]
     args = get_args(tp)
-    if get_origin(tp) is list and args and issubclass(args[0], BaseModel):
-        return args[0], "[]"
-    if get_origin(tp) is dict and len(args) == 2 and issubclass(args[1], BaseModel):
-        return args[1], ".<name>"
-    return None, ""
+    if get_origin(tp) is list and args and _is_model(args[0]):
+        return [(args[0], "[]")]
+    if get_origin(tp) is list and args and _union_models(args[0]):
+        members = _union_models(args[0])
+        return [(m, f"[{m.model_fields['kind'].default}]") for m in members]
+    if get_origin(tp) is dict and len(args) == 2 and _is_model(args[1]):
+        return [(args[1], ".<name>")]
+    return []
 
 
 def _rows(model: type[BaseModel], prefix: str) -> Iterator[ParamRow]:
     """Walk a model's fields depth-first, yielding leaf parameters."""
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
-        sub, suffix = _model_of(info.annotation)
-        if sub is not None:
+        subs = _models_of(info.annotation)
+        for sub, suffix in subs:
             yield from _rows(sub, f"{path}{suffix}.")
+        if subs or name == "kind":
             continue
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         default = info.get_default(call_default_factory=True)
@@ -89,6 +106,11 @@ def parameter_rows() -> list[ParamRow]:
     return list(_rows(Scenario, ""))
 
 
+def _cell(text: str) -> str:
+    """Escape a Markdown table cell."""
+    return text.replace("|", "\\|")
+
+
 def parameters_markdown() -> str:
     """docs/parameters.md: one table of every parameter, generated from the schema."""
     head = (
@@ -100,8 +122,12 @@ def parameters_markdown() -> str:
         "|---|---|---|---|---|---|---|\n"
     )
     body = "".join(
-        f"| `{r.path}` | {r.type} | {r.default} | {r.bounds} | {r.unit} | {r.mechanism} "
-        f"| {r.help} |\n"
+        "| "
+        + " | ".join(
+            _cell(x)
+            for x in (f"`{r.path}`", r.type, r.default, r.bounds, r.unit, r.mechanism, r.help)
+        )
+        + " |\n"
         for r in parameter_rows()
     )
     return head + body

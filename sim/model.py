@@ -10,9 +10,11 @@ import numpy as np
 
 from sim.agents import Customer, Platform, Shop
 from sim.config import Scenario
+from sim.engine.festivals import update_placement
 from sim.engine.market import Market
 from sim.engine.shopping import shopping_day
 from sim.scenarios import load_scenario, with_overrides
+from sim.timeline import apply_events
 
 
 def resolve_scenario(
@@ -55,12 +57,10 @@ class ChurnModel(mesa.Model):  # type: ignore[misc]
         self.seed = seed
         self.market = Market(sc, self.rng, keep_transactions=keep_transactions)
         self.platform = Platform(self)
-        names = [g.name for g in sc.shops.groups]
         self.shops = [
-            Shop(self, i, names[g], sc.shops.groups[g].strategy)
+            Shop(self, i, sc.shops.groups[g])
             for i, g in enumerate(self.market.shops.group.tolist())
         ]
-        self._reviewing = [s for s in self.shops if s.strategy != "fixed"]
         self._add_customer_agents(self.market.arrive(sc.customers.initial, 0, visit_today=False))
         self.market.close_day(0)
         self.datacollector = mesa.DataCollector(model_reporters=_REPORTERS)
@@ -77,15 +77,20 @@ class ChurnModel(mesa.Model):  # type: ignore[misc]
             Customer(self, i)
 
     def step(self) -> None:
-        """Simulate one day: rank, arrive, shop, review, pay costs, churn, record."""
+        """Simulate one day: events, shops' reviews, ranking, arrivals, shopping, costs,
+        churn, records."""
         day = self.day
         mk = self.market
+        apply_events(self, day)
+        mk.open_shops(day)
+        for shop in self.shops:
+            if shop.runners:
+                shop.step()
+        update_placement(mk, day)
         self.platform.step()
         self._add_customer_agents(mk.daily_arrivals(day))
         assert self.platform.view is not None
         shopping_day(mk, day, self.platform.view)
-        for shop in self._reviewing:
-            shop.step()
         mk.book_shops(day)
         mk.churn_today(day)
         mk.close_day(day)

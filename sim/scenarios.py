@@ -9,6 +9,7 @@ from typing import Any
 
 from sim.config import Scenario
 from sim.config.loader import apply_overrides, load_yaml, resolve_file, validate
+from sim.errors import UserError
 
 PathLike = str | os.PathLike[str]
 KeyPath = tuple[str | int, ...]
@@ -30,13 +31,52 @@ def scenario_names() -> list[str]:
     return sorted(p.stem for p in scenario_dir().glob("*.yaml"))
 
 
+def merge(base: Any, top: Any, path: KeyPath = ()) -> Any:
+    """Deep-merge scenario data: mappings key by key, shop groups by name, anything else
+    (lists included) replaced by ``top``."""
+    if isinstance(base, dict) and isinstance(top, dict):
+        out = dict(base)
+        for key, value in top.items():
+            out[key] = merge(base[key], value, (*path, key)) if key in base else value
+        return out
+    if path == ("shops", "groups") and isinstance(base, list) and isinstance(top, list):
+        by_name = {g.get("name"): g for g in base if isinstance(g, dict)}
+        merged = [merge(by_name[g["name"]], g) if _named(g, by_name) else g for g in top]
+        given = {g.get("name") for g in top if isinstance(g, dict)}
+        return [g for g in base if g.get("name") not in given] + merged
+    return top
+
+
+def _named(group: Any, by_name: Mapping[Any, Any]) -> bool:
+    """True for a group mapping whose name is among the base scenario's groups."""
+    return isinstance(group, dict) and group.get("name") in by_name
+
+
+def read_scenario_data(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], Any]:
+    """Raw data of a scenario file, with ``extends: <scenario>`` resolved recursively."""
+    data, lines = load_yaml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data, lines
+    if not isinstance(parent, str):
+        raise UserError("expected a scenario name or path", source=str(path), path="extends")
+    base_path = resolve_file(parent, scenario_dir(), kind="scenario")
+    if base_path.resolve() in seen:
+        raise UserError(
+            f"scenario {parent!r} extends itself (a cycle)", source=str(path), path="extends"
+        )
+    base, _ = read_scenario_data(base_path, (*seen, path.resolve()))
+    return merge(base, data), lines
+
+
 def load_scenario(
     name_or_path: PathLike,
     overrides: Sequence[tuple[KeyPath, Any]] = (),
 ) -> Scenario:
-    """Load, merge ``overrides`` into, and validate a scenario file; errors are UserError."""
+    """Load (resolving ``extends``), merge ``overrides`` into, and validate a scenario file;
+    errors are UserError."""
     path = resolve_file(str(name_or_path), scenario_dir(), kind="scenario")
-    data, lines = load_yaml(path)
+    data, lines = read_scenario_data(path)
     source = str(path)
     if overrides:
         data = apply_overrides(data, overrides)

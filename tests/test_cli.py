@@ -168,13 +168,13 @@ def test_unwritable_out_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "not a directory" in capsys.readouterr().err
 
 
-def test_params_markdown_is_in_sync_with_docs() -> None:
-    from sim.docs import parameters_markdown
+def test_generated_docs_are_in_sync_with_the_code() -> None:
+    from sim.docs import mechanisms_markdown, parameters_markdown
 
-    doc = Path(__file__).resolve().parents[1] / "docs" / "parameters.md"
-    assert doc.read_text() == parameters_markdown(), (
-        "run: churnsim params --markdown > docs/parameters.md"
-    )
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    hint = "regenerate with: python -m sim.docs"
+    assert (docs / "parameters.md").read_text() == parameters_markdown(), hint
+    assert (docs / "mechanisms.md").read_text() == mechanisms_markdown(), hint
 
 
 def test_every_scenario_file_validates() -> None:

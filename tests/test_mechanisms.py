@@ -273,6 +273,7 @@ def test_utilities_invalid_is_minus_inf_and_cheaper_wins() -> None:
         invalid=np.array([[False, False], [True, False]]),
         expect=np.full((2, 2), 0.7),
         loyalty=np.zeros((2, 2)),
+        vip=np.zeros((2, 2), np.bool_),
     )
     u = choice.utilities(view, shops, seg, who)
     assert u[0, 0] > u[0, 1]

@@ -2,7 +2,34 @@
 
 from __future__ import annotations
 
+import itertools
+
+from pydantic import model_validator
+
 from sim.config.fields import Section, param
+
+
+class Festival(Section):
+    """M7: a shopping festival: a demand spike in which participating shops get placement."""
+
+    start_day: int = param(300, "first day of the festival", unit="day", ge=1, le=36_500)
+    duration: int = param(3, "length of the festival", unit="days", ge=1, le=365)
+    demand_multiplier: float = param(
+        3.0, "shopping trips during the festival, relative", ge=1, le=50, mechanism="M7"
+    )
+    premium_participation: float = param(
+        1.0, "share of premium storefronts taking part", ge=0, le=1, mechanism="M7"
+    )
+    ordinary_participation: float = param(
+        0.02,
+        "share of ordinary shops taking part (about 2% in the Taobao study)",
+        ge=0,
+        le=1,
+        mechanism="M7",
+    )
+    placement_boost: float = param(
+        2.0, "ranking score added to participants", ge=0, le=20, mechanism="M7"
+    )
 
 
 class PlatformParams(Section):
@@ -49,6 +76,7 @@ class PlatformParams(Section):
         le=1e6,
         mechanism="M13",
     )
+    festivals: list[Festival] = param(None, "shopping festivals", default_factory=list)
     sales_memory_days: float = param(
         14.0,
         "time constant of the 'recent orders' the ranking uses",
@@ -56,3 +84,12 @@ class PlatformParams(Section):
         gt=0,
         le=365,
     )
+
+    @model_validator(mode="after")
+    def _festivals_apart(self) -> PlatformParams:
+        """Festivals may not overlap: each is one demand spike."""
+        spans = sorted((f.start_day, f.start_day + f.duration) for f in self.festivals)
+        for (_, end), (start, _) in itertools.pairwise(spans):
+            if start < end:
+                raise ValueError(f"festivals overlap (one starts on day {start})")
+        return self

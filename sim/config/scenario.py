@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from sim.config.fields import Section, param
 from sim.config.mechanisms import Mechanisms
 from sim.config.platform import PlatformParams
 from sim.config.population import CustomerParams
-from sim.config.shops import ShopParams
+from sim.config.shops import TIERS, ShopParams
+from sim.config.timeline import TimelineEvent
 
 
 class SatisfactionParams(Section):
@@ -89,3 +90,29 @@ class Scenario(Section):
     churn: ChurnParams = Field(default_factory=ChurnParams)
     shop_rules: ShopRules = Field(default_factory=ShopRules)
     mechanisms: Mechanisms = Field(default_factory=Mechanisms)
+    timeline: list[TimelineEvent] = param(
+        None, "changes on given days to shop groups or the platform", default_factory=list
+    )
+
+    @model_validator(mode="after")
+    def _timeline_fits(self) -> Scenario:
+        """Events must fall within the horizon and name shops that exist."""
+        names = {g.name for g in self.shops.groups}
+        groups = names | {f"tier:{t}" for t in TIERS} | {"all"}
+        for i, ev in enumerate(self.timeline):
+            if ev.day > self.days:
+                raise ValueError(
+                    f"timeline[{i}] is on day {ev.day}, after the last day ({self.days})"
+                )
+            if ev.target == "shops" and ev.group not in groups:
+                raise ValueError(
+                    f"timeline[{i}].group {ev.group!r} is not a shop group "
+                    f"(groups: {', '.join(sorted(names))})"
+                )
+            if (
+                ev.target == "shops"
+                and ev.group.startswith("tier:")
+                and not any(g.tier == ev.group[5:] and g.count for g in self.shops.groups)
+            ):
+                raise ValueError(f"timeline[{i}].group {ev.group!r}: no shops of that tier")
+        return self

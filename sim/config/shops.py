@@ -7,10 +7,10 @@ from typing import Literal
 from pydantic import model_validator
 
 from sim.config.fields import Section, param
+from sim.config.strategies import Strategy
 
 Tier = Literal["premium", "ordinary"]
 TIERS: tuple[Tier, ...] = ("premium", "ordinary")
-Strategy = Literal["fixed"]
 
 
 class ShopGroup(Section):
@@ -21,7 +21,14 @@ class ShopGroup(Section):
         "ordinary", "premium storefront (brand flagship) or ordinary shop", mechanism="M7"
     )
     count: int = param(10, "number of shops in the group", ge=0, le=100_000)
-    strategy: Strategy = param("fixed", "how the shops adapt their policy over time")
+    strategies: list[Strategy] = param(
+        None,
+        "strategies the shops follow, combined (see docs/strategies.md); none: fixed",
+        default_factory=list,
+    )
+    enter_day: int = param(
+        0, "day the shops open (later: new entrants)", unit="day", ge=0, le=36_500, mechanism="M7"
+    )
     price: float = param(
         100.0, "list price of the typical order", unit="currency", gt=0, le=1e6, mechanism="M8"
     )
@@ -102,6 +109,10 @@ class ShopGroup(Section):
     @model_validator(mode="after")
     def _promise_and_cost(self) -> ShopGroup:
         """Unit cost above price would make every sale a loss: almost surely a typo."""
+        kinds = [st.kind for st in self.strategies]
+        dupes = sorted({k for k in kinds if kinds.count(k) > 1 and k != "promotion"})
+        if dupes:
+            raise ValueError(f"strategy {dupes[0]!r} is listed twice; combine its settings")
         if self.unit_cost > self.price:
             raise ValueError(f"unit_cost ({self.unit_cost:g}) is above price ({self.price:g})")
         return self

@@ -90,6 +90,14 @@ class Market:
         return self.arrive(marketed + referred, day, visit_today=True)
 
     # -- satisfaction and churn -------------------------------------------------------------
+    def open_shops(self, day: int) -> np.ndarray:
+        """New entrants whose opening day is today start trading (M7 platform policy)."""
+        s = self.shops
+        new = np.flatnonzero(~s.entered & (s.enter_day == day))
+        s.entered[new] = True
+        s.alive[new] = True
+        return new
+
     def begin_day(self) -> None:
         """Refresh per-shop values that customers' rules read all day (live shops' care)."""
         self.care_live = np.where(self.shops.alive, self.shops.care_per_month, 0.0)
@@ -174,7 +182,7 @@ class Market:
     def book_shops(self, day: int) -> np.ndarray:
         """Daily running costs; shops out of cash exit (when exits are on). Returns exits."""
         s = self.shops
-        cost = np.where(s.alive, s.fixed_cost + s.service_cost, 0.0)
+        cost = np.where(s.alive, s.fixed_cost + s.service_cost + s.extra_cost, 0.0)
         s.cash -= cost
         s.profit -= cost
         expired = self.expiry[day % (self.window + 1)]
@@ -183,7 +191,7 @@ class Market:
         out: np.ndarray = np.flatnonzero(s.alive & (s.cash < 0) & self.sc.shop_rules.exits_enabled)
         s.alive[out] = False
         s.exit_day[out] = day
-        if not s.alive.any():
+        if not s.alive.any() and not (s.enter_day > day).any():
             self.stop_reason = f"every shop has exited by day {day}"
         return np.asarray(out, dtype=np.int64)
 

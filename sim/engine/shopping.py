@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.engine import festivals
 from sim.engine.customers import NO_SHOP
 from sim.engine.market import Market
 from sim.mechanisms import arrivals, choice, exposure, fulfilment, loyalty, word_of_mouth
@@ -33,7 +34,7 @@ class Orders:
 def shopping_day(mk: Market, day: int, view: choice.ShopView) -> None:
     """Run today's shopping trips for all customers due to shop today."""
     c = mk.cust
-    visitors = np.flatnonzero(c.next_visit[: c.n] == day)
+    visitors = festivals.extra_visitors(mk, day, np.flatnonzero(c.next_visit[: c.n] == day))
     if visitors.size == 0:
         return
     orders = pick_shops(mk, visitors, day, view)
@@ -64,7 +65,8 @@ def pick_shops(mk: Market, v: np.ndarray, day: int, view: choice.ShopView) -> Or
     expect = np.where(known, np.take_along_axis(c.slot_expect[v], col, 1), view.prior_expect[safe])
     loyal = np.where(known, np.maximum(np.take_along_axis(lo, col, 1), 0.0), 0.0)
     won = np.where(c.won_on_discount[v], mk.rules.won_price_mult, 1.0)
-    who = choice.Shoppers(c.segment[v], c.price_mult[v] * won, safe, invalid, expect, loyal)
+    vip = known & (np.take_along_axis(c.slot_count[v], col, 1) >= s.vip_after[safe])
+    who = choice.Shoppers(c.segment[v], c.price_mult[v] * won, safe, invalid, expect, loyal, vip)
     pick = choice.choose(
         mk.rng, choice.utilities(view, s, mk.seg, who), mk.seg.outside_utility[c.segment[v]]
     )
@@ -162,7 +164,7 @@ def settle(
     c.first_shop[fc] = o.shop[first]
     c.first_tier[fc] = s.tier[o.shop[first]] + 1
     c.cell[fc] = c.cell[fc] + c.first_tier[fc]
-    c.won_on_discount[fc] = s.discount[o.shop[first]] > 0
+    c.won_on_discount[fc] = view.price_paid[o.shop[first]] < s.list_price[o.shop[first]]
     c.last_shop[o.cust] = o.shop
     c.n_purchases[o.cust] += 1
     c.total_spent[o.cust] += amount

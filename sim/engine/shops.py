@@ -48,6 +48,14 @@ class ShopTable:
     rating_sum: np.ndarray
     rating_n: np.ndarray
     recent_orders: np.ndarray
+    list_price: np.ndarray
+    enter_day: np.ndarray
+    entered: np.ndarray
+    extra_cost: np.ndarray
+    pull_mult: np.ndarray
+    vip_after: np.ndarray
+    vip_bonus: np.ndarray
+    festival_boost: np.ndarray
     revenue: np.ndarray
     profit: np.ndarray
     orders: np.ndarray
@@ -81,12 +89,13 @@ def build_shop_table(sc: Scenario) -> ShopTable:
     if not sc.mechanisms.m2_over_promising.enabled:
         policy["promised_quality"] = policy["true_quality"].copy()
     zeros = np.zeros(n, np.float64)
+    enter = np.repeat(np.array([g.enter_day for g in groups], np.int32), counts)
     return ShopTable(
         n=n,
         group=group,
         tier=tier,
         premium=tier == TIERS.index("premium"),
-        alive=np.ones(n, np.bool_),
+        alive=enter == 0,
         programme=np.repeat(np.array([g.loyalty_programme for g in groups], np.bool_), counts),
         promo_start=np.zeros(n, np.int32),
         policy=policy,
@@ -94,6 +103,14 @@ def build_shop_table(sc: Scenario) -> ShopTable:
         rating_sum=zeros.copy(),
         rating_n=zeros.copy(),
         recent_orders=zeros.copy(),
+        list_price=policy["price"].copy(),
+        enter_day=enter,
+        entered=enter == 0,
+        extra_cost=zeros.copy(),
+        pull_mult=np.ones(n),
+        vip_after=np.full(n, np.iinfo(np.int32).max, np.int64),
+        vip_bonus=zeros.copy(),
+        festival_boost=zeros.copy(),
         revenue=zeros.copy(),
         profit=zeros.copy(),
         orders=np.zeros(n, np.int64),

@@ -47,7 +47,7 @@ def shop_view(shops: ShopTable, rating: np.ndarray, rules: RuleNumbers, day: int
     live = paid[shops.alive]
     median = float(np.median(live)) if live.size else 1.0
     age = np.maximum(day - shops.promo_start, 0)
-    pull = rules.salience * shops.discount * np.exp(-age / rules.wearout_days)
+    pull = rules.salience * shops.discount * shops.pull_mult * np.exp(-age / rules.wearout_days)
     return ShopView(
         price_paid=paid,
         log_rel_price=np.log(np.maximum(paid * (1.0 - value), 1e-9) / median),
@@ -80,14 +80,19 @@ class Shoppers:
     invalid: np.ndarray
     expect: np.ndarray
     loyalty: np.ndarray
+    vip: np.ndarray
 
 
 def utilities(view: ShopView, shops: ShopTable, seg: SegmentArrays, who: Shoppers) -> np.ndarray:
     """Deterministic utility of each candidate shop (rows: shoppers, columns: candidates)."""
     c = who.cands
     s = who.segment[:, None]
+    value = view.programme_value[c]
+    vip_gain = np.log1p(-value) - np.log1p(-np.minimum(value * (1.0 + shops.vip_bonus[c]), 0.99))
     u = (
-        -seg.price_weight[s] * who.price_mult[:, None] * view.log_rel_price[c]
+        -seg.price_weight[s]
+        * who.price_mult[:, None]
+        * (view.log_rel_price[c] - np.where(who.vip, vip_gain, 0.0))
         + view.promo_pull[c]
         + seg.quality_weight[s] * who.expect
         - seg.delivery_weight[s] * shops.delivery_days[c]
