@@ -52,6 +52,10 @@ class Platform(mesa.Agent):  # type: ignore[misc]
         self.view = choice.shop_view(s, rating, mk.rules, self.model.day)
 
 
+#: Strategies whose running cost is spending on keeping customers (see outputs/economics).
+RETENTION_STRATEGIES = ("loyalty_programme", "customer_care")
+
+
 class Shop(mesa.Agent):  # type: ignore[misc]
     """A shop: its policy and ledger live in the market's shop table at row ``idx``; its
     strategies (sim/strategies.py) review the policy each morning."""
@@ -109,7 +113,11 @@ class Shop(mesa.Agent):  # type: ignore[misc]
     def set_cost(self, kind: str, per_day: float) -> None:
         """Set a strategy's daily running cost."""
         self.costs[kind] = per_day
-        self.model.market.shops.extra_cost[self.idx] = sum(self.costs.values())
+        shops = self.model.market.shops
+        shops.extra_cost[self.idx] = sum(self.costs.values())
+        shops.retention_extra[self.idx] = sum(
+            v for k, v in self.costs.items() if k in RETENTION_STRATEGIES
+        )
 
     def set_programme(self, on: bool, vip_after: int | None = None, vip_bonus: float = 0.0) -> None:
         """Start or stop a loyalty programme (M11) with an optional VIP tier."""

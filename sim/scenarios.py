@@ -41,10 +41,23 @@ def merge(base: Any, top: Any, path: KeyPath = ()) -> Any:
         return out
     if path == ("shops", "groups") and isinstance(base, list) and isinstance(top, list):
         by_name = {g.get("name"): g for g in base if isinstance(g, dict)}
-        merged = [merge(by_name[g["name"]], g) if _named(g, by_name) else g for g in top]
-        given = {g.get("name") for g in top if isinstance(g, dict)}
-        return [g for g in base if g.get("name") not in given] + merged
+        top = [_copied(g, by_name) for g in top]
+        given = {g.get("name"): g for g in top if _named(g, by_name)}
+        kept = [merge(g, given[g.get("name")]) if g.get("name") in given else g for g in base]
+        return kept + [g for g in top if not _named(g, by_name)]
     return top
+
+
+def _copied(group: Any, by_name: Mapping[Any, Any]) -> Any:
+    """A new group written as ``copy_of: <group>`` starts from that group's settings."""
+    if not isinstance(group, dict) or "copy_of" not in group:
+        return group
+    source = group["copy_of"]
+    if source not in by_name:
+        raise UserError(f"copy_of names no group of the base scenario: {source!r}",
+                        path="shops.groups", hint=f"groups: {', '.join(map(str, by_name))}")
+    rest = {k: v for k, v in group.items() if k != "copy_of"}
+    return {**by_name[source], "strategies": [], **rest}
 
 
 def _named(group: Any, by_name: Mapping[Any, Any]) -> bool:

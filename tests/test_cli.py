@@ -190,3 +190,35 @@ def test_outputs_are_readable_with_pandas(small_run: Path) -> None:
     cust = pd.read_parquet(small_run / "customers.parquet")
     assert cust.customer_id.is_unique
     assert np.all(cust.joined_day <= 60)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "baseline",
+        "price_war",
+        "logistics_quality",
+        "loyalty_programme",
+        "loyalty_saturation",
+        "platform_favouritism",
+        "festival",
+        "over_promising",
+        "service_quality",
+        "word_of_mouth",
+    ],
+)
+def test_every_named_scenario_runs(name: str, tmp_path: Path) -> None:
+    out = tmp_path / name
+    assert (
+        run_cli(
+            name,
+            "--set",
+            "customers.initial=150",
+            "--set",
+            "customers.arrivals_per_day=2",
+            "--out",
+            str(out),
+        )
+        == 0
+    )
+    assert (out / "retention.png").exists()

@@ -70,6 +70,8 @@ class RuleNumbers:
     trust: float
     abandonment: float
     late_tolerance: float
+    reference_days: float
+    promise_weight: float
     lateness_weight: float
     damage_penalty: float
     service_on: bool
@@ -114,6 +116,8 @@ def compile_rules(sc: Scenario) -> RuleNumbers:
         trust=m.m2_over_promising.trust,
         abandonment=m.m3_site_experience.abandonment_at_worst if on["m3_site_experience"] else 0,
         late_tolerance=m.m4_logistics.late_tolerance,
+        reference_days=m.m4_logistics.reference_days,
+        promise_weight=m.m4_logistics.promise_weight,
         lateness_weight=m.m4_logistics.lateness_weight if on["m4_logistics"] else 0.0,
         damage_penalty=m.m4_logistics.damage_penalty if on["m4_logistics"] else 0.0,
         service_on=on["m5_service"],

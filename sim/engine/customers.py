@@ -43,6 +43,8 @@ class CustomerTable:
     churn_day: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     n_purchases: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     total_spent: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
+    margin: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
+    first_day: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     first_shop: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     last_shop: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     contacts: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int32))

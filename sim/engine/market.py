@@ -39,6 +39,9 @@ class Market:
         self.pending_referrals = 0
         self.transactions: list[tuple[np.ndarray, ...]] | None = [] if keep_transactions else None
         self.acquisition_spend = 0.0
+        self.retention_spend = 0.0
+        self.checked_day = -1
+        self.orders_seen = np.zeros(self.shops.n, np.int64)
         self.stop_reason: str | None = None
         self.begin_day()
 
@@ -65,12 +68,14 @@ class Market:
             c.lost,
             c.n_purchases,
             c.total_spent,
+            c.margin,
             c.won_on_discount,
             c.slot_loyalty,
             c.slot_expect,
             c.slot_count,
         ):
             col[idx] = 0
+        c.first_day[idx] = -1
         c.slot_touched[idx] = day
         c.slot_last[idx] = day
         if visit_today:
@@ -135,7 +140,10 @@ class Market:
             sensitivity=ch.satisfaction_sensitivity,
             extra_mult=extra,
         )
-        c.churn_day[idx] = churn.draw_churn_day(self.rng, day, h)
+        # The hazard is memoryless, so redrawing whenever it changes is exact, provided the
+        # new draw may still fire today when today's churn check has not run yet.
+        since = np.maximum(day if self.checked_day >= day else day - 1, c.joined[idx])
+        c.churn_day[idx] = churn.draw_churn_day(self.rng, since, h)
 
     def set_satisfaction(
         self, idx: np.ndarray, new: np.ndarray, day: int, setback: np.ndarray | int | None = None
@@ -165,6 +173,7 @@ class Market:
     def churn_today(self, day: int) -> np.ndarray:
         """Customers whose churn day is today leave the platform; contacts hear of it (M13)."""
         c = self.cust
+        self.checked_day = day
         who = np.flatnonzero(c.churn_day[: c.n] == day)
         if who.size == 0:
             return who
@@ -182,7 +191,13 @@ class Market:
     def book_shops(self, day: int) -> np.ndarray:
         """Daily running costs; shops out of cash exit (when exits are on). Returns exits."""
         s = self.shops
+        keep = np.exp(-1.0 / self.sc.platform.sales_memory_days)
+        s.recent_orders[:] = keep * s.recent_orders + (1.0 - keep) * (s.orders - self.orders_seen)
+        self.orders_seen = s.orders.copy()
         cost = np.where(s.alive, s.fixed_cost + s.service_cost + s.extra_cost, 0.0)
+        self.retention_spend += float(
+            np.where(s.alive, s.service_cost + s.retention_extra, 0).sum()
+        )
         s.cash -= cost
         s.profit -= cost
         expired = self.expiry[day % (self.window + 1)]

@@ -139,7 +139,7 @@ def settle(
     day: int,
 ) -> None:
     """Book revenue and costs to shops, spending to customers, and the order metrics."""
-    s, c, n = mk.shops, mk.cust, mk.shops.n
+    s, n = mk.shops, mk.shops.n
     commission = np.where(
         s.premium, mk.sc.platform.commission_premium, mk.sc.platform.commission_ordinary
     )[o.shop]
@@ -154,26 +154,38 @@ def settle(
     s.revenue += revenue
     s.profit += revenue - np.bincount(o.shop, weights=cost, minlength=n)
     s.cash += revenue - np.bincount(o.shop, weights=cost, minlength=n)
-    orders = np.bincount(o.shop, minlength=n)
-    s.orders += orders
-    keep = np.exp(-1.0 / mk.sc.platform.sales_memory_days)
-    s.recent_orders *= keep
-    s.recent_orders += (1.0 - keep) * orders
-    first = c.first_shop[o.cust] == NO_SHOP
-    fc = o.cust[first]
-    c.first_shop[fc] = o.shop[first]
-    c.first_tier[fc] = s.tier[o.shop[first]] + 1
-    c.cell[fc] = c.cell[fc] + c.first_tier[fc]
-    c.won_on_discount[fc] = view.price_paid[o.shop[first]] < s.list_price[o.shop[first]]
-    c.last_shop[o.cust] = o.shop
-    c.n_purchases[o.cust] += 1
-    c.total_spent[o.cust] += amount
+    s.orders += np.bincount(o.shop, minlength=n)
+    mk.retention_spend += float((view.programme_value[o.shop] * amount).sum())
+    book_customers(mk, o, amount, amount - cost, view, day)
     mk.rec.add("purchases", cells)
     mk.rec.add("revenue", cells, amount)
     if mk.transactions is not None:
         mk.transactions.append(
             (o.cust.copy(), np.full(o.cust.size, day, np.int32), o.shop.copy(), amount)
         )
+
+
+def book_customers(
+    mk: Market,
+    o: Orders,
+    amount: np.ndarray,
+    margin: np.ndarray,
+    view: choice.ShopView,
+    day: int,
+) -> None:
+    """Record each order on its customer: first shop and day, spending and margin."""
+    c, s = mk.cust, mk.shops
+    first = c.first_shop[o.cust] == NO_SHOP
+    fc = o.cust[first]
+    c.first_shop[fc] = o.shop[first]
+    c.first_day[fc] = day
+    c.first_tier[fc] = s.tier[o.shop[first]] + 1
+    c.cell[fc] = c.cell[fc] + c.first_tier[fc]
+    c.won_on_discount[fc] = view.price_paid[o.shop[first]] < s.list_price[o.shop[first]]
+    c.last_shop[o.cust] = o.shop
+    c.n_purchases[o.cust] += 1
+    c.total_spent[o.cust] += amount
+    c.margin[o.cust] += margin
 
 
 def remember(mk: Market, o: Orders, value: np.ndarray, quality: np.ndarray, day: int) -> None:

@@ -52,6 +52,7 @@ class ShopTable:
     enter_day: np.ndarray
     entered: np.ndarray
     extra_cost: np.ndarray
+    retention_extra: np.ndarray
     pull_mult: np.ndarray
     vip_after: np.ndarray
     vip_bonus: np.ndarray
@@ -107,6 +108,7 @@ def build_shop_table(sc: Scenario) -> ShopTable:
         enter_day=enter,
         entered=enter == 0,
         extra_cost=zeros.copy(),
+        retention_extra=zeros.copy(),
         pull_mult=np.ones(n),
         vip_after=np.full(n, np.iinfo(np.int32).max, np.int64),
         vip_bonus=zeros.copy(),

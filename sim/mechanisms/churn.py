@@ -37,7 +37,7 @@ def extra_multiplier(
     return np.where(won_on_discount, won_mult, 1.0) * spam_mult**excess
 
 
-def draw_churn_day(rng: np.random.Generator, day: int, h: np.ndarray) -> np.ndarray:
+def draw_churn_day(rng: np.random.Generator, day: int | np.ndarray, h: np.ndarray) -> np.ndarray:
     """First day after ``day`` on which a daily-``h`` Bernoulli fires (geometric by inversion).
 
     Because the hazard is memoryless, redrawing whenever ``h`` changes is exact.

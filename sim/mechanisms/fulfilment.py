@@ -40,8 +40,11 @@ def deliver(
     quality = np.clip(shops.true_quality[j] + spread * z[0], 0.0, 1.0)
     if not rules.logistics_on:
         return Delivery(quality, np.zeros(n), np.zeros(n, np.bool_))
-    days = np.maximum(shops.delivery_days[j] + shops.delivery_spread[j] * z[1], 0.5)
-    late = np.maximum(days - shops.delivery_days[j] - rules.late_tolerance, 0.0)
+    promised = shops.delivery_days[j]
+    days = np.maximum(promised + shops.delivery_spread[j] * z[1], 0.5)
+    w = rules.promise_weight
+    expected = w * promised + (1.0 - w) * rules.reference_days
+    late = np.maximum(days - expected - rules.late_tolerance, 0.0)
     return Delivery(quality, late, damage_u < shops.damage_rate[j])
 
 

@@ -9,6 +9,7 @@ import pyarrow as pa
 from sim.analysis.km import survival_at
 from sim.engine.customers import CAUSES
 from sim.model import ChurnModel
+from sim.outputs.economics import economics, economics_lines
 
 
 def summary_lines(model: ChurnModel, retention: pa.Table, customers: pa.Table) -> list[str]:
@@ -31,6 +32,7 @@ def summary_lines(model: ChurnModel, retention: pa.Table, customers: pa.Table) -
         f"acquisition spend {model.market.acquisition_spend:,.0f}",
         f"customers who left: {left:,} ({cause_txt})",
         f"shops that exited: {int((~s.alive).sum())} of {s.n}",
+        *economics_lines(economics(model)),
     ]
     if model.market.stop_reason:
         lines.append(f"stopped early: {model.market.stop_reason}")

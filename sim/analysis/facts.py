@@ -1,0 +1,375 @@
+"""Stylised facts of the domain notes, measured on the model over several seeds.
+
+Each ``fact_*`` function runs its scenario(s) with common seeds and returns a ``Fact``: the
+claim, the mechanism, and paired effects (mean and standard error over seeds). The tests in
+``tests/test_facts.py`` check the directions; ``python -m sim.analysis.facts`` prints the
+figures recorded in docs/stylised-facts.md.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from sim.engine.customers import ACTIVE
+from sim.model import ChurnModel
+
+#: Classroom-to-research size used for the facts: big enough for clear effects, fast enough
+#: for a test run (about a second per model on one core).
+SIZE = {"customers.initial": 1500, "customers.arrivals_per_day": 8.0}
+SEEDS = (11, 12, 13, 14, 15)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A paired effect over seeds: its mean and standard error."""
+
+    name: str
+    values: tuple[float, ...]
+
+    @property
+    def mean(self) -> float:
+        """Mean over seeds."""
+        return float(np.mean(self.values))
+
+    @property
+    def se(self) -> float:
+        """Standard error of the mean over seeds."""
+        return float(np.std(self.values, ddof=1) / np.sqrt(len(self.values)))
+
+    def clearly_positive(self, z: float = 2.0) -> bool:
+        """True if the mean exceeds ``z`` standard errors above zero."""
+        return self.mean > z * self.se and self.mean > 0
+
+
+@dataclass
+class Fact:
+    """A claim of the domain notes and the effects the model gives for it."""
+
+    claim: str
+    source: str
+    scenario: str
+    effects: dict[str, Effect] = field(default_factory=dict)
+
+
+def run(scenario: str, seed: int, **overrides: Any) -> ChurnModel:
+    """Run a scenario to its horizon at the facts' size."""
+    m = ChurnModel(scenario, rng=seed, keep_transactions=True, **{**SIZE, **overrides})
+    while m.running:
+        m.step()
+    return m
+
+
+def paired(name: str, fn: Callable[[int], float], seeds: tuple[int, ...] = SEEDS) -> Effect:
+    """Evaluate ``fn(seed)`` for each seed into an Effect."""
+    return Effect(name, tuple(fn(s) for s in seeds))
+
+
+def contrast(
+    name: str,
+    metric: Callable[[ChurnModel], float],
+    treated: dict[int, ChurnModel],
+    control: dict[int, ChurnModel],
+    scale: float = 100.0,
+) -> Effect:
+    """Paired effect ``scale * (metric(treated) - metric(control))`` over common seeds."""
+    return paired(name, lambda s: scale * (metric(treated[s]) - metric(control[s])))
+
+
+def group_mask(m: ChurnModel, group: str) -> np.ndarray:
+    """Boolean mask over shops of a named group."""
+    names = [g.name for g in m.config.shops.groups]
+    return np.asarray(m.market.shops.group == names.index(group))
+
+
+def repeat_rate(m: ChurnModel, group: str) -> float:
+    """Share of a group's customer relationships with a second purchase (shop retention)."""
+    s, sel = m.market.shops, group_mask(m, group)
+    return float(s.repeat_customers[sel].sum() / max(1, s.customers_served[sel].sum()))
+
+
+def orders_share(m: ChurnModel, group: str, start: int, end: int) -> float:
+    """Share of purchases between days ``start`` and ``end`` made at a shop group."""
+    tx = m.market.transactions or []
+    day = np.concatenate([t[1] for t in tx])
+    shop = np.concatenate([t[2] for t in tx])
+    window = (day >= start) & (day < end)
+    return float(group_mask(m, group)[shop[window]].mean())
+
+
+def retention(m: ChurnModel, who: np.ndarray | None = None) -> float:
+    """Share of (selected) customers still on the platform at the horizon."""
+    c = m.market.cust
+    active = c.churned[: c.n] == ACTIVE
+    return float(active[who].mean() if who is not None else active.mean())
+
+
+def churn_after(m: ChurnModel, who: np.ndarray, day: int) -> float:
+    """Share of ``who`` still active on ``day`` that leaves the platform afterwards."""
+    c = m.market.cust
+    churned = c.churned[: c.n]
+    at_risk = who & ((churned == ACTIVE) | (churned > day))
+    return float((churned[at_risk] != ACTIVE).mean()) if at_risk.any() else float("nan")
+
+
+NO_WAR: dict[str, Any] = {"shops.groups.2.strategies": [], "timeline": []}
+
+
+def fact_price_war() -> Fact:
+    """M8/M9: a price war wins share while it lasts; war-won customers leave faster after
+    it; both sides' profit falls."""
+    f = Fact(
+        "A price war wins the discounter share while it lasts; afterwards the customers "
+        "it won churn faster than its earlier ones, and both sides' profit falls",
+        "M8, M9",
+        "price_war",
+    )
+    war = {s: run("price_war", s) for s in SEEDS}
+    calm = {s: run("price_war", s, **NO_WAR) for s in SEEDS}
+    f.effects["discounter share during war (points)"] = paired(
+        "share",
+        lambda s: (
+            100
+            * (
+                orders_share(war[s], "discounter", 60, 150)
+                - orders_share(calm[s], "discounter", 60, 150)
+            )
+        ),
+    )
+
+    def post_war_gap(s: int) -> float:
+        c, disc = war[s].market.cust, group_mask(war[s], "discounter")
+        first = c.first_shop[: c.n]
+        mine = (first >= 0) & disc[np.maximum(first, 0)]
+        won = mine & (c.first_day[: c.n] >= 60) & (c.first_day[: c.n] < 150)
+        earlier = mine & (c.first_day[: c.n] >= 0) & (c.first_day[: c.n] < 60)
+        return 100 * (churn_after(war[s], won, 150) - churn_after(war[s], earlier, 150))
+
+    f.effects["post-war churn, war-won minus earlier (points)"] = paired("churn", post_war_gap)
+    for group in ("discounter", "small_seller"):
+        f.effects[f"{group} profit lost to the war"] = contrast(
+            group, partial(_profit, group=group), calm, war, scale=1.0
+        )
+    return f
+
+
+def _profit(m: ChurnModel, *, group: str) -> float:
+    """Total profit of a shop group."""
+    return float(m.market.shops.profit[group_mask(m, group)].sum())
+
+
+def fact_deal_customers() -> Fact:
+    """M9: customers acquired on a deal churn faster than those acquired at full price."""
+    f = Fact(
+        "Customers acquired on a discount churn faster than those acquired at full price",
+        "M9",
+        "price_war",
+    )
+
+    def gap(s: int) -> float:
+        m = run("price_war", s)
+        c = m.market.cust
+        window = (c.first_day[: c.n] >= 60) & (c.first_day[: c.n] < 150)
+        deal = window & c.won_on_discount[: c.n]
+        return 100 * (retention(m, window & ~deal) - retention(m, deal))
+
+    f.effects["retention gap, full price minus deal (points)"] = paired("gap", gap)
+    return f
+
+
+def fact_logistics() -> Fact:
+    """M4: shorter, more reliable delivery raises shop and platform retention, monotonically."""
+    f = Fact(
+        "Shorter, more reliable delivery raises both shop and platform retention, monotonically",
+        "M4",
+        "logistics_quality",
+    )
+    levels = (6.0, 4.0, 2.0)
+    by_days = {
+        d: {
+            s: run(
+                "baseline",
+                s,
+                **{"shops.groups.1.delivery_days": d, "shops.groups.1.delivery_spread": d / 3},
+            )
+            for s in SEEDS
+        }
+        for d in levels
+    }
+    for slow, fast in itertools.pairwise(levels):
+        f.effects[f"small-seller repeat rate, {fast:g} vs {slow:g} days (points)"] = contrast(
+            "rep", partial(repeat_rate, group="small_seller"), by_days[fast], by_days[slow]
+        )
+    for slow, fast in itertools.pairwise(levels):
+        name = f"platform retention of small sellers' customers, {fast:g} vs {slow:g} days"
+        f.effects[f"{name} (points)"] = contrast(
+            "ret", _ordinary_retention, by_days[fast], by_days[slow]
+        )
+    return f
+
+
+def _ordinary_retention(m: ChurnModel) -> float:
+    """Platform retention of customers whose first shop was an ordinary shop."""
+    c = m.market.cust
+    return retention(m, c.first_tier[: c.n] == 2)
+
+
+def fact_loyalty() -> Fact:
+    """M11/M12: a programme helps its shop when alone, much less when everyone runs one;
+    at equal cost, service retains more customers on the platform than a programme."""
+    f = Fact(
+        "A loyalty programme raises its shop's retention when it alone has one, much less "
+        "when every shop has one; at equal cost better service raises platform retention "
+        "more than a loyalty programme",
+        "M5, M11, M12",
+        "loyalty_programme, loyalty_saturation, service_quality",
+    )
+    alone = {s: run("loyalty_programme", s) for s in SEEDS}
+    every = {s: run("loyalty_saturation", s) for s in SEEDS}
+
+    def uplift(m: ChurnModel) -> float:
+        return 100 * (repeat_rate(m, "member_shop") - repeat_rate(m, "small_seller"))
+
+    f.effects["member shop repeat-rate uplift, alone (points)"] = paired(
+        "alone", lambda s: uplift(alone[s])
+    )
+    f.effects["uplift lost when every shop has one (points)"] = paired(
+        "lost", lambda s: uplift(alone[s]) - uplift(every[s])
+    )
+    programme = [{"kind": "loyalty_programme", "points_rate": 0.05, "running_cost": 6.0}]
+    f.effects["platform retention, service minus programme (points)"] = paired(
+        "svc",
+        lambda s: (
+            100
+            * (
+                retention(run("service_quality", s))
+                - retention(run("baseline", s, **{"shops.groups.1.strategies": programme}))
+            )
+        ),
+    )
+    return f
+
+
+def fact_favouritism() -> Fact:
+    """M7: a bigger premium boost shifts purchases to premium storefronts and raises ordinary
+    shops' exits and the share of their customers who move to premium."""
+    f = Fact(
+        "Raising the premium boost shifts purchases to premium storefronts and raises "
+        "ordinary shops' customer churn and exits",
+        "M7",
+        "platform_favouritism",
+    )
+    low = {s: run("baseline", s, **{"platform.premium_boost": 0.0}) for s in SEEDS}
+    high = {s: run("baseline", s, **{"platform.premium_boost": 2.5}) for s in SEEDS}
+
+    def premium_share(m: ChurnModel) -> float:
+        s = m.market.shops
+        return float(s.orders[s.premium].sum() / max(1, s.orders.sum()))
+
+    def moved(m: ChurnModel) -> float:
+        c, s = m.market.cust, m.market.shops
+        ordinary_first = c.first_tier[: c.n] == 2
+        last = np.maximum(c.last_shop[: c.n], 0)
+        return float(s.premium[last][ordinary_first].mean())
+
+    def exits(m: ChurnModel) -> float:
+        s = m.market.shops
+        return float((~s.alive & ~s.premium).sum())
+
+    for name, fn, scale in (
+        ("premium purchase share (points)", premium_share, 100),
+        ("ordinary-first customers now buying premium (points)", moved, 100),
+        ("ordinary shops exited", exits, 1),
+    ):
+        f.effects[name] = contrast(name, fn, high, low, scale)
+    return f
+
+
+def fact_word_of_mouth() -> Fact:
+    """M13: customers told of a contact's leaving churn more than those who were not."""
+    f = Fact(
+        "With word of mouth on, customers with a churned network neighbour churn more "
+        "than those without",
+        "M13",
+        "word_of_mouth",
+    )
+
+    def gap(s: int) -> float:
+        m = run("word_of_mouth", s)
+        c, mid = m.market.cust, m.config.days // 2
+        churned = c.churned[: c.n]
+        early = (churned != ACTIVE) & (churned <= mid)
+        heard = np.zeros(c.n, np.bool_)
+        told = c.contacts[: c.n][early].ravel()
+        heard[told[told >= 0]] = True
+        return 100 * (churn_after(m, heard, mid) - churn_after(m, ~heard, mid))
+
+    f.effects["later churn, told minus not told (points)"] = paired("wom", gap)
+    return f
+
+
+def fact_over_promising() -> Fact:
+    """M1/M2: over-promising raises first purchases but lowers satisfaction and retention."""
+    f = Fact(
+        "Over-promising raises first purchases but lowers satisfaction and retention",
+        "M1, M2",
+        "over_promising",
+    )
+    honest = {"shops.groups.1.strategies.0.overstatement": 0.0}
+    lie = {s: run("over_promising", s) for s in SEEDS}
+    truth = {s: run("over_promising", s, **honest) for s in SEEDS}
+    f.effects["first-month purchases at small sellers (points of share)"] = paired(
+        "first",
+        lambda s: (
+            100
+            * (
+                orders_share(lie[s], "small_seller", 1, 31)
+                - orders_share(truth[s], "small_seller", 1, 31)
+            )
+        ),
+    )
+    f.effects["mean satisfaction lost (points)"] = paired(
+        "sat", lambda s: 100 * (_satisfaction(truth[s]) - _satisfaction(lie[s]))
+    )
+    f.effects["platform retention lost (points)"] = paired(
+        "ret", lambda s: 100 * (retention(truth[s]) - retention(lie[s]))
+    )
+    return f
+
+
+def _satisfaction(m: ChurnModel) -> float:
+    """Mean satisfaction of everyone who ever joined (leavers at their last value)."""
+    return float(m.market.cust.satisfaction[: m.market.cust.n].mean())
+
+
+FACTS: tuple[Callable[[], Fact], ...] = (
+    fact_price_war,
+    fact_deal_customers,
+    fact_logistics,
+    fact_loyalty,
+    fact_favouritism,
+    fact_word_of_mouth,
+    fact_over_promising,
+)
+
+
+def markdown(facts: list[Fact]) -> str:
+    """The figures table of docs/stylised-facts.md."""
+    out = []
+    for f in facts:
+        out.append(
+            f"\n### {f.claim}\n\nSource: domain notes {f.source}. Scenario: "
+            f"`{f.scenario}`. Seeds {SEEDS[0]}-{SEEDS[-1]}, {SIZE['customers.initial']} "
+            "initial customers.\n\n| effect | mean | s.e. |\n|---|---|---|\n"
+        )
+        out.extend(f"| {k} | {e.mean:+.2f} | {e.se:.2f} |\n" for k, e in f.effects.items())
+    return "".join(out)
+
+
+if __name__ == "__main__":
+    print(markdown([fn() for fn in FACTS]))

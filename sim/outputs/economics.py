@@ -1,0 +1,66 @@
+"""Customer economics that come out of the model (domain notes' figures), not typed in:
+acquisition against retention cost, profit concentration, and the value of retention."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.engine.customers import ACTIVE
+from sim.engine.recorder import METRICS
+from sim.model import ChurnModel
+
+
+@dataclass(frozen=True)
+class Economics:
+    """The run's customer economics (see docs/stylised-facts.md for definitions)."""
+
+    acquisition_cost: float
+    retention_cost_per_year: float
+    acquisition_to_retention: float
+    top20_profit_share: float
+    profit_gain_5pt_retention: float
+
+
+def economics(model: ChurnModel) -> Economics:
+    """Compute the customer economics of a finished run.
+
+    - acquisition cost: marketing and referral spend per customer who arrived after day 0;
+    - retention cost: spend on keeping customers (service staffing, loyalty points and
+      programmes, customer care) per active customer-year;
+    - top-20% share: share of customer margin earned from the 20% most profitable customers;
+    - +5 points retention: relative rise in customer margin if 5% of all customers had stayed
+      like the retained ones instead of leaving like the churned ones.
+    """
+    mk = model.market
+    c = mk.cust
+    n = c.n
+    arrived = int((c.joined[:n] > 0).sum())
+    acq = mk.acquisition_spend / arrived if arrived else float("nan")
+    days_active = mk.rec.data[1 : model.day + 1, METRICS.index("active_customers"), 0].sum()
+    ret = mk.retention_spend / (days_active / 365.0) if days_active else float("nan")
+    margin = c.margin[:n]
+    total = float(margin.sum())
+    top = np.sort(margin)[::-1][: max(1, n // 5)].sum() if n else 0.0
+    stayed = c.churned[:n] == ACTIVE
+    gain = float("nan")
+    if stayed.any() and (~stayed).any() and total > 0:
+        gain = 0.05 * n * (margin[stayed].mean() - margin[~stayed].mean()) / total
+    return Economics(
+        acquisition_cost=acq,
+        retention_cost_per_year=ret,
+        acquisition_to_retention=acq / ret if ret else float("nan"),
+        top20_profit_share=float(top / total) if total > 0 else float("nan"),
+        profit_gain_5pt_retention=gain,
+    )
+
+
+def economics_lines(e: Economics) -> list[str]:
+    """The economics as summary lines."""
+    return [
+        f"acquisition cost per customer {e.acquisition_cost:,.1f}; retention spend per "
+        f"customer-year {e.retention_cost_per_year:,.1f} (ratio {e.acquisition_to_retention:.1f})",
+        f"top 20% of customers earn {100 * e.top20_profit_share:.0f}% of customer margin; "
+        f"+5 points retention would add {100 * e.profit_gain_5pt_retention:.0f}% to it",
+    ]
