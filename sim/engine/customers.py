@@ -21,6 +21,11 @@ TIER_NONE, TIER_PREMIUM, TIER_ORDINARY = 0, 1, 2
 CAUSES = ("background", "quality", "logistics", "service", "word_of_mouth")
 
 
+def take_rows(table: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Rows ``idx`` of a 2-D column: np.take is several times faster than ``table[idx]``."""
+    return np.take(table, idx, axis=0)
+
+
 @dataclass
 class CustomerTable:
     """Columns of customer state; only rows ``[:n]`` are in use."""

@@ -10,7 +10,7 @@ import numpy as np
 
 from sim.config import Scenario
 from sim.engine.compiled import compile_rules, compile_segments
-from sim.engine.customers import ACTIVE, NO_SHOP, CustomerTable
+from sim.engine.customers import ACTIVE, NO_SHOP, CustomerTable, take_rows
 from sim.engine.recorder import Recorder
 from sim.engine.shops import build_shop_table
 from sim.mechanisms import arrivals, churn, loyalty, word_of_mouth
@@ -179,7 +179,7 @@ class Market:
             return who
         self.rec.add("platform_churned", c.cell[who])
         c.churned[who] = day
-        lost = c.lost[who]
+        lost = np.take(c.lost, who, axis=0)
         c.cause[who] = np.where(lost.max(axis=1) > 0, lost.argmax(axis=1) + 1, 0)
         c.churn_day[who] = churn.NEVER
         c.next_visit[who] = churn.NEVER
@@ -227,7 +227,11 @@ class Market:
         care, reminding = self.reminding(idx)
         relief = self.rules.decay_relief * loyalty.care_share(care, reminding[:, None])
         lo = loyalty.decayed(
-            c.slot_loyalty[idx], c.slot_touched[idx], day, self.rules.loyalty_decay, relief
+            take_rows(c.slot_loyalty, idx),
+            take_rows(c.slot_touched, idx),
+            day,
+            self.rules.loyalty_decay,
+            relief,
         )
         empty = slots < 0
         live = ~empty & self.shops.alive[slots]

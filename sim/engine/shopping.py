@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine import festivals
-from sim.engine.customers import NO_SHOP
+from sim.engine.customers import NO_SHOP, take_rows
 from sim.engine.market import Market
 from sim.mechanisms import arrivals, choice, exposure, fulfilment, loyalty, word_of_mouth
 
@@ -49,7 +49,7 @@ def shopping_day(mk: Market, day: int, view: choice.ShopView) -> None:
 def pick_shops(mk: Market, v: np.ndarray, day: int, view: choice.ShopView) -> Orders:
     """Choose a shop (or none) for each visitor; abandoned carts are dropped (M3)."""
     c, s, k = mk.cust, mk.shops, mk.sc.platform.consideration_set
-    slots = c.slot_shop[v]
+    slots = take_rows(c.slot_shop, v)
     lo = mk.decayed_loyalty(v, day, slots)
     fav_col = np.argmax(lo, axis=1)
     rows = np.arange(v.size)
@@ -62,10 +62,12 @@ def pick_shops(mk: Market, v: np.ndarray, day: int, view: choice.ShopView) -> Or
     eq = cands[:, :, None] == slots[:, None, :]
     known = eq.any(axis=2)
     col = eq.argmax(axis=2)
-    expect = np.where(known, np.take_along_axis(c.slot_expect[v], col, 1), view.prior_expect[safe])
+    expect = np.where(
+        known, np.take_along_axis(take_rows(c.slot_expect, v), col, 1), view.prior_expect[safe]
+    )
     loyal = np.where(known, np.maximum(np.take_along_axis(lo, col, 1), 0.0), 0.0)
     won = np.where(c.won_on_discount[v], mk.rules.won_price_mult, 1.0)
-    vip = known & (np.take_along_axis(c.slot_count[v], col, 1) >= s.vip_after[safe])
+    vip = known & (np.take_along_axis(take_rows(c.slot_count, v), col, 1) >= s.vip_after[safe])
     who = choice.Shoppers(c.segment[v], c.price_mult[v] * won, safe, invalid, expect, loyal, vip)
     pick = choice.choose(
         mk.rng, choice.utilities(view, s, mk.seg, who), mk.seg.outside_utility[c.segment[v]]

@@ -12,7 +12,7 @@ def complaints(rng: np.random.Generator, dissatisfied: np.ndarray, share: float)
 
 def contacts_told(contacts: np.ndarray, tellers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unique contacts of ``tellers`` and how many tellers each heard from."""
-    heard = contacts[tellers].ravel()
+    heard = np.take(contacts, tellers, axis=0).ravel()
     heard = heard[heard >= 0]
     return np.unique(heard, return_counts=True)
 
