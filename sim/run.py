@@ -23,6 +23,16 @@ from sim.outputs import atomic, tables
 from sim.outputs.retention_plot import plot_retention
 from sim.outputs.summary import summary_lines
 
+#: Files every run writes (transactions.parquet is added with ``transactions=True``).
+OUTPUT_FILES = (
+    "config.yaml",
+    "timeseries.parquet",
+    "customers.parquet",
+    "shops.parquet",
+    "retention.csv",
+    "retention.png",
+)
+
 
 @dataclass(frozen=True)
 class RunResult:
@@ -88,14 +98,7 @@ def write_outputs(model: ChurnModel, out: Path, *, transactions: bool) -> RunRes
     atomic.write_with(out / "retention.csv", lambda tmp: pacsv.write_csv(retention, tmp))
     title = f"Platform retention: {model.config.name} (seed {model.seed})"
     plot_retention(retention, out / "retention.png", title)
-    files = [
-        "config.yaml",
-        "timeseries.parquet",
-        "customers.parquet",
-        "shops.parquet",
-        "retention.csv",
-        "retention.png",
-    ]
+    files = list(OUTPUT_FILES)
     if transactions:
         write_parquet(tables.transactions_table(model), out / "transactions.parquet")
         files.append("transactions.parquet")

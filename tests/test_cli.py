@@ -13,16 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.cli import main
+from sim.run import OUTPUT_FILES
 
 SMALL = ["--days", "60", "--set", "customers.initial=400", "--set", "customers.arrivals_per_day=4"]
-OUTPUTS = {
-    "config.yaml",
-    "timeseries.parquet",
-    "customers.parquet",
-    "shops.parquet",
-    "retention.csv",
-    "retention.png",
-}
+OUTPUTS = set(OUTPUT_FILES)
 
 
 def run_cli(*args: str) -> int:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from sim.config import Scenario
-from sim.engine.compiled import compile_rules, compile_segments
+from sim.engine.compiled import SEGMENT_WEIGHTS, compile_rules, compile_segments
 from sim.engine.shops import build_shop_table
 from sim.mechanisms import arrivals, choice, churn, exposure, fulfilment, loyalty, word_of_mouth
 from sim.scenarios import with_overrides
@@ -597,16 +597,7 @@ def test_draw_traits_m14_off_everyone_average() -> None:
     seg, rules = compile_segments(sc), compile_rules(sc)
     on = compile_segments(Scenario())
     share = on.share / on.share.sum()
-    for f in (
-        "shop_rate",
-        "price_weight",
-        "quality_weight",
-        "delivery_weight",
-        "rating_weight",
-        "loyalty_weight",
-        "outside_utility",
-        "hazard_multiplier",
-    ):
+    for f in SEGMENT_WEIGHTS:
         col = getattr(seg, f)
         assert np.all(col == col[0]), f
         assert col[0] == pytest.approx(float(share @ getattr(on, f))), f

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from sim.agents import Customer
+from sim.engine.compiled import SEGMENT_WEIGHTS
 from sim.engine.customers import ACTIVE, CAUSES, CustomerTable
 from sim.engine.recorder import METRICS, M
 from sim.mechanisms import churn
@@ -298,16 +299,7 @@ def test_m11_off_programme_gives_no_advantage() -> None:
 def test_m14_off_segments_identical() -> None:
     m = run(**SMALL, **{"mechanisms.m14_heterogeneity.enabled": False})
     seg = m.market.seg
-    for name in (
-        "shop_rate",
-        "price_weight",
-        "quality_weight",
-        "delivery_weight",
-        "rating_weight",
-        "loyalty_weight",
-        "outside_utility",
-        "hazard_multiplier",
-    ):
+    for name in SEGMENT_WEIGHTS:
         col = getattr(seg, name)
         assert np.all(col == col[0]), name
     c = m.market.cust

@@ -31,7 +31,7 @@ class SegmentArrays:
     hazard_multiplier: np.ndarray
 
 
-_SEG_FIELDS = (
+SEGMENT_FIELDS = (
     "share",
     "shop_rate",
     "price_weight",
@@ -44,16 +44,20 @@ _SEG_FIELDS = (
 )
 
 
+#: The per-segment taste weights (every segment field but its share).
+SEGMENT_WEIGHTS = SEGMENT_FIELDS[1:]
+
+
 def compile_segments(sc: Scenario) -> SegmentArrays:
     """Stack segment weights; with M14 off every segment gets the share-weighted average
     (M4 off zeroes delivery weights, M8 off zeroes price weights).
     """
     segs = sc.customers.segments
-    cols = {f: np.array([getattr(s, f) for s in segs.values()], dtype=F) for f in _SEG_FIELDS}
+    cols = {f: np.array([getattr(s, f) for s in segs.values()], dtype=F) for f in SEGMENT_FIELDS}
     mech = sc.mechanisms
     if not mech.m14_heterogeneity.enabled:
         share = cols["share"] / cols["share"].sum()
-        for f in _SEG_FIELDS[1:]:
+        for f in SEGMENT_FIELDS[1:]:
             cols[f] = np.full_like(cols[f], float(np.dot(share, cols[f])))
     if not mech.m8_price.enabled:
         cols["price_weight"] = np.zeros_like(cols["price_weight"])
