@@ -164,7 +164,9 @@ class PriceWar(Runner):
         if s.retaliate_only and cheapest >= mine:
             return
         floor = shop.policy("unit_cost") * (1.0 + s.floor_margin)
-        shop.set_policy("price", max(floor, cheapest * (1.0 - s.step)))
+        target = cheapest * (1.0 - s.step)
+        if target < mine:  # a price war only ever cuts
+            shop.set_policy("price", max(floor, target))
 
 
 class Promotion(Runner):
