@@ -432,3 +432,20 @@ def test_stops_when_every_shop_has_exited() -> None:
     assert m.day < 50
     assert not m.market.shops.alive.any()
     assert np.all(m.market.shops.exit_day == m.day)
+
+
+def test_customer_agents_can_be_skipped_without_changing_results() -> None:
+    from sim.agents import Customer
+
+    runs = []
+    for agents in (True, False):
+        m = ChurnModel(
+            "baseline", rng=5, customer_agents=agents, **{"customers.initial": 300, "days": 30}
+        )
+        while m.running:
+            m.step()
+        runs.append(m)
+    with_agents, without = runs
+    assert len(with_agents.agents_by_type[Customer]) == with_agents.market.cust.n
+    assert Customer not in without.agents_by_type
+    assert np.array_equal(with_agents.market.rec.data, without.market.rec.data, equal_nan=True)
