@@ -100,13 +100,62 @@ def mechanisms() -> None:
 
 # -- sweep commands (sim/sweep) --
 
+
+@app.command()
+def sweep(
+    experiment: Annotated[
+        str, typer.Argument(help="experiment name (in experiments/) or path to a YAML file")
+    ],
+    out: Annotated[Path, typer.Option(help="output folder of the sweep")],
+    workers: Annotated[
+        int | None, typer.Option(help="local worker processes (default: CPUs; 1 = in-process)")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="run on Dask: tcp://host:port or local:N")
+    ] = None,
+    resume: Annotated[bool, typer.Option(help="continue a sweep in --out, skipping done runs")] = (
+        False
+    ),
+    set_: SetOpt = None,
+    quiet: Annotated[bool, typer.Option(help="no progress bar or tally")] = False,
+) -> None:
+    """Run an experiment (variants x grid/sample points x replications) in parallel."""
+    from sim.sweep.command import sweep_command
+
+    code = sweep_command(
+        experiment,
+        out,
+        workers=workers,
+        scheduler=scheduler,
+        resume=resume,
+        set_exprs=set_ or [],
+        quiet=quiet,
+    )
+    if code:  # SystemExit, not typer.Exit: main() drops typer.Exit's code (standalone_mode=False)
+        raise SystemExit(code)
+
+
 # -- browser view (sim/viz) --
+
+
+@app.command()
+def viz(
+    scenario: Annotated[
+        str, typer.Argument(help="scenario name or path to a YAML file")
+    ] = "baseline",
+    port: Annotated[int, typer.Option(help="port to serve on")] = 8765,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+) -> None:
+    """Serve the browser view (SolaraViz) of a scenario; Ctrl-C stops it."""
+    from sim.viz.server import serve
+
+    serve(scenario, host=host, port=port)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning user errors into one line and exit code 2."""
     try:
-        app(args=argv, prog_name="churnsim", standalone_mode=False)
+        code = app(args=argv, prog_name="churnsim", standalone_mode=False)
     except UserError as exc:
         print(f"churnsim: error: {exc}", file=sys.stderr)
         return 2
@@ -122,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except typer.Exit as exc:
         return int(exc.exit_code)
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ from sim.config.yamlio import dump_yaml
 from sim.errors import UserError
 from sim.model import ChurnModel
 from sim.outputs import atomic, tables
-from sim.outputs.retention_plot import plot_retention
 from sim.outputs.summary import summary_lines
 
 #: Files every run writes (transactions.parquet is added with ``transactions=True``).
@@ -72,7 +71,8 @@ def config_text(sc: Scenario) -> str:
 
 def simulate(sc: Scenario, *, transactions: bool = False, progress: bool = True) -> ChurnModel:
     """Build and run the model to its horizon with a progress bar on stderr."""
-    model = ChurnModel(sc, keep_transactions=transactions)
+    # Outputs come from the arrays, so the thin Customer agents are not needed here.
+    model = ChurnModel(sc, keep_transactions=transactions, customer_agents=False)
     with tqdm(
         total=sc.days, desc=sc.name, unit="day", file=sys.stderr, disable=not progress, leave=False
     ) as bar:
@@ -96,6 +96,8 @@ def write_outputs(model: ChurnModel, out: Path, *, transactions: bool) -> RunRes
     write_parquet(customers, out / "customers.parquet")
     write_parquet(tables.shops_table(model), out / "shops.parquet")
     atomic.write_with(out / "retention.csv", lambda tmp: pacsv.write_csv(retention, tmp))
+    from sim.outputs.retention_plot import plot_retention  # matplotlib: only when plotting
+
     title = f"Platform retention: {model.config.name} (seed {model.seed})"
     plot_retention(retention, out / "retention.png", title)
     files = list(OUTPUT_FILES)

@@ -54,8 +54,11 @@ def _copied(group: Any, by_name: Mapping[Any, Any]) -> Any:
         return group
     source = group["copy_of"]
     if source not in by_name:
-        raise UserError(f"copy_of names no group of the base scenario: {source!r}",
-                        path="shops.groups", hint=f"groups: {', '.join(map(str, by_name))}")
+        raise UserError(
+            f"copy_of names no group of the base scenario: {source!r}",
+            path="shops.groups",
+            hint=f"groups: {', '.join(map(str, by_name))}",
+        )
     rest = {k: v for k, v in group.items() if k != "copy_of"}
     return {**by_name[source], "strategies": [], **rest}
 

@@ -45,12 +45,19 @@ class M4Logistics(Rule):
     """M4: delivery time, lateness and damage."""
 
     reference_days: float = param(
-        3.0, "delivery time customers consider normal on the platform", unit="days", gt=0,
-        le=60, mechanism="M4",
+        3.0,
+        "delivery time customers consider normal on the platform",
+        unit="days",
+        gt=0,
+        le=60,
+        mechanism="M4",
     )
     promise_weight: float = param(
-        0.5, "how far a shop's own delivery promise (vs the norm) sets the expected time",
-        ge=0, le=1, mechanism="M4",
+        0.5,
+        "how far a shop's own delivery promise (vs the norm) sets the expected time",
+        ge=0,
+        le=1,
+        mechanism="M4",
     )
     late_tolerance: float = param(
         1.0, "days late before it hurts", unit="days", ge=0, le=30, mechanism="M4"

@@ -6,13 +6,17 @@ file, key path and line, like a scenario error.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
 from sim.config.fields import Section, param
 
 Scalar = bool | int | float | str | None
+Pair = Annotated[list[float], Field(min_length=2, max_length=2)]
+Values = Annotated[list[Any], Field(min_length=1)]
+Seed = Annotated[int, Field(ge=0, le=2**63 - 1)]
+Count = Annotated[int, Field(ge=1, le=100_000)]
 
 
 class Outputs(Section):
@@ -30,7 +34,7 @@ class Sample(Section):
 
     method: Literal["lhs", "sobol"] = param("lhs", "Latin hypercube or scrambled Sobol' points")
     n: int = param(16, "number of points (a power of 2 for sobol)", ge=1, le=1_000_000)
-    ranges: dict[str, list[float]] = Field(
+    ranges: dict[str, Pair] = Field(
         min_length=1,
         description="key path -> [low, high]; integer parameters are rounded",
     )
@@ -39,7 +43,7 @@ class Sample(Section):
     def _check(self) -> Sample:
         """Ranges are [low, high] pairs with low < high; Sobol' needs n = 2^m."""
         for key, pair in self.ranges.items():
-            if len(pair) != 2 or not pair[0] < pair[1]:
+            if not pair[0] < pair[1]:
                 raise ValueError(f"range of '{key}' must be [low, high] with low < high")
         if self.method == "sobol" and self.n & (self.n - 1):
             raise ValueError(f"sobol needs n to be a power of 2 (got {self.n})")
@@ -61,29 +65,21 @@ class Experiment(Section):
         default_factory=dict,
         description="name -> {key path: value}; strategies compared, each run as given",
     )
-    grid: dict[str, list[Any]] = Field(
+    grid: dict[str, Values] = Field(
         default_factory=dict, description="key path -> values; the cartesian product is run"
     )
     sample: Sample | None = Field(default=None, description="quasi-random parameter points")
-    replications: int | list[int] = Field(
+    replications: Count | Annotated[list[Seed], Field(min_length=1)] = Field(
         default=1, description="number of seeds per point, or an explicit list of seeds"
     )
     outputs: Outputs = Field(default_factory=Outputs)
 
     @model_validator(mode="after")
     def _check(self) -> Experiment:
-        """Grid and sample exclude each other; replications are >= 1 distinct seeds."""
+        """Grid and sample exclude each other; explicit replication seeds are distinct."""
         if self.grid and self.sample is not None:
             raise ValueError("use either grid or sample, not both")
-        for key, values in self.grid.items():
-            if not values:
-                raise ValueError(f"grid '{key}' has no values")
         reps = self.replications
-        if isinstance(reps, int) and not 1 <= reps <= 100_000:
-            raise ValueError(f"replications must be between 1 and 100000 (got {reps})")
-        if isinstance(reps, list):
-            if not reps or len(set(reps)) != len(reps):
-                raise ValueError("replication seeds must be a non-empty list of distinct seeds")
-            if any(not 0 <= s < 2**63 for s in reps):
-                raise ValueError("replication seeds must be between 0 and 2^63 - 1")
+        if isinstance(reps, list) and len(set(reps)) != len(reps):
+            raise ValueError("replication seeds must be distinct")
         return self

@@ -1,0 +1,125 @@
+"""Where runs execute: in-process, a local process pool, or a Dask cluster.
+
+All three are ``concurrent.futures.Executor``s, so the coordinator has one loop for all of
+them; ``distributed.Client.get_executor()`` provides the Dask one. Dask is optional.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+from sim.errors import UserError
+
+DASK_HINT = "pip install churnsim[dask]"
+
+
+class InlineExecutor(Executor):
+    """Runs each submitted call at once in this process (``--workers 1``): easy to debug."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Call ``fn`` now and return its already-finished future."""
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # Ctrl-C (KeyboardInterrupt) stops the sweep instead
+            future.set_exception(exc)
+        return future
+
+
+def default_workers() -> int:
+    """Number of CPUs this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _process_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool using forkserver (Linux) or spawn: no fork of a threaded coordinator."""
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(["sim.sweep.runner"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+def _import_distributed() -> Any:
+    """Import dask.distributed, or fail with one line saying how to install it."""
+    try:
+        import distributed
+    except ImportError:
+        raise UserError(
+            "--scheduler needs dask.distributed, which is not installed", hint=DASK_HINT
+        ) from None
+    return distributed
+
+
+def parse_scheduler(address: str) -> tuple[str, int]:
+    """Split ``local:N`` into ("local", N) or accept ``tcp://host:port`` as ("tcp", 0)."""
+    if address.startswith("local:"):
+        count = address.removeprefix("local:")
+        if not count.isdigit() or int(count) < 1:
+            raise UserError(
+                f"bad worker count in '{address}'", source="--scheduler", hint="e.g. local:2"
+            )
+        return "local", int(count)
+    if address.startswith(("tcp://", "tls://", "ws://", "wss://", "inproc://")):
+        return "remote", 0
+    raise UserError(
+        f"unknown scheduler '{address}'",
+        source="--scheduler",
+        hint="use tcp://host:port or local:N",
+    )
+
+
+def check_scheduler(address: str) -> None:
+    """Fail early (before anything is written) on a bad address or a missing Dask."""
+    parse_scheduler(address)
+    _import_distributed()
+
+
+@contextmanager
+def _dask(address: str) -> Iterator[tuple[Executor, int]]:
+    """A Dask executor: a LocalCluster of single-threaded processes, or a remote scheduler."""
+    distributed = _import_distributed()
+    kind, count = parse_scheduler(address)
+    if kind == "local":
+        cluster = distributed.LocalCluster(
+            n_workers=count,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
+        client = distributed.Client(cluster)
+    else:
+        cluster = None
+        try:
+            client = distributed.Client(address, timeout="20s")
+        except OSError as exc:
+            raise UserError(f"cannot reach scheduler ({exc})", source=address) from None
+    try:
+        slots = count or max(1, sum(client.nthreads().values()))
+        yield client.get_executor(pure=False), slots
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+@contextmanager
+def open_executor(workers: int, scheduler: str | None) -> Iterator[tuple[Executor, int]]:
+    """The executor for a sweep and how many runs it executes at once."""
+    if scheduler:
+        with _dask(scheduler) as pair:
+            yield pair
+    elif workers <= 1:
+        yield InlineExecutor(), 1
+    else:
+        pool = _process_pool(workers)
+        try:
+            yield pool, workers
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,277 @@
+"""Expanding an experiment file into the list of runs: variants x points x replications.
+
+Every run is a fully resolved, validated scenario; its id is a short sha256 of that
+scenario's canonical JSON (seed included), so the same run always has the same id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.config import Scenario
+from sim.config.loader import (
+    KeyPath,
+    LineMap,
+    apply_overrides,
+    format_path,
+    load_yaml,
+    parse_set,
+    resolve_file,
+    validate,
+)
+from sim.config.yamlio import line_for
+from sim.errors import UserError
+from sim.scenarios import load_scenario
+from sim.sweep.points import grid_points, replication_seeds, sample_points
+from sim.sweep.schema import Experiment
+
+# One override: scenario key path, value, and where it was written (None: --set).
+Override = tuple[KeyPath, Any, KeyPath | None]
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of a sweep: its id, variant, point, seed, varied values and scenario JSON.
+
+    ``scenario_json`` is the point's resolved scenario, one string shared by all its
+    replications (so the plan stays small); the run's own seed is ``seed``.
+    """
+
+    run_id: str
+    variant: str
+    point: int
+    replication: int
+    seed: int
+    params: dict[str, Any]
+    scenario_json: str
+
+    def scenario(self) -> Scenario:
+        """The run's fully resolved scenario, seed included."""
+        sc = Scenario.model_validate_json(self.scenario_json)
+        return sc.model_copy(update={"seed": self.seed})
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated experiment and every run it asks for, in a fixed order."""
+
+    experiment: Experiment
+    source: str
+    base: str
+    cli_set: tuple[str, ...]
+    varied: tuple[str, ...]
+    runs: tuple[RunSpec, ...] = field(repr=False)
+
+    @property
+    def reference(self) -> str:
+        """The reference variant: the one named 'baseline', else the first."""
+        names = list(self.experiment.variants) or ["baseline"]
+        return "baseline" if "baseline" in names else names[0]
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """Where the experiment came from, for one-line errors with line numbers."""
+
+    source: str
+    lines: LineMap
+
+    def error(self, exc: UserError, where: KeyPath | None) -> UserError:
+        """Re-point ``exc`` at the experiment key that caused it (or at --set)."""
+        if where is None:
+            return UserError(exc.problem, source="--set", path=exc.path, hint=exc.hint)
+        return UserError(
+            exc.problem,
+            source=self.source,
+            path=format_path(where),
+            line=line_for(self.lines, where),
+            hint=exc.hint,
+        )
+
+
+def experiment_dir() -> Path:
+    """Folder of named experiments: $CHURNSIM_EXPERIMENTS, ./experiments, or the project's."""
+    env = os.environ.get("CHURNSIM_EXPERIMENTS")
+    if env:
+        return Path(env)
+    here = Path.cwd() / "experiments"
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parents[2] / "experiments"
+
+
+def _key(text: str, where: KeyPath, ctx: _Ctx) -> KeyPath:
+    """Parse a key path written as a YAML key (``shops.groups[1].price``)."""
+    try:
+        return parse_set(f"{text}=0")[0]
+    except UserError as exc:
+        raise ctx.error(exc, where) from None
+
+
+def _base(exp: Experiment, path: Path, ctx: _Ctx) -> tuple[Scenario, str]:
+    """Load the base scenario: a path relative to the experiment file, a path, or a name."""
+    beside = path.parent / exp.base
+    try:
+        sc = load_scenario(beside if beside.is_file() else exp.base)
+    except UserError as exc:
+        if exc.source is not None and Path(exc.source).is_file():
+            raise  # a problem inside the scenario file: it names that file
+        raise ctx.error(exc, ("base",)) from None
+    return sc, str(beside if beside.is_file() else exp.base)
+
+
+def _related(a: str, b: str) -> bool:
+    """Tell whether key path ``a`` lies inside ``b`` or ``b`` inside ``a``."""
+    short, long = sorted((a, b), key=len)
+    return long == short or long.startswith((short + ".", short + "["))
+
+
+def _resolve(data: dict[str, Any], overrides: Sequence[Override], ctx: _Ctx) -> Scenario:
+    """Apply overrides to plain scenario data and validate; errors blame the key that set it."""
+
+    def blame(exc: UserError) -> UserError:
+        for path, _value, where in reversed(overrides):  # the last override wins
+            if exc.path and _related(format_path(path), exc.path):
+                return ctx.error(exc, where)
+        return exc
+
+    try:
+        merged = apply_overrides(data, [(p, v) for p, v, _ in overrides])
+        return validate(Scenario, merged, source=ctx.source)
+    except UserError as exc:
+        raise blame(exc) from None
+
+
+def _common(exp: Experiment, cli_set: Sequence[str], ctx: _Ctx) -> list[Override]:
+    """Overrides applied to every run: ``days``, then ``set``, then the command line's --set."""
+    out: list[Override] = []
+    if exp.days is not None:
+        out.append((("days",), exp.days, ("days",)))
+    for text, value in exp.overrides.items():
+        out.append((_key(text, ("set", text), ctx), value, ("set", text)))
+    for expr in cli_set:
+        path, value = parse_set(expr)
+        out.append((path, value, None))
+    return out
+
+
+def _lookup(data: Any, path: KeyPath) -> Any:
+    """The value at ``path`` in plain data (None if absent)."""
+    for seg in path:
+        try:
+            data = data[seg]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _variants(exp: Experiment, ctx: _Ctx) -> list[tuple[str, list[Override]]]:
+    """Each variant's overrides (no variants: one reference run set named 'baseline')."""
+    if not exp.variants:
+        return [("baseline", [])]
+    return [
+        (
+            name,
+            [(_key(k, ("variants", name, k), ctx), v, ("variants", name, k)) for k, v in o.items()],
+        )
+        for name, o in exp.variants.items()
+    ]
+
+
+def _points(exp: Experiment, base: dict[str, Any], ctx: _Ctx) -> list[list[Override]]:
+    """Each parameter point's overrides: the sample's points, else the grid's product."""
+    if exp.sample is not None:
+        where = {k: ("sample", "ranges", k) for k in exp.sample.ranges}
+        paths = {k: _key(k, where[k], ctx) for k in exp.sample.ranges}
+        integer = {k: type(_lookup(base, p)) is int for k, p in paths.items()}
+        return [
+            [(paths[k], x, where[k]) for k, x in pt.items()]
+            for pt in sample_points(exp.sample, exp.seed, integer)
+        ]
+    paths = {k: _key(k, ("grid", k), ctx) for k in exp.grid}
+    return [
+        [(paths[k], v, ("grid", k, i)) for k, (i, v) in pt.items()] for pt in grid_points(exp.grid)
+    ]
+
+
+def _check_conflicts(
+    variants: list[tuple[str, list[Override]]], points: list[list[Override]], ctx: _Ctx
+) -> None:
+    """A key varied by the grid or sample must not also be set by a variant."""
+    by_point = {format_path(p): where for p, _v, where in points[0]}
+    for _name, overrides in variants:
+        for path, _value, where in [*overrides, *points[0]]:
+            if path == ("seed",):
+                raise UserError(
+                    "cannot be varied: every run's seed comes from replications",
+                    source=ctx.source,
+                    path=format_path(where or ()),
+                    line=line_for(ctx.lines, where or ()),
+                )
+            if format_path(path) in by_point and where and where[0] == "variants":
+                raise UserError(
+                    "is also varied by the grid or sample",
+                    source=ctx.source,
+                    path=format_path(where or ()),
+                    line=line_for(ctx.lines, where or ()),
+                    hint="set it in the variant or vary it, not both",
+                )
+
+
+def _expand(
+    base: dict[str, Any],
+    variants: list[tuple[str, list[Override]]],
+    points: list[list[Override]],
+    seeds: list[int],
+    varied: dict[str, KeyPath],
+    ctx: _Ctx,
+) -> list[RunSpec]:
+    """Every run, variant-major; the same seeds for every variant and point (CRN)."""
+    runs: list[RunSpec] = []
+    seen: dict[str, str] = {}
+    for name, v_over in variants:
+        for i, p_over in enumerate(points):
+            plain = _resolve(base, [*v_over, *p_over], ctx).model_dump(mode="json")
+            params = {k: _lookup(plain, p) for k, p in varied.items()}
+            shared = json.dumps(plain, sort_keys=True, separators=(",", ":"))
+            for r, seed in enumerate(seeds):
+                plain["seed"] = seed
+                text = json.dumps(plain, sort_keys=True, separators=(",", ":"))
+                run_id = hashlib.sha256(text.encode()).hexdigest()[:12]
+                label = f"variant '{name}' point {i} seed {seed}"
+                if run_id in seen:
+                    raise UserError(
+                        f"{label} is the same run as {seen[run_id]}",
+                        source=ctx.source,
+                        hint="two variants or points resolve to the same scenario",
+                    )
+                seen[run_id] = label
+                runs.append(RunSpec(run_id, name, i, r, seed, params, shared))
+    return runs
+
+
+def load_plan(name_or_path: str | os.PathLike[str], cli_set: Sequence[str] = ()) -> Plan:
+    """Load and validate an experiment file and expand it into its runs (UserError if bad)."""
+    path = resolve_file(str(name_or_path), experiment_dir(), kind="experiment")
+    data, lines = load_yaml(path)
+    exp = validate(Experiment, data, source=str(path), lines=lines)
+    ctx = _Ctx(str(path), lines)
+    base_sc, base_name = _base(exp, path, ctx)
+    common = _common(exp, cli_set, ctx)
+    base = _resolve(base_sc.model_dump(mode="python"), common, ctx).model_dump(mode="python")
+    variants = _variants(exp, ctx)
+    points = _points(exp, base, ctx)
+    _check_conflicts(variants, points, ctx)
+    varied = {
+        format_path(p): p
+        for overrides in [*(v for _n, v in variants), points[0]]
+        for p, _, _ in overrides
+    }
+    runs = _expand(base, variants, points, replication_seeds(exp), varied, ctx)
+    return Plan(exp, str(path), base_name, tuple(cli_set), tuple(varied), tuple(runs))

@@ -1,0 +1,166 @@
+"""One run of a sweep, executed by whichever worker picks it up: simulate, write, summarise.
+
+The worker writes its own files atomically into ``runs/<run_id>/``; ``summary.json`` comes
+last and lists every file with its size and sha256, so a run counts as done only when its
+summary exists and every file it lists is intact. No timestamps or durations go into these
+files: the same run gives the same bytes on any worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from sim.analysis.km import survival_at
+from sim.config import Scenario
+from sim.engine.customers import ACTIVE
+from sim.engine.recorder import METRICS
+from sim.model import ChurnModel
+from sim.outputs import atomic, tables
+from sim.run import config_text, simulate, write_parquet
+
+FAIL_ENV = "CHURNSIM_SWEEP_FAIL_VARIANT"
+"""Test hook: runs of the variant named in this environment variable raise on purpose."""
+
+RETENTION_DAYS = (30, 90, 180, 365)
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """What a worker needs to do one run (small and picklable)."""
+
+    run_id: str
+    variant: str
+    scenario_json: str
+    seed: int
+    run_dir: str
+    timeseries_every: int = 1
+    customers: bool = False
+    transactions: bool = False
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a worker reports back: status, wall time and error (never tables)."""
+
+    run_id: str
+    status: str
+    duration: float
+    error: str | None = None
+
+
+def execute(task: RunTask) -> RunOutcome:
+    """Do one run and write its files; any exception becomes a 'failed' outcome."""
+    start = time.perf_counter()
+    try:
+        if os.environ.get(FAIL_ENV) == task.variant:
+            raise RuntimeError(f"failure injected by {FAIL_ENV}={task.variant}")
+        sc = Scenario.model_validate_json(task.scenario_json)
+        sc = sc.model_copy(update={"seed": task.seed})
+        model = simulate(sc, transactions=task.transactions, progress=False)
+        write_run(model, task)
+    except Exception as exc:
+        message = " ".join(f"{type(exc).__name__}: {exc}".split())
+        return RunOutcome(task.run_id, "failed", time.perf_counter() - start, message)
+    return RunOutcome(task.run_id, "done", time.perf_counter() - start)
+
+
+def _tagged(table: pa.Table, task: RunTask) -> pa.Table:
+    """Prefix a table with run_id and variant columns so runs can be read as one dataset."""
+    n = table.num_rows
+    table = table.add_column(0, "variant", pa.array([task.variant] * n, pa.string()))
+    return table.add_column(0, "run_id", pa.array([task.run_id] * n, pa.string()))
+
+
+def _timeseries(model: ChurnModel, every: int) -> pa.Table:
+    """The tidy time series, thinned to every ``every``-th day plus the last day."""
+    ts = tables.timeseries_table(model)
+    if every == 1:
+        return ts
+    days = ts["day"].to_numpy()
+    return ts.filter(pa.array((days % every == 0) | (days == model.day)))
+
+
+def _finite(value: float) -> float | None:
+    """A float for JSON, with NaN/inf as null."""
+    return float(value) if np.isfinite(value) else None
+
+
+def outcomes(model: ChurnModel, retention: pa.Table) -> dict[str, Any]:
+    """The run's headline numbers: retention at 30/90/180/365 days, money, churn, premium share."""
+    mk, horizon = model.market, model.day
+    rec = mk.rec
+    data = rec.data[: horizon + 1, METRICS.index("purchases")]
+    purchases = np.nansum(data, axis=0)
+    premium = purchases[rec.groups.index("tier:premium")] / purchases[0] if purchases[0] else np.nan
+    out: dict[str, Any] = {
+        f"retention_{d}d": survival_at(retention, "all", d) if d <= horizon else None
+        for d in RETENTION_DAYS
+    }
+    churned = mk.cust.churned[: mk.cust.n]
+    out.update(
+        days_simulated=horizon,
+        revenue=_finite(mk.shops.revenue.sum()),
+        profit=_finite(mk.shops.profit.sum()),
+        customers=int(mk.cust.n),
+        churned=int((churned != ACTIVE).sum()),
+        premium_share=_finite(premium),
+        shops_exited=int((~mk.shops.alive).sum()),
+        acquisition_spend=_finite(mk.acquisition_spend),
+    )
+    return out
+
+
+def _digest(path: Path) -> dict[str, Any]:
+    """Size and sha256 of a file, as listed in summary.json."""
+    data = path.read_bytes()
+    return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def write_run(model: ChurnModel, task: RunTask) -> None:
+    """Write the run's tables, config and (last) summary.json into its folder, atomically."""
+    out = Path(task.run_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    retention = tables.platform_retention(model)
+    written = {
+        "timeseries.parquet": _tagged(_timeseries(model, task.timeseries_every), task),
+        "retention.parquet": _tagged(retention, task),
+    }
+    if task.customers:
+        written["customers.parquet"] = _tagged(tables.customers_table(model), task)
+    if task.transactions:
+        written["transactions.parquet"] = _tagged(tables.transactions_table(model), task)
+    for name, table in written.items():
+        write_parquet(table, out / name)
+    atomic.write_text(out / "config.yaml", config_text(model.config))
+    summary = {
+        "run_id": task.run_id,
+        "variant": task.variant,
+        "seed": model.seed,
+        "outcomes": outcomes(model, retention),
+        "files": {n: _digest(out / n) for n in [*written, "config.yaml"]},
+    }
+    atomic.write_text(out / "summary.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
+
+
+def read_summary(run_dir: Path, run_id: str) -> dict[str, Any] | None:
+    """The summary of a complete, intact run (every listed file matches), else None."""
+    try:
+        summary = json.loads((run_dir / "summary.json").read_text())
+        if summary.get("run_id") != run_id:
+            return None
+        for name, meta in summary["files"].items():
+            path = run_dir / name
+            if path.stat().st_size != meta["bytes"] or _digest(path) != meta:
+                return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return summary if isinstance(summary, dict) else None
