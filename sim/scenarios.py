@@ -41,14 +41,14 @@ def merge(base: Any, top: Any, path: KeyPath = ()) -> Any:
         return out
     if path == ("shops", "groups") and isinstance(base, list) and isinstance(top, list):
         by_name = {g.get("name"): g for g in base if isinstance(g, dict)}
-        top = [_copied(g, by_name) for g in top]
+        top = [_copied(g, by_name, i) for i, g in enumerate(top)]
         given = {g.get("name"): g for g in top if _named(g, by_name)}
         kept = [merge(g, given[g.get("name")]) if g.get("name") in given else g for g in base]
         return kept + [g for g in top if not _named(g, by_name)]
     return top
 
 
-def _copied(group: Any, by_name: Mapping[Any, Any]) -> Any:
+def _copied(group: Any, by_name: Mapping[Any, Any], index: int) -> Any:
     """A new group written as ``copy_of: <group>`` starts from that group's settings."""
     if not isinstance(group, dict) or "copy_of" not in group:
         return group
@@ -56,7 +56,7 @@ def _copied(group: Any, by_name: Mapping[Any, Any]) -> Any:
     if source not in by_name:
         raise UserError(
             f"copy_of names no group of the base scenario: {source!r}",
-            path="shops.groups",
+            path=f"shops.groups[{index}].copy_of",
             hint=f"groups: {', '.join(map(str, by_name))}",
         )
     rest = {k: v for k, v in group.items() if k != "copy_of"}
@@ -77,12 +77,17 @@ def read_scenario_data(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[st
     if not isinstance(parent, str):
         raise UserError("expected a scenario name or path", source=str(path), path="extends")
     base_path = resolve_file(parent, scenario_dir(), kind="scenario")
-    if base_path.resolve() in seen:
+    chain = (*seen, path.resolve())
+    if base_path.resolve() in chain:
+        names = " -> ".join(p.stem for p in (*chain, base_path.resolve()))
         raise UserError(
-            f"scenario {parent!r} extends itself (a cycle)", source=str(path), path="extends"
+            f"scenarios extend each other in a cycle: {names}", source=str(path), path="extends"
         )
-    base, _ = read_scenario_data(base_path, (*seen, path.resolve()))
-    return merge(base, data), lines
+    base, _ = read_scenario_data(base_path, chain)
+    try:
+        return merge(base, data), lines
+    except UserError as exc:
+        raise exc.with_source(str(path)) from None
 
 
 def load_scenario(
@@ -93,11 +98,10 @@ def load_scenario(
     errors are UserError."""
     path = resolve_file(str(name_or_path), scenario_dir(), kind="scenario")
     data, lines = read_scenario_data(path)
-    source = str(path)
     if overrides:
         data = apply_overrides(data, overrides)
-        source = f"{path} (with --set)"
-    return validate(Scenario, data, source=source, lines=lines)
+    paths = [p for p, _ in overrides]
+    return validate(Scenario, data, source=str(path), lines=lines, set_paths=paths)
 
 
 def with_overrides(

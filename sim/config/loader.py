@@ -10,6 +10,7 @@ import collections.abc as cabc
 import difflib
 import enum
 import math
+import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -229,10 +230,30 @@ def _did_you_mean(word: Any, options: Sequence[Any]) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
-def _unknown_key(key: Any, where: _Where) -> tuple[str, list[str]]:
+def _schema_keys(model_cls: type[BaseModel]) -> list[str]:
+    """Every key any model reachable from ``model_cls`` accepts (for keys checked by validators
+    of free-form mappings, such as a timeline event's ``set``)."""
+    keys: dict[str, None] = {}
+    seen: set[type[BaseModel]] = set()
+    todo: list[Any] = [model_cls]
+    while todo:
+        tp = _unwrap(todo.pop())
+        if _is_model(tp):
+            if tp in seen:
+                continue
+            seen.add(tp)
+            keys.update(dict.fromkeys(_model_keys(tp)))
+            todo.extend(info.annotation for info in tp.model_fields.values())
+        else:
+            todo.extend(get_args(tp))
+    return list(keys)
+
+
+def _unknown_key(key: Any, where: _Where, root: type[BaseModel]) -> tuple[str, list[str]]:
     """Describe an unexpected key, suggesting the nearest allowed one."""
     if where.owner is None:
-        return f"unknown key '{key}'", []
+        hint = _did_you_mean(key, _schema_keys(root))
+        return f"unknown key '{key}'", [hint] if hint else []
     allowed = _model_keys(where.owner)
     hint = _did_you_mean(key, allowed)
     if hint is None:
@@ -241,13 +262,38 @@ def _unknown_key(key: Any, where: _Where) -> tuple[str, list[str]]:
     return f"unknown key '{key}'", [hint]
 
 
-def _problem(err: ErrorDetails, where: _Where) -> tuple[str, list[str]]:
+def _tags(tp: Any, discriminator: str) -> list[Any]:
+    """The values a discriminated union's members accept for ``discriminator``."""
+    tags: list[Any] = []
+    for member in _members(_unwrap(tp)):
+        member = _unwrap(member)
+        info = _field(member, discriminator) if _is_model(member) else None
+        tags.extend(_choices(info.annotation) if info else [])
+    return tags
+
+
+def _tag_problem(err: ErrorDetails, where: _Where) -> tuple[str, list[str]]:
+    """Describe a missing or unknown discriminator (a strategy ``kind``), with the choices."""
+    ctx = err.get("ctx") or {}
+    key = str(ctx.get("discriminator", "kind")).strip("'")
+    tags = _tags(where.tp, key)
+    listing = f"one of: {', '.join(map(str, tags))}" if tags else ""
+    if err["type"] == "union_tag_not_found":
+        return f"missing key '{key}'", [listing] if listing else []
+    tag = ctx.get("tag")
+    hint = _did_you_mean(tag, tags)
+    return f"unknown {key} {_show(tag)}", [h for h in (hint, listing) if h]
+
+
+def _problem(err: ErrorDetails, where: _Where, root: type[BaseModel]) -> tuple[str, list[str]]:
     """Write the problem text (and hints) for one pydantic error."""
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
     if (isinstance(value, float) and not math.isfinite(value)) or kind == "finite_number":
         return f"must be a finite number (got {_show(value)})", []
     if kind == "extra_forbidden":
-        return _unknown_key(err["loc"][-1] if err["loc"] else "?", where)
+        return _unknown_key(err["loc"][-1] if err["loc"] else "?", where, root)
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        return _tag_problem(err, where)
     if kind == "missing":
         desc = where.field.description if where.field else None
         return "missing required key", [desc] if desc else []
@@ -330,6 +376,78 @@ def _attribute(
     return source, line_for(lines, path)
 
 
+_LEADING_PATH_RE = re.compile(
+    r"([A-Za-z_][\w-]*(?:\[\d+\])*(?:\.[A-Za-z_][\w-]*(?:\[\d+\])*)*)(?::)? (.+)"
+)
+_PATH_PART_RE = re.compile(r"([A-Za-z_][\w-]*)|\[(\d+)\]")
+
+
+def _leading_path(data: Any, path: KeyPath, problem: str) -> tuple[KeyPath, str]:
+    """Move a key path a validator wrote at the start of its message into the error's path.
+
+    A scenario-wide check says ``timeline[0] is on day 40, ...`` at the top level; the
+    message becomes ``timeline[0]: is on day 40, ...`` with the event's line. Only a path
+    with an index or a dot that exists in the input under ``path`` is moved.
+    """
+    match = _LEADING_PATH_RE.fullmatch(problem)
+    if match is None or not any(c in match.group(1) for c in ".["):
+        return path, problem
+    node: Any = data
+    for seg in path:
+        node = _child(node, seg)
+    extra: list[str | int] = []
+    for name, index in _PATH_PART_RE.findall(match.group(1)):
+        part: str | int = name if name else int(index)
+        node = _child(node, part)
+        if node is _MISSING:
+            return path, problem
+        extra.append(part)
+    return (*path, *extra), match.group(2)
+
+
+_MISSING = object()
+
+
+def _child(node: Any, seg: str | int) -> Any:
+    """Return ``node[seg]`` for plain data, or ``_MISSING``."""
+    if isinstance(node, Mapping) and seg in node:
+        return node[seg]
+    if isinstance(node, list) and isinstance(seg, int) and 0 <= seg < len(node):
+        return node[seg]
+    return _MISSING
+
+
+def _reroot(data: Any, err: ErrorDetails) -> tuple[str | int, ...]:
+    """Return the error's location with keys that a validator checked inside a free-form
+    mapping put back: a timeline event's ``set: {prise: 1}`` is reported by pydantic at
+    ``timeline[0].prise`` and becomes ``timeline[0].set.prise``.
+
+    A key the input mapping lacks is looked up in that mapping's mapping values; when exactly
+    one holds it, that value's key is inserted. Anything else (union labels) is kept as is.
+    """
+    loc = tuple(err["loc"])
+    if err["type"] == "missing":
+        return loc
+    node, out = data, []
+    for seg in loc:
+        if isinstance(node, Mapping) and seg != "[key]" and seg not in node:
+            holders = [k for k, v in node.items() if isinstance(v, Mapping) and seg in v]
+            if len(holders) == 1:
+                out.append(holders[0])
+                node = node[holders[0]]
+            else:
+                out.append(seg)  # a union label: the next key applies to the same node
+                continue
+        out.append(seg)
+        if isinstance(node, Mapping):
+            node = node.get(seg)
+        elif isinstance(node, list) and isinstance(seg, int) and 0 <= seg < len(node):
+            node = node[seg]
+        else:
+            node = None
+    return tuple(out)
+
+
 def validate[M: BaseModel](
     model_cls: type[M],
     data: Mapping[str, Any],
@@ -359,14 +477,22 @@ def validate[M: BaseModel](
         if not errors:
             raise UserError(_clean(str(exc)), source=source) from None
         err, rest = _pick(errors)
-        where = _locate(model_cls, tuple(err["loc"]))
-        problem, hints = _problem(err, where)
-        shown = format_path(where.path)
-        others = {format_path(_locate(model_cls, tuple(e["loc"])).path) for e in rest}
+        where = _locate(model_cls, _reroot(data, err))
+        problem, hints = _problem(err, where, model_cls)
+        path = where.path
+        if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            key = str((err.get("ctx") or {}).get("discriminator", "kind")).strip("'")
+            path = (*path, key)
+        elif err["type"] == "invalid_key":
+            path = path[:-1]  # the "key" pydantic names is the bad key itself, not a path
+        elif err["type"] in ("value_error", "assertion_error"):
+            path, problem = _leading_path(data, path, problem)
+        shown = format_path(path)
+        others = {format_path(_locate(model_cls, _reroot(data, e)).path) for e in rest}
         more = len(others - {shown})
         if more:
             hints.append(f"{more} more problem{'s' if more > 1 else ''}")
-        where_src, line = _attribute(where.path, source, lines, set_paths)
+        where_src, line = _attribute(path, source, lines, set_paths)
         raise UserError(
             problem, source=where_src, path=shown or None, line=line, hint="; ".join(hints) or None
         ) from None
@@ -374,6 +500,8 @@ def validate[M: BaseModel](
 
 def resolve_file(name_or_path: str, search_dir: Path, kind: str = "scenario") -> Path:
     """Return an existing file path, or find a bare name (``.yaml``/``.yml`` optional) in a dir."""
+    if not name_or_path.strip():
+        raise UserError(f"no {kind} given (the name is empty)", hint=f"name a {kind} or a file")
     given = Path(name_or_path).expanduser()
     if given.is_file():
         return given
