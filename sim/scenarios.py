@@ -98,10 +98,13 @@ def load_scenario(
     errors are UserError."""
     path = resolve_file(str(name_or_path), scenario_dir(), kind="scenario")
     data, lines = read_scenario_data(path)
-    if overrides:
-        data = apply_overrides(data, overrides)
-    paths = [p for p, _ in overrides]
-    return validate(Scenario, data, source=str(path), lines=lines, set_paths=paths)
+    sc = validate(Scenario, data, source=str(path), lines=lines)
+    if not overrides:
+        return sc
+    # Overrides apply to the resolved scenario, so defaults not written in the file (the
+    # default shop groups, an empty timeline) can be changed too.
+    data = apply_overrides(sc.model_dump(mode="json"), overrides)
+    return validate(Scenario, data, source=str(path), set_paths=[p for p, _ in overrides])
 
 
 def with_overrides(

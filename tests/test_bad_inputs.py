@@ -294,8 +294,7 @@ CLI_CASES: dict[str, CliCase] = {
         _args("baseline", "--set", "timeline[0].day=3"),
         "--set",
         "timeline[0].day",
-        # KNOWN GAP: timeline is unset, not a mapping (tests/test_loader.py pins this text)
-        "timeline is a mapping, not a list",
+        "index 0 out of range (list has 0 items)",
     ),
     "set_key_inside_number": CliCase(
         _args("baseline", "--set", "days.x=1"), "--set", "days.x", "it is a number"

@@ -581,7 +581,11 @@ def test_apply_overrides_later_wins_and_value_is_copied() -> None:
             "--set: shops.groups.x: shops.groups is a list; use an index like [0] instead of .x",
         ),
         (("shops", 0), "--set: shops[0]: shops is a mapping, not a list; use .key instead of [0]"),
-        (("new", 0, "x"), "--set: new[0].x: new is a mapping, not a list; use .key instead of [0]"),
+        (
+            ("new", 0, "x"),
+            "--set: new[0].x: new is not set, so it has no [0] to change "
+            "(set the whole list instead, e.g. --set 'new=[...]')",
+        ),
     ],
 )
 def test_apply_overrides_errors(path: tuple[str | int, ...], message: str) -> None:

@@ -392,6 +392,16 @@ def apply_overrides(
                 raise UserError("empty key path")
             node: Any = result
             for depth, seg in enumerate(path[:-1]):
+                if (
+                    isinstance(path[depth + 1], int)
+                    and isinstance(node, dict)
+                    and (node.get(seg) is None)
+                ):
+                    here = format_path(path[: depth + 1])
+                    raise UserError(
+                        f"{here} is not set, so it has no [{path[depth + 1]}] to change",
+                        hint=f"set the whole list instead, e.g. --set '{here}=[...]'",
+                    )
                 node = _step_into(node, seg, path[:depth], create=True)
             last = path[-1]
             if isinstance(node, dict) and isinstance(last, str):
