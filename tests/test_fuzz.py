@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from sim.config import Scenario
-from sim.config.loader import _unwrap, parse_set, validate
+from sim.config.loader import parse_set, validate
+from sim.config.schema_walk import unwrap
 from sim.config.yamlio import format_path
 from sim.errors import UserError
 from sim.scenarios import load_scenario
@@ -63,7 +64,7 @@ WRONG: list[Any] = [
 NAMES = ["a", "premium", "ordinary", "all", "tier:premium", "tier:nope", "price_sensitive", "x"]
 
 
-def _is_model(tp: Any) -> bool:
+def is_model(tp: Any) -> bool:
     """Tell whether ``tp`` is a pydantic model class."""
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
@@ -71,7 +72,7 @@ def _is_model(tp: Any) -> bool:
 def _union_members(tp: Any) -> list[Any]:
     """The non-None members of a union (``[tp]`` for anything else)."""
     if get_origin(tp) in (Union, types.UnionType):
-        return [_unwrap(a) for a in get_args(tp) if a is not type(None)]
+        return [unwrap(a) for a in get_args(tp) if a is not type(None)]
     return [tp]
 
 
@@ -82,12 +83,12 @@ def _typo(key: str) -> str:
 
 def values_for(tp: Any, depth: int = 0) -> st.SearchStrategy[Any]:
     """A strategy for values of annotation ``tp``: mostly plausible, often wrong."""
-    tp = _unwrap(tp)
+    tp = unwrap(tp)
     wrong = st.sampled_from(WRONG)
     members = _union_members(tp)
     if len(members) > 1 or (get_origin(tp) in (Union, types.UnionType)):
         return st.one_of(*(values_for(m, depth) for m in members), wrong)
-    if _is_model(tp):
+    if is_model(tp):
         if depth > 4:
             return wrong
         optional = {
@@ -124,7 +125,7 @@ def values_for(tp: Any, depth: int = 0) -> st.SearchStrategy[Any]:
     return wrong
 
 
-def _model_keys(model: type[BaseModel]) -> list[str]:
+def model_keys(model: type[BaseModel]) -> list[str]:
     """Keys a YAML mapping for ``model`` may use."""
     return [info.alias or name for name, info in model.model_fields.items()]
 
@@ -134,8 +135,8 @@ def _models(root: type[BaseModel]) -> list[type[BaseModel]]:
     found: list[type[BaseModel]] = []
     todo: list[Any] = [root]
     while todo:
-        tp = _unwrap(todo.pop())
-        if _is_model(tp):
+        tp = unwrap(todo.pop())
+        if is_model(tp):
             if tp not in found:
                 found.append(tp)
                 todo.extend(info.annotation for info in tp.model_fields.values())
@@ -144,7 +145,7 @@ def _models(root: type[BaseModel]) -> list[type[BaseModel]]:
     return found
 
 
-KEYS = sorted({k for m in _models(Scenario) for k in _model_keys(m)})
+KEYS = sorted({k for m in _models(Scenario) for k in model_keys(m)})
 
 
 def any_setting() -> st.SearchStrategy[Any]:
@@ -158,14 +159,14 @@ def key_paths(model: type[BaseModel], prefix: tuple[str | int, ...] = ()) -> lis
     for name, info in model.model_fields.items():
         path = (*prefix, info.alias or name)
         out.append(format_path(path))
-        tp = _unwrap(info.annotation)
+        tp = unwrap(info.annotation)
         origin, args = get_origin(tp), get_args(tp)
         if origin is list and args:
-            for member in _union_members(_unwrap(args[0])):
-                if _is_model(member) and len(path) < 6:
+            for member in _union_members(unwrap(args[0])):
+                if is_model(member) and len(path) < 6:
                     out.extend(key_paths(member, (*path, 0)))
             out.append(format_path((*path, 5)))
-        elif _is_model(tp):
+        elif is_model(tp):
             out.extend(key_paths(tp, path))
     return sorted(set(out))
 
