@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from sim.errors import UserError
-from sim.sweep.engine import run_sweep
+from sim.sweep.engine import SweepInterrupted, run_sweep
 from sim.sweep.executors import check_scheduler, default_workers
 from sim.sweep.plan import load_plan
 
@@ -30,14 +31,22 @@ def sweep_command(
     if scheduler:
         check_scheduler(scheduler)
     plan = load_plan(experiment, set_exprs)
-    report = run_sweep(
-        plan,
-        out,
-        workers=workers or default_workers(),
-        scheduler=scheduler,
-        resume=resume,
-        progress=not quiet,
-    )
+    try:
+        report = run_sweep(
+            plan,
+            out,
+            workers=workers or default_workers(),
+            scheduler=scheduler,
+            resume=resume,
+            progress=not quiet,
+        )
+    except SweepInterrupted as stop:
+        again = resume_command(experiment, out, workers, scheduler, set_exprs)
+        print(
+            f"churnsim: interrupted after {stop.done} of {stop.total} runs; resume with: {again}",
+            file=sys.stderr,
+        )
+        return 130
     reused = f" ({report.reused} already done)" if report.reused else ""
     if not quiet:
         print(
@@ -52,3 +61,21 @@ def sweep_command(
         )
         return 1
     return 0
+
+
+def resume_command(
+    experiment: str,
+    out: Path,
+    workers: int | None,
+    scheduler: str | None,
+    set_exprs: Sequence[str],
+) -> str:
+    """The shell command that resumes this sweep (same experiment, overrides and workers)."""
+    words = ["churnsim", "sweep", experiment, "--out", str(out)]
+    for expr in set_exprs:
+        words += ["--set", expr]
+    if workers is not None:
+        words += ["--workers", str(workers)]
+    if scheduler:
+        words += ["--scheduler", scheduler]
+    return " ".join(shlex.quote(w) for w in [*words, "--resume"])

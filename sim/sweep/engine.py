@@ -20,6 +20,24 @@ from sim.sweep.plan import Plan, RunSpec
 from sim.sweep.runner import RunOutcome, RunTask, execute, read_summary
 from sim.sweep.store import Manifest, check_target, write_runs_table
 
+RETRIES = 2
+"""How many times a run whose worker was lost (not a run that failed) is submitted again."""
+
+LOST_WORKER = frozenset(
+    {"KilledWorker", "CommClosedError", "StreamClosedError", "FutureCancelledError"}
+)
+"""Exception names (from dask.distributed) meaning the worker died, not the run."""
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a sweep; the manifest is flushed and ``--resume`` picks up the rest."""
+
+    def __init__(self, done: int, total: int) -> None:
+        """Remember how many of the sweep's runs were complete when it stopped."""
+        super().__init__(f"{done} of {total} runs done")
+        self.done = done
+        self.total = total
+
 
 @dataclass(frozen=True)
 class SweepReport:
@@ -47,14 +65,19 @@ def _task(plan: Plan, spec: RunSpec, out: Path) -> RunTask:
     )
 
 
-def _outcome(future: Future[RunOutcome], spec: RunSpec) -> RunOutcome:
-    """The run's outcome; a crashed worker or lost future counts as a failed run."""
+def _outcome(future: Future[RunOutcome], spec: RunSpec) -> tuple[RunOutcome, bool]:
+    """The run's outcome, and whether it failed only because its worker was lost.
+
+    A crashed worker or lost future counts as a failed run; a lost Dask worker (KilledWorker,
+    CommClosedError) is worth retrying, since the run itself did nothing wrong.
+    """
     try:
-        return future.result()
+        return future.result(), False
+    except (KeyboardInterrupt, SystemExit):
+        raise
     except BaseException as exc:  # e.g. BrokenProcessPool, a killed Dask worker
-        return RunOutcome(
-            spec.run_id, "failed", 0.0, " ".join(f"{type(exc).__name__}: {exc}".split())
-        )
+        message = " ".join(f"{type(exc).__name__}: {exc}".split())
+        return RunOutcome(spec.run_id, "failed", 0.0, message), type(exc).__name__ in LOST_WORKER
 
 
 def _drive(
@@ -64,30 +87,53 @@ def _drive(
     manifest: Manifest,
     bar: tqdm,
 ) -> None:
-    """Submit runs keeping at most ``limit`` in flight; record each as it finishes."""
-    inflight: dict[Future[RunOutcome], RunSpec] = {}
+    """Submit runs keeping at most ``limit`` in flight; record each as it finishes.
+
+    A run lost with its worker is submitted again (up to ``RETRIES`` times). On Ctrl-C the
+    runs not yet started are cancelled and the interrupt goes on to the caller.
+    """
+    inflight: dict[Future[RunOutcome], tuple[RunSpec, RunTask, int]] = {}
 
     def finish(outcome: RunOutcome) -> None:
         manifest.record(outcome)
         bar.update(1)
         bar.set_postfix(failed=manifest.count("failed"), refresh=False)
 
+    def submit(spec: RunSpec, task: RunTask, tries: int) -> None:
+        try:
+            inflight[executor.submit(execute, task)] = (spec, task, tries)
+        except Exception as exc:  # a broken pool refuses new work
+            finish(RunOutcome(spec.run_id, "failed", 0.0, f"{type(exc).__name__}: {exc}"))
+
     def fill() -> None:
         while len(inflight) < limit:
             item = next(tasks, None)
             if item is None:
                 return
-            try:
-                inflight[executor.submit(execute, item[1])] = item[0]
-            except Exception as exc:  # a broken pool refuses new work
-                finish(RunOutcome(item[0].run_id, "failed", 0.0, f"{type(exc).__name__}: {exc}"))
+            submit(*item, 0)
 
-    fill()
-    while inflight:
-        done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-        for future in done:
-            finish(_outcome(future, inflight.pop(future)))
+    try:
         fill()
+        while inflight:
+            done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            for future in done:
+                spec, task, tries = inflight.pop(future)
+                outcome, lost = _outcome(future, spec)
+                if lost and tries < RETRIES:
+                    submit(spec, task, tries + 1)
+                else:
+                    finish(outcome)
+            fill()
+    except KeyboardInterrupt:
+        for future in inflight:
+            future.cancel()
+        raise
+
+
+def _clear_leftovers(folder: Path) -> None:
+    """Remove temporary files a killed writer left in ``folder`` (never finished files)."""
+    for tmp in folder.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
 
 
 def run_sweep(
@@ -103,12 +149,14 @@ def run_sweep(
     prev = check_target(out, plan, resume)
     prepare_out(out)
     (out / "runs").mkdir(exist_ok=True)
+    _clear_leftovers(out)
     manifest = Manifest(out, plan, prev)
     todo = []
     for spec in plan.runs:
         if read_summary(out / "runs" / spec.run_id, spec.run_id) is not None:
             manifest.reuse(spec.run_id)
         else:
+            _clear_leftovers(out / "runs" / spec.run_id)
             todo.append(spec)
     reused = len(plan.runs) - len(todo)
     manifest.write()
@@ -126,6 +174,9 @@ def run_sweep(
     try:
         with bar, open_executor(workers, scheduler) as (executor, slots):
             _drive(executor, 2 * slots, tasks, manifest, bar)
+    except KeyboardInterrupt:
+        manifest.write()  # Ctrl-C: keep what finished; --resume picks up the rest
+        raise SweepInterrupted(manifest.count("done"), len(plan.runs)) from None
     except BaseException:
         manifest.write()  # interrupted: keep what finished; --resume picks up the rest
         raise
