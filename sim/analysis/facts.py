@@ -19,6 +19,7 @@ import numpy as np
 
 from sim.engine.customers import ACTIVE
 from sim.model import ChurnModel
+from sim.outputs.economics import premium_purchase_share
 
 #: Classroom-to-research size used for the facts: big enough for clear effects, fast enough
 #: for a test run (about a second per model on one core).
@@ -279,10 +280,6 @@ def fact_favouritism() -> Fact:
     low = {s: run("baseline", s, **{"platform.premium_boost": 0.0}) for s in SEEDS}
     high = {s: run("baseline", s, **{"platform.premium_boost": 2.5}) for s in SEEDS}
 
-    def premium_share(m: ChurnModel) -> float:
-        s = m.market.shops
-        return float(s.orders[s.premium].sum() / max(1, s.orders.sum()))
-
     def moved(m: ChurnModel) -> float:
         c, s = m.market.cust, m.market.shops
         ordinary_first = c.first_tier[: c.n] == 2
@@ -294,7 +291,7 @@ def fact_favouritism() -> Fact:
         return float((~s.alive & ~s.premium).sum())
 
     for name, fn, scale in (
-        ("premium purchase share (points)", premium_share, 100),
+        ("premium purchase share (points)", premium_purchase_share, 100),
         ("ordinary-first customers now buying premium (points)", moved, 100),
         ("ordinary shops exited", exits, 1),
     ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config.platform import Festival
+from sim.engine.customers import ACTIVE
 from sim.engine.market import Market
 
 
@@ -35,7 +36,7 @@ def extra_visitors(mk: Market, day: int, scheduled: np.ndarray) -> np.ndarray:
     if f is None:
         return scheduled
     c = mk.cust
-    active = np.flatnonzero(c.churned[: c.n] == -1)
+    active = np.flatnonzero(c.churned[: c.n] == ACTIVE)
     p = np.minimum(c.shop_rate[active] * (f.demand_multiplier - 1.0), 1.0)
     extra = active[mk.rng.random(active.size) < p]
     return np.union1d(scheduled, extra)

@@ -154,8 +154,9 @@ def settle(
     )
     revenue = np.bincount(o.shop, weights=amount, minlength=n)
     s.revenue += revenue
-    s.profit += revenue - np.bincount(o.shop, weights=cost, minlength=n)
-    s.cash += revenue - np.bincount(o.shop, weights=cost, minlength=n)
+    net = revenue - np.bincount(o.shop, weights=cost, minlength=n)
+    s.profit += net
+    s.cash += net
     s.orders += np.bincount(o.shop, minlength=n)
     mk.retention_spend += float((view.programme_value[o.shop] * amount).sum())
     book_customers(mk, o, amount, amount - cost, view, day)

@@ -56,6 +56,13 @@ def economics(model: ChurnModel) -> Economics:
     )
 
 
+def premium_purchase_share(model: ChurnModel) -> float:
+    """Share of all purchases so far made at premium storefronts (NaN before any purchase)."""
+    s = model.market.shops
+    total = s.orders.sum()
+    return float(s.orders[s.premium].sum() / total) if total else float("nan")
+
+
 def economics_lines(e: Economics) -> list[str]:
     """The economics as summary lines."""
     return [

@@ -22,9 +22,9 @@ import pyarrow as pa
 from sim.analysis.km import survival_at
 from sim.config import Scenario
 from sim.engine.customers import ACTIVE
-from sim.engine.recorder import METRICS
 from sim.model import ChurnModel
 from sim.outputs import atomic, tables
+from sim.outputs.economics import premium_purchase_share
 from sim.run import config_text, simulate, write_parquet
 
 FAIL_ENV = "CHURNSIM_SWEEP_FAIL_VARIANT"
@@ -97,10 +97,6 @@ def _finite(value: float) -> float | None:
 def outcomes(model: ChurnModel, retention: pa.Table) -> dict[str, Any]:
     """The run's headline numbers: retention at 30/90/180/365 days, money, churn, premium share."""
     mk, horizon = model.market, model.day
-    rec = mk.rec
-    data = rec.data[: horizon + 1, METRICS.index("purchases")]
-    purchases = np.nansum(data, axis=0)
-    premium = purchases[rec.groups.index("tier:premium")] / purchases[0] if purchases[0] else np.nan
     out: dict[str, Any] = {
         f"retention_{d}d": survival_at(retention, "all", d) if d <= horizon else None
         for d in RETENTION_DAYS
@@ -112,7 +108,7 @@ def outcomes(model: ChurnModel, retention: pa.Table) -> dict[str, Any]:
         profit=_finite(mk.shops.profit.sum()),
         customers=int(mk.cust.n),
         churned=int((churned != ACTIVE).sum()),
-        premium_share=_finite(premium),
+        premium_share=_finite(premium_purchase_share(model)),
         shops_exited=int((~mk.shops.alive).sum()),
         acquisition_spend=_finite(mk.acquisition_spend),
     )
