@@ -2,10 +2,10 @@
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
-EXTRAS ?= dev,dask
+EXTRAS ?= dev,dask,fast
 JOBS   ?= 2
 
-.PHONY: setup demo test test-slow facts lint bench clean
+.PHONY: setup demo test test-slow facts lessons lint bench clean
 
 setup: $(STAMP)
 
@@ -26,6 +26,9 @@ test-slow: $(STAMP)
 
 facts: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) -q -m facts
+
+lessons: $(STAMP)
+	$(PY) -m pytest -n $(JOBS) -q -m lessons
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sim tests benchmarks

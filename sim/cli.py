@@ -118,6 +118,9 @@ def sweep(
     ),
     set_: SetOpt = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar or tally")] = False,
+    no_report: Annotated[
+        bool, typer.Option("--no-report", help="skip the report (churnsim report) at the end")
+    ] = False,
 ) -> None:
     """Run an experiment (variants x grid/sample points x replications) in parallel."""
     from sim.sweep.command import sweep_command
@@ -130,9 +133,22 @@ def sweep(
         resume=resume,
         set_exprs=set_ or [],
         quiet=quiet,
+        with_report=not no_report,
     )
     if code:  # SystemExit, not typer.Exit: main() drops typer.Exit's code (standalone_mode=False)
         raise SystemExit(code)
+
+
+@app.command()
+def report(
+    sweep_dir: Annotated[Path, typer.Argument(metavar="DIR", help="output folder of a sweep")],
+    out: Annotated[Path | None, typer.Option(help="report folder (default: DIR/report)")] = None,
+    quiet: Annotated[bool, typer.Option(help="print nothing on success")] = False,
+) -> None:
+    """Write the report of a sweep: retention curves, differences with 95% CIs, figures."""
+    from sim.report.command import report_command
+
+    report_command(sweep_dir, out, quiet=quiet)
 
 
 # -- browser view (sim/viz) --
@@ -145,11 +161,94 @@ def viz(
     ] = "baseline",
     port: Annotated[int, typer.Option(help="port to serve on")] = 8765,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    lesson: Annotated[
+        int | None, typer.Option(help="open lesson N's scenario with its sliders set")
+    ] = None,
 ) -> None:
     """Serve the browser view (SolaraViz) of a scenario; Ctrl-C stops it."""
     from sim.viz.server import serve
 
+    if lesson is not None:
+        from sim.lessons.command import viz_scenario
+
+        scenario = str(viz_scenario(lesson))
     serve(scenario, host=host, port=port)
+
+
+# -- teaching lessons (sim/lessons) --
+
+
+@app.command()
+def lessons() -> None:
+    """List the teaching lessons (texts in docs/lessons/)."""
+    from sim.lessons.command import lesson_lines
+
+    for line in lesson_lines():
+        typer.echo(line)
+
+
+@app.command()
+def lesson(
+    number: Annotated[int, typer.Argument(help="lesson number (see `churnsim lessons`)")],
+    out: Annotated[
+        Path | None, typer.Option(help="output folder (default: results/lessons/<lesson>)")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="worker processes (default 2)")] = None,
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+) -> None:
+    """Run a lesson's experiment at classroom size, write its report and check its claims."""
+    from sim.lessons.command import lesson_command
+
+    code = lesson_command(number, out, workers=workers, quiet=quiet)
+    if code:
+        raise SystemExit(code)
+
+
+# -- calibration to observed retention (sim/calibrate) --
+
+
+@app.command()
+def calibrate(
+    scenario: Annotated[str, typer.Argument(help="scenario name or path to a YAML file")],
+    target: Annotated[
+        str, typer.Option(help="retention series CSV or purchase log, or a shipped one: cdnow, sbg")
+    ],
+    fit: Annotated[
+        list[str], typer.Option(help="parameters to fit: key.path[=lo:hi][,key.path...]")
+    ],
+    out: Annotated[Path, typer.Option(help="output folder")],
+    budget: Annotated[int, typer.Option(help="parameter evaluations")] = 30,
+    replications: Annotated[int, typer.Option(help="common seeds per evaluation")] = 2,
+    seed: Annotated[int, typer.Option(help="seed of the design and the common seeds")] = 0,
+    holdout: Annotated[
+        str | None, typer.Option(help="first held-out period (weeks for a log), or 'none'")
+    ] = None,
+    column: Annotated[str | None, typer.Option(help="retention column of the target")] = None,
+    customers: Annotated[
+        int | None, typer.Option(help="simulated cohort size (default 1000 or 3000)")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+    set_: SetOpt = None,
+    quiet: Annotated[bool, typer.Option(help="no progress bar or result lines")] = False,
+) -> None:
+    """Fit parameters to an observed retention series or purchase log by simulation."""
+    from sim.calibrate.command import calibrate_command
+
+    calibrate_command(
+        scenario,
+        target,
+        fit,
+        out,
+        budget=budget,
+        replications=replications,
+        seed=seed,
+        holdout=holdout,
+        column=column,
+        customers=customers,
+        workers=workers,
+        sets=set_ or [],
+        quiet=quiet,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

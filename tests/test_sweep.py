@@ -39,7 +39,15 @@ grid:
 replications: 3
 """
 N_RUNS = 2 * 2 * 3
-RUN_FILES = {"config.yaml", "retention.parquet", "summary.json", "timeseries.parquet"}
+RUN_FILES = {
+    "cohorts.parquet",
+    "config.yaml",
+    "retention.parquet",
+    "shop_retention.parquet",
+    "shops.parquet",
+    "summary.json",
+    "timeseries.parquet",
+}
 
 
 def write_exp(folder: Path, text: str = TINY, name: str = "exp.yaml") -> Path:
@@ -52,7 +60,7 @@ def write_exp(folder: Path, text: str = TINY, name: str = "exp.yaml") -> Path:
 def sweep_cli(*args: str) -> int:
     """Run `churnsim sweep` in-process; a failed run exits through SystemExit(1)."""
     try:
-        return main(["sweep", *args, "--quiet"])
+        return main(["sweep", *args, "--quiet", "--no-report"])  # the report: test_report.py
     except SystemExit as exc:
         return int(exc.code or 0)
 
@@ -147,9 +155,14 @@ def test_sample_points_are_seeded_scaled_and_typed(tmp_path: Path, method: str) 
     plan = load_plan(write_exp(tmp_path, text, "a.yaml"))
     again = load_plan(write_exp(tmp_path, text, "b.yaml"))
     other = load_plan(write_exp(tmp_path, "seed: 1\n" + text, "c.yaml"))
-    assert len(plan.runs) == 8
+    # sobol is Saltelli's design: n x (D + 2) points drawing on 2n base values per parameter;
+    # a point that rounds (customers.initial) to an earlier one shares its run
+    points = {r.point for r in plan.runs}
+    assert len(plan.runs) == len(points) and points <= set(range(32 if method == "sobol" else 8))
+    assert len(points) == 8 if method == "lhs" else 16 < len(points) < 32
     boosts = [r.params["platform.premium_boost"] for r in plan.runs]
-    assert all(0.5 <= b <= 3.0 for b in boosts) and len(set(boosts)) == 8
+    assert all(0.5 <= b <= 3.0 for b in boosts)
+    assert len(set(boosts)) == {"lhs": 8, "sobol": 16}[method]
     assert all(isinstance(r.params["customers.initial"], int) for r in plan.runs)
     assert [r.params for r in again.runs] == [r.params for r in plan.runs]
     assert [r.params for r in other.runs] != [r.params for r in plan.runs]

@@ -73,8 +73,8 @@ def reference(exp: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def sweep_argv(exp: Path, out: Path, *args: str) -> list[str]:
-    """The command line of ``churnsim sweep`` run as a subprocess of this interpreter."""
-    return [sys.executable, "-m", "sim", "sweep", str(exp), "--out", str(out), *args]
+    """The command line of ``churnsim sweep`` run as a subprocess (no report: runs only)."""
+    return [sys.executable, "-m", "sim", "sweep", str(exp), "--out", str(out), "--no-report", *args]
 
 
 @contextmanager
@@ -205,7 +205,7 @@ def test_ctrl_c_stops_cleanly_says_how_to_resume_and_resume_completes(
     assert man["counts"]["done"] == done and man["finished"] is None
     words = shlex.split(match[3])
     assert words[:2] == ["churnsim", "sweep"] and words[2:] == [
-        str(exp), "--out", str(out), "--workers", "2", "--resume",
+        str(exp), "--out", str(out), "--workers", "2", "--no-report", "--resume",
     ]  # fmt: skip
     with sweep_process([sys.executable, "-m", "sim", *words[1:], "--quiet"]) as again:
         _, err = again.communicate(timeout=TIMEOUT)

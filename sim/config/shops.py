@@ -30,14 +30,20 @@ class ShopGroup(Section):
         0, "day the shops open (later: new entrants)", unit="day", ge=0, le=36_500, mechanism="M7"
     )
     price: float = param(
-        100.0, "list price of the typical order", unit="currency", gt=0, le=1e6, mechanism="M8"
+        100.0,
+        "list price of the typical order",
+        unit="currency",
+        gt=0,
+        le=1e6,
+        mechanism="M8",
+        slider=(20, 200, 1),
     )
     unit_cost: float = param(
         60.0, "cost of goods of the typical order", unit="currency", ge=0, le=1e6, mechanism="M8"
     )
     true_quality: float = param(0.7, "quality actually delivered (0-1)", ge=0, le=1, mechanism="M1")
     promised_quality: float = param(
-        0.7, "quality the listing promises (0-1)", ge=0, le=1, mechanism="M2"
+        0.7, "quality the listing promises (0-1)", ge=0, le=1, mechanism="M2", slider=(0, 1, 0.05)
     )
     quality_spread: float = param(
         0.1, "order-to-order spread of delivered quality", ge=0, le=0.5, mechanism="M1"

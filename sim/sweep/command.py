@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim.errors import UserError
+from sim.report.command import report_command
 from sim.sweep.engine import SweepInterrupted, run_sweep
 from sim.sweep.executors import check_scheduler, default_workers
 from sim.sweep.plan import load_plan
@@ -22,8 +23,10 @@ def sweep_command(
     resume: bool,
     set_exprs: Sequence[str],
     quiet: bool,
+    with_report: bool = True,
 ) -> int:
-    """Run an experiment into ``out``; 0 if every run succeeded, 1 if any failed."""
+    """Run an experiment into ``out`` (then report on it unless ``with_report`` is False);
+    0 if every run succeeded, 1 if any failed."""
     if workers is not None and workers < 1:
         raise UserError(f"must be >= 1 (got {workers})", source="--workers")
     if workers is not None and scheduler:
@@ -41,7 +44,7 @@ def sweep_command(
             progress=not quiet,
         )
     except SweepInterrupted as stop:
-        again = resume_command(experiment, out, workers, scheduler, set_exprs)
+        again = resume_command(experiment, out, workers, scheduler, set_exprs, with_report)
         print(
             f"churnsim: interrupted after {stop.done} of {stop.total} runs; resume with: {again}",
             file=sys.stderr,
@@ -53,6 +56,8 @@ def sweep_command(
             f"{plan.experiment.name}: {report.total} runs, {report.done + report.reused} done"
             f"{reused}, {report.failed} failed; results in {report.out}",
         )
+    if with_report and report.failed < report.total:
+        report_command(out, None, quiet=quiet)
     if report.failed:
         print(
             f"churnsim: {report.failed} of {report.total} runs failed "
@@ -69,8 +74,9 @@ def resume_command(
     workers: int | None,
     scheduler: str | None,
     set_exprs: Sequence[str],
+    with_report: bool = True,
 ) -> str:
-    """The shell command that resumes this sweep (same experiment, overrides and workers)."""
+    """The shell command that resumes this sweep (same experiment, overrides, workers, report)."""
     words = ["churnsim", "sweep", experiment, "--out", str(out)]
     for expr in set_exprs:
         words += ["--set", expr]
@@ -78,4 +84,6 @@ def resume_command(
         words += ["--workers", str(workers)]
     if scheduler:
         words += ["--scheduler", scheduler]
+    if not with_report:
+        words.append("--no-report")
     return " ".join(shlex.quote(w) for w in [*words, "--resume"])

@@ -231,11 +231,17 @@ def _expand(
     seeds: list[int],
     varied: dict[str, KeyPath],
     ctx: _Ctx,
+    reuse: bool = False,
 ) -> list[RunSpec]:
-    """Every run, variant-major; the same seeds for every variant and point (CRN)."""
+    """Every run, variant-major; the same seeds for every variant and point (CRN).
+
+    With ``reuse`` (sample designs), a point that rounds to an earlier point of the same
+    variant gets no runs of its own: the earlier point's runs serve both (no duplicates).
+    """
     runs: list[RunSpec] = []
     seen: dict[str, str] = {}
     for name, v_over in variants:
+        own: set[str] = set()
         for i, p_over in enumerate(points):
             plain = _resolve(base, [*v_over, *p_over], ctx).model_dump(mode="json")
             params = {k: _lookup(plain, p) for k, p in varied.items()}
@@ -245,6 +251,9 @@ def _expand(
                 text = json.dumps(plain, sort_keys=True, separators=(",", ":"))
                 run_id = hashlib.sha256(text.encode()).hexdigest()[:12]
                 label = f"variant '{name}' point {i} seed {seed}"
+                if reuse and run_id in own:
+                    continue
+                own.add(run_id)
                 if run_id in seen:
                     raise UserError(
                         f"{label} is the same run as {seen[run_id]}",
@@ -273,5 +282,6 @@ def load_plan(name_or_path: str | os.PathLike[str], cli_set: Sequence[str] = ())
         for overrides in [*(v for _n, v in variants), points[0]]
         for p, _, _ in overrides
     }
-    runs = _expand(base, variants, points, replication_seeds(exp), varied, ctx)
+    reuse = exp.sample is not None
+    runs = _expand(base, variants, points, replication_seeds(exp), varied, ctx, reuse)
     return Plan(exp, str(path), base_name, tuple(cli_set), tuple(varied), tuple(runs))

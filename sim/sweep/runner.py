@@ -25,6 +25,7 @@ from sim.engine.customers import ACTIVE
 from sim.model import ChurnModel
 from sim.outputs import atomic, tables
 from sim.outputs.economics import premium_purchase_share
+from sim.report import run_tables
 from sim.run import config_text, simulate, write_parquet
 
 FAIL_ENV = "CHURNSIM_SWEEP_FAIL_VARIANT"
@@ -65,7 +66,8 @@ def execute(task: RunTask) -> RunOutcome:
             raise RuntimeError(f"failure injected by {FAIL_ENV}={task.variant}")
         sc = Scenario.model_validate_json(task.scenario_json)
         sc = sc.model_copy(update={"seed": task.seed})
-        model = simulate(sc, transactions=task.transactions, progress=False)
+        # The purchase log is always kept: shop retention is computed from it.
+        model = simulate(sc, transactions=True, progress=False)
         write_run(model, task)
     except Exception as exc:
         message = " ".join(f"{type(exc).__name__}: {exc}".split())
@@ -94,13 +96,21 @@ def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def outcomes(model: ChurnModel, retention: pa.Table) -> dict[str, Any]:
-    """The run's headline numbers: retention at 30/90/180/365 days, money, churn, premium share."""
+def outcomes(model: ChurnModel, retention: pa.Table, shop: pa.Table) -> dict[str, Any]:
+    """The run's headline numbers: platform and shop retention at 30/90/180/365 days, median
+    lifetime, money, churn (by cause), CLV, premium share."""
     mk, horizon = model.market, model.day
     out: dict[str, Any] = {
         f"retention_{d}d": survival_at(retention, "all", d) if d <= horizon else None
         for d in RETENTION_DAYS
     }
+    out.update(
+        {
+            f"shop_retention_{d}d": survival_at(shop, "all", d) if d <= horizon else None
+            for d in RETENTION_DAYS
+        }
+    )
+    out["median_lifetime"] = run_tables.median_lifetime(retention)
     churned = mk.cust.churned[: mk.cust.n]
     out.update(
         days_simulated=horizon,
@@ -112,6 +122,7 @@ def outcomes(model: ChurnModel, retention: pa.Table) -> dict[str, Any]:
         shops_exited=int((~mk.shops.alive).sum()),
         acquisition_spend=_finite(mk.acquisition_spend),
     )
+    out.update(run_tables.extra_outcomes(model))
     return out
 
 
@@ -126,14 +137,19 @@ def write_run(model: ChurnModel, task: RunTask) -> None:
     out = Path(task.run_dir)
     out.mkdir(parents=True, exist_ok=True)
     retention = tables.platform_retention(model)
+    purchases = tables.transactions_table(model)
+    shop = run_tables.shop_retention(model, purchases)
     written = {
         "timeseries.parquet": _tagged(_timeseries(model, task.timeseries_every), task),
         "retention.parquet": _tagged(retention, task),
+        "shop_retention.parquet": _tagged(shop, task),
+        "cohorts.parquet": _tagged(run_tables.model_cohorts(model), task),
+        "shops.parquet": _tagged(tables.shops_table(model), task),
     }
     if task.customers:
         written["customers.parquet"] = _tagged(tables.customers_table(model), task)
     if task.transactions:
-        written["transactions.parquet"] = _tagged(tables.transactions_table(model), task)
+        written["transactions.parquet"] = _tagged(purchases, task)
     for name, table in written.items():
         write_parquet(table, out / name)
     atomic.write_text(out / "config.yaml", config_text(model.config))
@@ -141,7 +157,7 @@ def write_run(model: ChurnModel, task: RunTask) -> None:
         "run_id": task.run_id,
         "variant": task.variant,
         "seed": model.seed,
-        "outcomes": outcomes(model, retention),
+        "outcomes": outcomes(model, retention, shop),
         "files": {n: _digest(out / n) for n in [*written, "config.yaml"]},
     }
     atomic.write_text(out / "summary.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")

@@ -30,10 +30,24 @@ class Outputs(Section):
 
 
 class Sample(Section):
-    """A quasi-random sample of parameter points (scipy.stats.qmc), seeded from the experiment."""
+    """Parameter points for global sensitivity: a design SALib can analyse, seeded from the seed.
 
-    method: Literal["lhs", "sobol"] = param("lhs", "Latin hypercube or scrambled Sobol' points")
-    n: int = param(16, "number of points (a power of 2 for sobol)", ge=1, le=1_000_000)
+    ``sobol``: Saltelli's design for Sobol' indices (``n`` base samples, ``n x (D + 2)`` points);
+    ``morris``: ``n`` elementary-effects trajectories (``n x (D + 1)`` points); ``lhs``: ``n``
+    Latin-hypercube points (analysed with RBD-FAST).
+    """
+
+    method: Literal["lhs", "sobol", "morris"] = param(
+        "lhs", "design: lhs (Latin hypercube), sobol (Saltelli) or morris (trajectories)"
+    )
+    n: int = param(
+        16,
+        "lhs: points; sobol: base samples, a power of 2 (n x (D + 2) points); "
+        "morris: trajectories (n x (D + 1) points)",
+        ge=1,
+        le=1_000_000,
+    )
+    levels: int = param(4, "morris only: grid levels per parameter (even)", ge=2, le=64)
     ranges: dict[str, Pair] = Field(
         min_length=1,
         description="key path -> [low, high]; integer parameters are rounded",
@@ -41,12 +55,19 @@ class Sample(Section):
 
     @model_validator(mode="after")
     def _check(self) -> Sample:
-        """Ranges are [low, high] pairs with low < high; Sobol' needs n = 2^m."""
+        """Ranges are [low, high] with low < high; sobol needs n = 2^m; morris even levels."""
         for key, pair in self.ranges.items():
             if not pair[0] < pair[1]:
                 raise ValueError(f"range of '{key}' must be [low, high] with low < high")
-        if self.method == "sobol" and self.n & (self.n - 1):
-            raise ValueError(f"sobol needs n to be a power of 2 (got {self.n})")
+        if self.method == "sobol" and (self.n < 2 or self.n & (self.n - 1)):
+            raise ValueError(f"sobol needs n to be a power of 2, at least 2 (got {self.n})")
+        if self.method == "morris":
+            if self.n < 2:
+                raise ValueError(f"morris needs n >= 2 trajectories (got {self.n})")
+            if self.levels % 2:
+                raise ValueError(f"morris needs an even number of levels (got {self.levels})")
+        elif self.levels != type(self).model_fields["levels"].default:  # round-trips unset
+            raise ValueError(f"levels applies to method morris only, not {self.method}")
         return self
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 import sim
+from sim.engine.customers import CAUSES
 from sim.errors import UserError
 from sim.outputs import atomic
 from sim.run import write_parquet
@@ -35,6 +36,10 @@ OUTCOME_TYPES: dict[str, pa.DataType] = {
     "premium_share": pa.float64(),
     "shops_exited": pa.int32(),
     "acquisition_spend": pa.float64(),
+    **{f"shop_retention_{d}d": pa.float64() for d in RETENTION_DAYS},
+    "median_lifetime": pa.int32(),
+    "clv": pa.float64(),
+    **{f"churned_{cause}": pa.int64() for cause in CAUSES},
 }
 WRITE_EVERY = 2.0  # seconds between manifest rewrites while runs finish
 

@@ -1,0 +1,1 @@
+"""Teaching lessons: texts in docs/lessons/, each with an experiment and claims checked by tests."""

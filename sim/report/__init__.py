@@ -1,0 +1,1 @@
+"""Reports on sweeps: retention curves, effects against the reference variant, figures."""

@@ -1,0 +1,221 @@
+"""Lessons: specs agree with the code, claims are checked correctly, and (marker ``lessons``)
+every lesson's quoted commands run and its claims hold, with the text's figures in sync.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sim.cli import main
+from sim.engine.recorder import METRICS
+from sim.lessons.catalog import load_lessons, observed_section
+from sim.lessons.claims import check_claims
+from sim.lessons.command import observed_markdown, viz_scenario
+from sim.lessons.spec import Claim
+from sim.mechanisms import MECHANISMS
+from sim.scenarios import load_scenario
+from sim.sweep.engine import run_sweep
+from sim.sweep.plan import experiment_dir, load_plan
+from sim.sweep.store import OUTCOME_TYPES
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSONS = load_lessons()
+BY_NUMBER = {ls.number: ls for ls in LESSONS}
+
+
+def test_seven_lessons_numbered_in_order() -> None:
+    assert [ls.number for ls in LESSONS] == list(range(1, 8))
+
+
+@pytest.mark.parametrize("number", sorted(BY_NUMBER))
+def test_lesson_spec_matches_code(number: int) -> None:
+    lesson = BY_NUMBER[number]
+    known = {m.number for m in MECHANISMS}
+    assert set(lesson.spec.mechanisms) <= known
+    plan = load_plan(experiment_dir() / lesson.spec.experiment)
+    variants = {r.variant for r in plan.runs}
+    assert plan.experiment.outputs.timeseries_every == 1  # window measures need every day
+    for claim in lesson.spec.claims:
+        assert claim.variant in variants, claim.text
+        assert claim.versus is None or claim.versus in variants, claim.text
+        m = claim.measure
+        if m.kind == "outcome":
+            assert m.column in OUTCOME_TYPES, m.column
+        if m.kind in ("window", "share"):
+            assert m.metric in METRICS and m.end <= plan.experiment.days, claim.text
+
+
+@pytest.mark.parametrize("number", sorted(BY_NUMBER))
+def test_lesson_text_has_its_commands_and_sections(number: int) -> None:
+    lesson = BY_NUMBER[number]
+    text = lesson.text
+    assert f"churnsim lesson {number}" in lesson.commands()
+    assert f"churnsim viz --lesson {number}" in lesson.commands()
+    for heading in (
+        "## What you should observe",
+        "## Questions for discussion",
+        "## A harder exercise",
+        "## In the browser",
+        "## On the command line",
+    ):
+        assert heading in text, heading
+    assert text.startswith(f"# Lesson {number}: {lesson.spec.title}")
+    for m in lesson.spec.mechanisms:
+        assert re.search(rf"\b{m}\b", text), f"lesson {number} text never names {m}"
+
+
+def test_lesson_7_quotes_its_experiment_file_faithfully() -> None:
+    lesson = BY_NUMBER[7]
+    block = re.search(r"```yaml\n(.*?)```", lesson.text, re.S)
+    assert block is not None
+    quoted = yaml.safe_load(block.group(1))
+    actual = yaml.safe_load((experiment_dir() / lesson.spec.experiment).read_text())
+    assert {k: actual[k] for k in quoted} == quoted
+
+
+def test_lessons_command_lists_every_lesson(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lessons"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == len(LESSONS)
+    assert lines[1].split()[0] == "2" and "price war" in lines[1].lower()
+
+
+def test_unknown_lesson_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lesson", "99"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "no lesson 99" in err and "lessons: 1, 2" in err
+
+
+def test_viz_scenario_carries_the_lesson_settings(tmp_path: Path) -> None:
+    for lesson in LESSONS:
+        path = viz_scenario(lesson.number, tmp_path)
+        sc = load_scenario(str(path))
+        base = load_scenario(lesson.spec.viz.scenario)
+        assert sc.name == f"lesson-{lesson.number:02d}"
+        assert sc.customers.initial == lesson.spec.viz.set.get(
+            "customers.initial", base.customers.initial
+        )
+        assert sc.shops == base.shops and sc.timeline == base.timeline
+
+
+TINY = """
+name: tiny_lesson
+description: tiny
+base: baseline
+seed: 5
+days: 40
+set:
+  customers.initial: 300
+  customers.arrivals_per_day: 2
+  shops.groups[1].count: 8
+variants:
+  calm: {}
+  calm_again:
+    description: same market
+  risky:
+    churn.base_hazard: 0.02
+replications: 3
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("lesson")
+    spec = folder / "tiny.yaml"
+    spec.write_text(TINY)
+    out = folder / "sweep"
+    run_sweep(load_plan(spec), out, workers=1, progress=False)
+    return out
+
+
+def _claim(expect: str, variant: str = "risky", versus: str | None = "calm") -> Claim:
+    return Claim.model_validate(
+        {"text": "t", "measure": {"kind": "retention", "group": "all", "day": 30},
+         "variant": variant, "versus": versus, "expect": expect}
+    )  # fmt: skip
+
+
+def test_claims_detect_a_real_effect_and_a_null(tiny_sweep: Path) -> None:
+    lower, higher, none, placebo = check_claims(
+        [_claim("lower"), _claim("higher"), _claim("no_difference"),
+         _claim("no_difference", "calm_again")],
+        tiny_sweep,
+    )  # fmt: skip
+    assert lower.holds and lower.mean < -10 and lower.seeds == 3
+    assert not higher.holds and not none.holds
+    assert placebo.holds and placebo.mean == 0.0
+
+
+def test_claims_on_a_missing_variant_say_which_exist(tiny_sweep: Path) -> None:
+    from sim.errors import UserError
+
+    with pytest.raises(UserError, match=r"no completed runs of variant 'nope'.*calm, calm_again"):
+        check_claims([_claim("lower", "nope")], tiny_sweep)
+
+
+# -- the lessons themselves (pytest -m lessons; run by .ci/run) --
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve_once(command: str, cwd: Path) -> None:
+    """Start a quoted `churnsim viz ...` command, wait until the page answers, stop it."""
+    port = _free_port()
+    args = [sys.executable, "-m", "sim.cli", *command.split()[1:], "--port", str(port)]
+    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
+                    assert page.status == 200
+                    return
+            except OSError:
+                time.sleep(0.5)
+        pytest.fail(f"{command}: no page within 90 s")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.mark.lessons
+@pytest.mark.parametrize("number", sorted(BY_NUMBER))
+def test_lesson_runs_from_its_text_and_its_claims_hold(
+    number: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lesson = BY_NUMBER[number]
+    for name in ("experiments", "scenarios"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    monkeypatch.chdir(tmp_path)
+    for command in lesson.commands():
+        if command.startswith("churnsim viz"):
+            _serve_once(command, tmp_path)
+            continue
+        assert main([*command.split()[1:], "--quiet"]) == 0, command
+    out = tmp_path / lesson.default_out()
+    results = json.loads((out / "lesson.json").read_text())
+    assert [r["text"] for r in results] == [c.text for c in lesson.spec.claims]
+    failed = [r["text"] for r in results if not r["holds"]]
+    assert not failed, f"lesson {number}: claims that do not hold: {failed}"
+    assert (out / "report" / "report.html").is_file()
+    fresh = observed_markdown(check_claims(lesson.spec.claims, out))
+    assert observed_section(lesson.text) == fresh, (
+        f"lesson {number}'s figures are stale: run `python -m sim.lessons --write {number}`"
+    )
+    assert os.path.isfile(out / "lesson.md")
