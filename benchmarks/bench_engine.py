@@ -1,18 +1,21 @@
-"""Engine benchmark: speed and memory of the baseline scenario at several population sizes.
+"""Engine benchmark: speed and memory of the baseline scenario over a grid of population
+sizes and shop counts, beside the per-agent reference model (issue 8).
 
-Each size runs in a fresh single-threaded subprocess, so peak RSS is measured per size and
+Each point runs in a fresh single-threaded subprocess, so peak RSS is measured per point and
 BLAS/OpenMP thread pools cannot use more than one core. For every run it reports
 
-* set-up time (building ``ChurnModel``: scenario, arrays, initial customers, Mesa agents),
-* run time (``while m.running: m.step()``), wall clock and CPU time of the process,
-* customer-steps (the sum over simulated days of active customers) and customer-steps per
-  second of run time,
+* set-up time (building ``ChurnModel``: scenario, arrays, initial customers),
+* the first day alone (it loads, or compiles, the numba kernels),
+* run time of the remaining days, wall clock and CPU time of the process,
+* customer-steps (the sum over those days of active customers) and customer-steps per
+  second of run time, and its ratio to the reference model measured in the same benchmark,
 * peak RSS and bytes per customer: (peak RSS - RSS right after imports) / customers ever
   created.
 
 Usage (``make bench`` runs it with the defaults)::
 
-    .venv/bin/python benchmarks/bench_engine.py --sizes 10000 100000 --days 365 --seed 1
+    .venv/bin/python benchmarks/bench_engine.py --sizes 10000 100000 1000000 --shops 100
+    .venv/bin/python benchmarks/bench_engine.py --sizes 100000 --shops 1000 10000
 
 With ``--repeat N`` each size runs N times and the fastest run is reported (every run is
 kept in the JSON). Results are printed as a table and written atomically to ``--json``
@@ -40,6 +43,8 @@ DEFAULT_JSON = ROOT / "benchmarks" / "results" / "engine.json"
 SCENARIO = "baseline"
 #: New customers per day per existing customer (the baseline's 15 per day for 3,000).
 ARRIVALS_PER_CUSTOMER = 1.0 / 200.0
+#: Share of premium storefronts when the number of shops is scaled (the baseline's 6 of 40).
+PREMIUM_SHARE = 6 / 40
 #: Environment that keeps numerical libraries on one thread.
 SINGLE_THREAD_ENV = {
     "OMP_NUM_THREADS": "1",
@@ -81,28 +86,45 @@ def current_rss_bytes() -> int | None:
 
 
 # -- the measured run (child process) -----------------------------------------------------------
-def run_one(size: int, days: int, seed: int) -> Record:
-    """Build and run the baseline with ``size`` initial customers; return the measurements.
-
-    Meant to run in a fresh process (see :func:`spawn`): the RSS figures are the whole
-    process's.
+def scenario_overrides(size: int, shops: int | None, days: int) -> dict[str, Any]:
+    """Overrides of the baseline: ``size`` customers, arrivals in proportion, and ``shops``
+    shops (None: the baseline's 40) split 15 % premium / 85 % ordinary like the baseline's.
     """
-    t0 = time.perf_counter()
-    import numpy as np
-
-    from sim.engine.recorder import METRICS
-    from sim.model import ChurnModel
-
-    import_s = time.perf_counter() - t0
-    baseline_rss = peak_rss_bytes()
     overrides: dict[str, Any] = {
         "customers.initial": size,
         "customers.arrivals_per_day": size * ARRIVALS_PER_CUSTOMER,
         "days": days,
     }
+    if shops is not None:
+        premium = max(1, round(shops * PREMIUM_SHARE))
+        overrides["shops.groups.0.count"] = premium
+        overrides["shops.groups.1.count"] = shops - premium
+    return overrides
+
+
+def run_one(size: int, shops: int | None, days: int, seed: int, agents: bool) -> Record:
+    """Build and run the baseline with ``size`` initial customers; return the measurements.
+
+    Meant to run in a fresh process (see :func:`spawn`): the RSS figures are the whole
+    process's. The first day is timed on its own (it loads or compiles the numba kernels).
+    """
+    t0 = time.perf_counter()
+    import numpy as np
+
+    from sim.engine import accel
+    from sim.engine.recorder import METRICS
+    from sim.model import ChurnModel
+
+    accel.use_numba()  # imports numba if installed, so its memory counts as a library's
+    import_s = time.perf_counter() - t0
+    baseline_rss = peak_rss_bytes()
+    overrides = scenario_overrides(size, shops, days)
 
     t1 = time.perf_counter()
-    m = ChurnModel(SCENARIO, rng=seed, **overrides)
+    m = ChurnModel(SCENARIO, rng=seed, customer_agents=agents, **overrides)
+    t2 = time.perf_counter()
+    m.step()
+    first_day_s = time.perf_counter() - t2
     t2 = time.perf_counter()
     c2 = time.process_time()
     while m.running:
@@ -114,7 +136,7 @@ def run_one(size: int, days: int, seed: int) -> Record:
     rss_now = current_rss_bytes()
     mk = m.market
     days_run = int(m.steps)
-    active = mk.rec.data[1 : days_run + 1, METRICS.index("active_customers"), 0]
+    active = mk.rec.data[2 : days_run + 1, METRICS.index("active_customers"), 0]
     customer_steps = int(np.nansum(active))
     created = int(mk.cust.n)
     run_s = t3 - t2
@@ -123,8 +145,11 @@ def run_one(size: int, days: int, seed: int) -> Record:
         "shops": int(mk.shops.n),
         "days": days_run,
         "seed": seed,
+        "agents": agents,
+        "numba": accel.use_numba(),
         "import_s": import_s,
-        "setup_s": t2 - t1,
+        "setup_s": t2 - t1 - first_day_s,
+        "first_day_s": first_day_s,
         "run_s": run_s,
         "run_cpu_s": run_cpu_s,
         "customer_steps": customer_steps,
@@ -140,9 +165,15 @@ def run_one(size: int, days: int, seed: int) -> Record:
     }
 
 
-def child_main(size: int, days: int, seed: int) -> None:
+def child_main(args: argparse.Namespace) -> None:
     """Entry point of the child process: run once and print the record as one JSON line."""
-    record = run_one(size, days, seed)
+    if args.reference:
+        from bench_reference import time_reference
+
+        record = time_reference(args.child, args.days, args.seed)
+        record["peak_rss_mb"] = peak_rss_bytes() / 2**20
+    else:
+        record = run_one(args.child, args.shops_one, args.days, args.seed, args.agents)
     sys.stdout.write(RESULT_MARKER + json.dumps(record) + "\n")
     sys.stdout.flush()
 
@@ -157,12 +188,21 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def spawn(size: int, days: int, seed: int, cpu: int | None) -> Record:
+def spawn(
+    args: argparse.Namespace, size: int, shops: int | None, reference: bool = False
+) -> Record:
     """Run one measurement in a fresh Python process and return its record."""
     script = str(Path(__file__).resolve())
-    cmd = [sys.executable, script, "--child", str(size), "--days", str(days), "--seed", str(seed)]
-    if cpu is not None:
-        cmd += ["--cpu", str(cpu)]  # the child pins itself, see main()
+    cmd = [sys.executable, script, "--child", str(size), "--days", str(args.days)]
+    cmd += ["--seed", str(args.seed)]
+    if shops is not None:
+        cmd += ["--shops-one", str(shops)]
+    if args.agents:
+        cmd.append("--agents")
+    if reference:
+        cmd += ["--reference", "--days", str(args.reference_days)]
+    if args.cpu is not None:
+        cmd += ["--cpu", str(args.cpu)]  # the child pins itself, see main()
     proc = subprocess.run(cmd, env=child_env(), cwd=ROOT, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
@@ -222,18 +262,24 @@ def machine_info() -> Record:
     }
 
 
-def format_table(results: Sequence[Record]) -> str:
-    """A fixed-width table of the per-size summaries."""
+def format_table(results: Sequence[Record], reference_rate: float | None) -> str:
+    """A fixed-width table of the per-size summaries; ``x ref`` is the speed-up over the
+    per-agent reference model's customer-steps/s measured in the same benchmark run.
+    """
     header = (
-        f"{'customers':>10} {'shops':>6} {'days':>5} {'setup s':>8} {'run s':>8} {'cpu s':>8} "
-        f"{'M cust-steps/s':>15} {'peak RSS MB':>12} {'bytes/customer':>15}"
+        f"{'customers':>10} {'shops':>6} {'days':>5} {'setup s':>8} {'day 1 s':>8} {'run s':>8} "
+        f"{'cpu s':>8} {'M cust-steps/s':>15} {'x ref':>6} {'peak RSS MB':>12} "
+        f"{'bytes/customer':>15}"
     )
     lines = [header, "-" * len(header)]
     for r in results:
+        rate = r["customer_steps_per_s"]
+        ratio = f"{rate / reference_rate:>6.0f}" if reference_rate else f"{'-':>6}"
         lines.append(
             f"{r['customers']:>10,} {r['shops']:>6} {r['days']:>5} {r['setup_s']:>8.2f} "
-            f"{r['run_s']:>8.2f} {r['run_cpu_s']:>8.2f} {r['customer_steps_per_s'] / 1e6:>15.2f} "
-            f"{r['peak_rss_mb']:>12.0f} {r['bytes_per_customer']:>15,.0f}"
+            f"{r['first_day_s']:>8.2f} {r['run_s']:>8.2f} {r['run_cpu_s']:>8.2f} "
+            f"{rate / 1e6:>15.2f} {ratio} {r['peak_rss_mb']:>12.0f} "
+            f"{r['bytes_per_customer']:>15,.0f}"
         )
     return "\n".join(lines)
 
@@ -264,6 +310,27 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=[10_000, 100_000],
         help="initial customers per run (default: 10000 100000)",
     )
+    p.add_argument(
+        "--shops",
+        type=int,
+        nargs="+",
+        default=[100],
+        help="shops per run, 15%% premium (default: 100); every size runs with every count",
+    )
+    p.add_argument(
+        "--agents",
+        action="store_true",
+        help="create the thin Mesa Customer agents (default: arrays only, as churnsim run)",
+    )
+    p.add_argument(
+        "--reference-size",
+        type=int,
+        default=5000,
+        help="customers of the per-agent reference run for the x ref column (0: skip)",
+    )
+    p.add_argument(
+        "--reference-days", type=int, default=100, help="days of the reference run (100)"
+    )
     p.add_argument("--days", type=int, default=365, help="simulated days (default: 365)")
     p.add_argument("--seed", type=int, default=1, help="model seed (default: 1)")
     p.add_argument(
@@ -285,10 +352,30 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="pin the child processes to this CPU (Linux only; default: no pinning)",
     )
     p.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--shops-one", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--reference", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.repeat < 1 or args.days < 1 or any(s < 1 for s in args.sizes):
         p.error("--repeat, --days and --sizes must be positive")
     return args
+
+
+def measure_reference(args: argparse.Namespace) -> Record | None:
+    """The per-agent reference model's speed (fastest of ``--repeat`` fresh runs), or None."""
+    if args.reference_size <= 0:
+        return None
+    runs = []
+    for i in range(args.repeat):
+        print(
+            f"reference: {args.reference_size:,} customers x {args.reference_days} days, "
+            f"run {i + 1}/{args.repeat} ...",
+            file=sys.stderr,
+            flush=True,
+        )
+        runs.append(spawn(args, args.reference_size, None, reference=True))
+    best = dict(max(runs, key=lambda r: r["customer_steps_per_s"]))
+    best["runs"] = runs
+    return best
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -299,20 +386,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.child is not None:
         for key, value in SINGLE_THREAD_ENV.items():
             os.environ.setdefault(key, value)
-        child_main(args.child, args.days, args.seed)
+        child_main(args)
         return 0
 
+    reference = measure_reference(args)
+    reference_rate = reference["customer_steps_per_s"] if reference else None
     results: list[Record] = []
     for size in args.sizes:
-        runs = []
-        for i in range(args.repeat):
-            print(
-                f"{size:,} customers x {args.days} days, run {i + 1}/{args.repeat} ...",
-                file=sys.stderr,
-                flush=True,
-            )
-            runs.append(spawn(size, args.days, args.seed, args.cpu))
-        results.append(summarise(runs))
+        for shops in args.shops:
+            runs = []
+            for i in range(args.repeat):
+                print(
+                    f"{size:,} customers x {shops:,} shops x {args.days} days, "
+                    f"run {i + 1}/{args.repeat} ...",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                runs.append(spawn(args, size, shops))
+            summary = summarise(runs)
+            if reference_rate:
+                summary["ratio_to_reference"] = summary["customer_steps_per_s"] / reference_rate
+            results.append(summary)
 
     payload: Record = {
         "benchmark": "engine",
@@ -324,12 +418,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             "days": args.days,
             "seed": args.seed,
             "repeat": args.repeat,
+            "shops": args.shops,
+            "agents": args.agents,
             "arrivals_per_day": "customers / 200",
         },
         "machine": machine_info(),
+        "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
+        "reference": reference,
         "results": results,
     }
-    print(format_table(results))
+    print(format_table(results, reference_rate))
     write_json_atomic(args.json, payload)
     print(f"\nwrote {args.json}")
     return 0

@@ -20,7 +20,7 @@ import yaml
 from sim.cli import main
 from sim.engine.recorder import METRICS
 from sim.lessons.catalog import load_lessons, observed_section
-from sim.lessons.claims import check_claims
+from sim.lessons.claims import ClaimResult, check_claims
 from sim.lessons.command import observed_markdown, viz_scenario
 from sim.lessons.spec import Claim
 from sim.mechanisms import MECHANISMS
@@ -214,8 +214,29 @@ def test_lesson_runs_from_its_text_and_its_claims_hold(
     failed = [r["text"] for r in results if not r["holds"]]
     assert not failed, f"lesson {number}: claims that do not hold: {failed}"
     assert (out / "report" / "report.html").is_file()
-    fresh = observed_markdown(check_claims(lesson.spec.claims, out))
-    assert observed_section(lesson.text) == fresh, (
-        f"lesson {number}'s figures are stale: run `python -m sim.lessons --write {number}`"
-    )
+    assert_text_in_sync(lesson.text, check_claims(lesson.spec.claims, out), number)
     assert os.path.isfile(out / "lesson.md")
+
+
+FIGURE = re.compile(r"([+-][\d.]+)\D*\(95% CI ([+-][\d.]+) to ([+-][\d.]+)\)")
+
+
+def assert_text_in_sync(text: str, fresh: list[ClaimResult], number: int) -> None:
+    """The lesson's table quotes these claims, and each quoted figure agrees with a fresh run.
+
+    On this project's machines the table is byte-identical to a fresh one; elsewhere (another
+    CPU's maths library can change a run's last bits and so its path) each quoted mean must lie
+    in the fresh 95% interval and the fresh mean in the quoted one.
+    """
+    stale = f"lesson {number}'s figures are stale: run `python -m sim.lessons --write {number}`"
+    quoted = observed_section(text)
+    if quoted == observed_markdown(fresh):
+        return
+    rows = [line.split(" | ") for line in quoted.splitlines()[2:]]
+    assert len(rows) == len(fresh), stale
+    for row, result in zip(rows, fresh, strict=True):
+        assert row[0].lstrip("| ") == result.claim.text and row[-1].startswith("yes"), stale
+        match = FIGURE.search(row[2])
+        assert match, stale
+        mean, low, high = (float(g) for g in match.groups())
+        assert result.low <= mean <= result.high and low <= result.mean <= high, stale

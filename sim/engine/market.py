@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config import Scenario
+from sim.engine import accel, market_kernels
 from sim.engine.compiled import compile_rules, compile_segments
-from sim.engine.customers import ACTIVE, NO_SHOP, CustomerTable, take_rows
+from sim.engine.customers import ACTIVE, NO_SHOP, CustomerTable
 from sim.engine.recorder import Recorder
 from sim.engine.shops import build_shop_table
 from sim.mechanisms import arrivals, churn, loyalty, word_of_mouth
@@ -25,6 +26,8 @@ class Market:
         """Compile the scenario and allocate state; no customers yet (see :meth:`arrive`)."""
         self.sc = sc
         self.rng = rng
+        #: Run the compiled kernels (numba installed and not disabled), fixed for the run.
+        self.compiled = accel.use_numba()
         self.seg = compile_segments(sc)
         self.rules = compile_rules(sc)
         self.cust = CustomerTable(
@@ -112,7 +115,7 @@ class Market:
         """Per customer: reminders per month from each known live shop, and how many send any."""
         if not self.any_care:
             return np.zeros((idx.size, self.cust.known)), np.zeros(idx.size, np.int64)
-        slots = self.cust.slot_shop[idx]
+        slots = self.cust.slots[idx]["shop"]  # a record gather beats a strided-field gather
         care = np.where(slots >= 0, self.care_live[slots], 0.0)
         return care, (care > 0).sum(axis=1)
 
@@ -123,6 +126,9 @@ class Market:
         c, ch, r = self.cust, self.sc.churn, self.rules
         if not ch.hazard_enabled or idx.size == 0:
             c.churn_day[idx] = churn.NEVER
+            return
+        if self.compiled:
+            self._redraw_churn_compiled(idx, day)
             return
         _, reminding = self.reminding(idx)
         extra = churn.extra_multiplier(
@@ -145,11 +151,37 @@ class Market:
         since = np.maximum(day if self.checked_day >= day else day - 1, c.joined[idx])
         c.churn_day[idx] = churn.draw_churn_day(self.rng, since, h)
 
+    def _redraw_churn_compiled(self, idx: np.ndarray, day: int) -> None:
+        """:meth:`redraw_churn` by ``market_kernels.churn_day_kernel`` (same draw, same days)."""
+        c, ch, r = self.cust, self.sc.churn, self.rules
+        u = self.rng.random(idx.size)
+        params = np.array(
+            [
+                r.won_hazard_mult,
+                r.spam_hazard_mult,
+                ch.base_hazard,
+                ch.reference_satisfaction,
+                ch.satisfaction_sensitivity,
+            ]
+        )
+        cols = (c.satisfaction, c.segment, c.won_on_discount, c.joined, c.churn_day)
+        since = day if self.checked_day >= day else day - 1
+        market_kernels.churn_day_kernel(
+            idx, u, since, cols, c.slot_shop, self.care_live, self.any_care,
+            self.seg.hazard_multiplier, params, r.spam_threshold,
+        )  # fmt: skip
+
     def set_satisfaction(
         self, idx: np.ndarray, new: np.ndarray, day: int, setback: np.ndarray | int | None = None
     ) -> None:
         """The one place satisfaction changes: book a fall to its cause, redraw churn."""
         c = self.cust
+        if self.compiled:
+            cause = np.zeros(idx.size, np.int8) if setback is None else setback
+            cause = np.broadcast_to(np.asarray(cause, np.int8), idx.shape).copy()
+            market_kernels.satisfaction_kernel(idx, new, cause, c.satisfaction, c.lost)
+            self.redraw_churn(idx, day)
+            return
         new = np.clip(new, 0.0, 1.0)
         if setback is not None:
             fall = np.maximum(c.satisfaction[idx] - new, 0.0)
@@ -214,25 +246,24 @@ class Market:
         """Record today's metrics (one pass over the customer cells)."""
         c = self.cust
         cells = c.cell[: c.n]
+        if self.compiled:
+            self.rec.close_day(
+                day, *market_kernels.metrics_kernel(cells, c.satisfaction[: c.n], self.n_cells)
+            )
+            return
         k = self.n_cells + 1
         active = np.bincount(cells, minlength=k)[: self.n_cells].astype(np.float64)
         sat = np.bincount(cells, weights=c.satisfaction[: c.n], minlength=k)[: self.n_cells]
         self.rec.close_day(day, active, sat)
 
-    def decayed_loyalty(self, idx: np.ndarray, day: int, slots: np.ndarray) -> np.ndarray:
+    def decayed_loyalty(self, idx: np.ndarray, day: int, mem: np.ndarray) -> np.ndarray:
         """M10/M15: loyalty of ``idx`` to each remembered shop today: -1 for an exited shop,
-        -2 for an empty slot. ``slots`` is ``cust.slot_shop[idx]``, gathered once by the caller.
+        -2 for an empty slot. ``mem`` is ``cust.slots[idx]``, gathered once by the caller.
         """
-        c = self.cust
+        slots = mem["shop"]
         care, reminding = self.reminding(idx)
         relief = self.rules.decay_relief * loyalty.care_share(care, reminding[:, None])
-        lo = loyalty.decayed(
-            take_rows(c.slot_loyalty, idx),
-            take_rows(c.slot_touched, idx),
-            day,
-            self.rules.loyalty_decay,
-            relief,
-        )
+        lo = loyalty.decayed(mem["loyalty"], mem["touched"], day, self.rules.loyalty_decay, relief)
         empty = slots < 0
         live = ~empty & self.shops.alive[slots]
         return np.where(live, lo, np.where(empty, -2.0, -1.0))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine import festivals
-from sim.engine.customers import NO_SHOP, take_rows
+from sim.engine.customers import NO_SHOP
 from sim.engine.market import Market
 from sim.mechanisms import arrivals, choice, exposure, fulfilment, loyalty, word_of_mouth
 
@@ -37,9 +37,16 @@ def shopping_day(mk: Market, day: int, view: choice.ShopView) -> None:
     visitors = festivals.extra_visitors(mk, day, np.flatnonzero(c.next_visit[: c.n] == day))
     if visitors.size == 0:
         return
-    orders = pick_shops(mk, visitors, day, view)
-    if orders.cust.size:
-        fulfil(mk, orders, day, view)
+    if mk.compiled:
+        from sim.engine import fast_shopping as fast
+
+        orders = fast.pick_shops(mk, visitors, day, view)
+        if orders.cust.size:
+            fast.fulfil(mk, orders, day, view)
+    else:
+        orders = pick_shops(mk, visitors, day, view)
+        if orders.cust.size:
+            fulfil(mk, orders, day, view)
     care, reminding = mk.reminding(visitors)
     per_month = care.sum(axis=1) / np.maximum(reminding, 1)
     rate = arrivals.visit_rate(c.shop_rate[visitors], per_month, mk.rules.visit_boost)
@@ -49,8 +56,9 @@ def shopping_day(mk: Market, day: int, view: choice.ShopView) -> None:
 def pick_shops(mk: Market, v: np.ndarray, day: int, view: choice.ShopView) -> Orders:
     """Choose a shop (or none) for each visitor; abandoned carts are dropped (M3)."""
     c, s, k = mk.cust, mk.shops, mk.sc.platform.consideration_set
-    slots = take_rows(c.slot_shop, v)
-    lo = mk.decayed_loyalty(v, day, slots)
+    mem = c.slots[v]  # one record gather: the shoppers' whole shop memory
+    slots = mem["shop"]
+    lo = mk.decayed_loyalty(v, day, mem)
     fav_col = np.argmax(lo, axis=1)
     rows = np.arange(v.size)
     fav = np.where(lo[rows, fav_col] >= 0, slots[rows, fav_col], NO_SHOP)
@@ -62,12 +70,10 @@ def pick_shops(mk: Market, v: np.ndarray, day: int, view: choice.ShopView) -> Or
     eq = cands[:, :, None] == slots[:, None, :]
     known = eq.any(axis=2)
     col = eq.argmax(axis=2)
-    expect = np.where(
-        known, np.take_along_axis(take_rows(c.slot_expect, v), col, 1), view.prior_expect[safe]
-    )
+    expect = np.where(known, np.take_along_axis(mem["expect"], col, 1), view.prior_expect[safe])
     loyal = np.where(known, np.maximum(np.take_along_axis(lo, col, 1), 0.0), 0.0)
     won = np.where(c.won_on_discount[v], mk.rules.won_price_mult, 1.0)
-    vip = known & (np.take_along_axis(take_rows(c.slot_count, v), col, 1) >= s.vip_after[safe])
+    vip = known & (np.take_along_axis(mem["count"], col, 1) >= s.vip_after[safe])
     who = choice.Shoppers(c.segment[v], c.price_mult[v] * won, safe, invalid, expect, loyal, vip)
     pick = choice.choose(
         mk.rng, choice.utilities(view, s, mk.seg, who), mk.seg.outside_utility[c.segment[v]]
@@ -141,16 +147,30 @@ def settle(
     day: int,
 ) -> None:
     """Book revenue and costs to shops, spending to customers, and the order metrics."""
+    cost = settle_shops(mk, o, ev.returned, amount, view, cells, day)
+    book_customers(mk, o, amount, amount - cost, view, day)
+
+
+def settle_shops(
+    mk: Market,
+    o: Orders,
+    returned: np.ndarray,
+    amount: np.ndarray,
+    view: choice.ShopView,
+    cells: np.ndarray,
+    day: int,
+) -> np.ndarray:
+    """Book revenue and costs to shops and the order metrics; returns each order's cost."""
     s, n = mk.shops, mk.shops.n
     commission = np.where(
         s.premium, mk.sc.platform.commission_premium, mk.sc.platform.commission_ordinary
     )[o.shop]
     cost = (
-        s.unit_cost[o.shop] * ~ev.returned
+        s.unit_cost[o.shop] * ~returned
         + s.logistics_cost[o.shop]
         + commission * amount
         + view.programme_value[o.shop] * amount
-        + mk.rules.return_cost * ev.returned
+        + mk.rules.return_cost * returned
     )
     revenue = np.bincount(o.shop, weights=amount, minlength=n)
     s.revenue += revenue
@@ -159,13 +179,13 @@ def settle(
     s.cash += net
     s.orders += np.bincount(o.shop, minlength=n)
     mk.retention_spend += float((view.programme_value[o.shop] * amount).sum())
-    book_customers(mk, o, amount, amount - cost, view, day)
     mk.rec.add("purchases", cells)
     mk.rec.add("revenue", cells, amount)
     if mk.transactions is not None:
         mk.transactions.append(
             (o.cust.copy(), np.full(o.cust.size, day, np.int32), o.shop.copy(), amount)
         )
+    return cost
 
 
 def book_customers(

@@ -1,0 +1,333 @@
+"""Compiled (numba) kernels for the day's choices, one loop over the day's shoppers.
+
+Each kernel mirrors a stretch of the NumPy path in :mod:`sim.engine.shopping` and the rules in
+:mod:`sim.mechanisms` operation for operation (same formulas, same evaluation order, no
+fastmath), and takes every random number as an input drawn by the caller with the model's
+generator, in the NumPy path's order. So both paths give identical results for the same seed
+(tests/test_engine_kernels.py). The orders are booked by :mod:`sim.engine.order_kernels`.
+Without numba these are plain (slow) Python functions and are not used (:mod:`sim.engine.accel`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.engine.accel import inline, njit
+
+# Kernels take the (N, K) memory arrays and read one customer's row as a contiguous K-vector;
+# per-shop and per-segment inputs are packed row-per-shop so one shop is one cache line.
+
+
+@inline
+def decayed_row(
+    lo: np.ndarray,
+    slots: np.ndarray,
+    loyalty: np.ndarray,
+    touched: np.ndarray,
+    day: int,
+    alive: np.ndarray,
+    care_live: np.ndarray,
+    decay: float,
+    decay_relief: float,
+) -> None:
+    """M10/M15 loyalty today of one customer to each remembered shop, into ``lo``.
+
+    Mirrors ``Market.decayed_loyalty`` / ``loyalty.decayed`` / ``loyalty.care_share``:
+    -1 for an exited shop, -2 for an empty slot.
+    """
+    k = slots.shape[0]
+    reminding = 0
+    for s in range(k):
+        if slots[s] >= 0 and care_live[slots[s]] > 0:
+            reminding += 1
+    den = max(reminding, 1)
+    for s in range(k):
+        shop = slots[s]
+        care = care_live[shop] if shop >= 0 else 0.0
+        relief = decay_relief * (care / den)
+        rate = decay * min(max(1.0 - relief, 0.0), 1.0)
+        value = loyalty[s] * math.exp(-rate * (day - touched[s]))
+        if shop < 0:
+            lo[s] = -2.0
+        elif not alive[shop]:
+            lo[s] = -1.0
+        else:
+            lo[s] = value
+
+
+@inline
+def sample_shop(cdf: np.ndarray, lut: np.ndarray, u: float) -> int:
+    """M8: one consideration-set draw, exactly ``np.searchsorted(cdf, u, side="right")``
+    clipped to the last shop (mirrors ``exposure.sample_consideration``), in O(1).
+
+    ``lut`` (see :func:`bucket_table`) has a power-of-two length B, so ``u * B`` is exact and
+    ``lut[int(u * B)]`` is the answer for the bucket's lower edge, never more than the answer
+    for ``u``; a short forward scan finishes. The table costs O(shops + B) once a day.
+    """
+    n = cdf.shape[0]
+    j = lut[int(u * lut.shape[0])]
+    while j < n and cdf[j] <= u:
+        j += 1
+    return min(j, n - 1)
+
+
+def bucket_table(cdf: np.ndarray) -> np.ndarray:
+    """Lookup table for :func:`sample_shop`: for bucket b of B (a power of two, at least one
+    bucket per shop and 1,024), the number of CDF entries <= b / B.
+    """
+    size = 1 << max(10, int(cdf.size - 1).bit_length())
+    lut = np.empty(size, np.int64)
+    bucket_kernel(cdf, lut)
+    return lut
+
+
+@njit
+def bucket_kernel(cdf: np.ndarray, lut: np.ndarray) -> None:
+    """Fill ``lut`` as ``np.searchsorted(cdf, arange(B) / B, side="right")`` by one merge pass,
+    O(shops + B).
+    """
+    j, n, size = 0, cdf.shape[0], lut.shape[0]
+    for b in range(size):
+        edge = b / size
+        while j < n and cdf[j] <= edge:
+            j += 1
+        lut[b] = j
+
+
+@inline
+def utility(
+    c: int,
+    seg: int,
+    pmult: float,
+    expect: float,
+    loyal: float,
+    vip: bool,
+    shop_f: np.ndarray,
+    seg_f: np.ndarray,
+) -> float:
+    """M1/M2/M4/M6/M8/M9/M11/M12 deterministic utility of shop ``c`` (``choice.utilities``).
+
+    ``shop_f`` (shops x fields) columns: programme value, VIP bonus, log relative price,
+    promotion pull, delivery days, rating term, static term; ``seg_f`` (segments x fields)
+    columns: price, quality, delivery, rating and loyalty weights, outside utility.
+    """
+    gain = 0.0
+    if vip:
+        value = shop_f[c, 0]
+        gain = math.log1p(-value) - math.log1p(-min(value * (1.0 + shop_f[c, 1]), 0.99))
+    u = -seg_f[seg, 0] * pmult * (shop_f[c, 2] - gain)
+    u = u + shop_f[c, 3]
+    u = u + seg_f[seg, 1] * expect
+    u = u - seg_f[seg, 2] * shop_f[c, 4]
+    u = u + seg_f[seg, 3] * shop_f[c, 5]
+    u = u + shop_f[c, 6]
+    return u + seg_f[seg, 4] * loyal
+
+
+@njit
+def pick_kernel(
+    v: np.ndarray,
+    day: int,
+    segment: np.ndarray,
+    won_on_discount: np.ndarray,
+    price_mult: np.ndarray,
+    slot_shop: np.ndarray,
+    slot_loyalty: np.ndarray,
+    slot_touched: np.ndarray,
+    slot_expect: np.ndarray,
+    slot_count: np.ndarray,
+    shop_f: np.ndarray,
+    shop_alive: np.ndarray,
+    vip_after: np.ndarray,
+    seg_f: np.ndarray,
+    rule_f: np.ndarray,
+    cdf: np.ndarray,
+    lut: np.ndarray,
+    u_cons: np.ndarray,
+    gumbel_u: np.ndarray,
+    u_habit: np.ndarray,
+    out_i: np.ndarray,
+    out_f: np.ndarray,
+) -> None:
+    """M6-M12 choice for each shopper ``v[r]``: favourite, consideration set, logit or habit.
+
+    Mirrors ``shopping.pick_shops`` up to the cart-completion draw. Extra ``shop_f`` columns
+    7-9: prior expectation, assortment, care per month of live shops.
+    ``rule_f``: decay, decay relief, won price multiplier, narrow-return factor.
+    ``gumbel_u`` are the Gumbel uniforms of ``choice.choose``, transformed only for shoppers
+    who do not return by habit. Out: ``out_i`` rows shop (-1: no purchase), known, slot;
+    ``out_f`` rows expectation, loyalty.
+    """
+    kk = slot_shop.shape[1]
+    k1 = u_cons.shape[1] + 1
+    # Gather the shoppers' rows first: a plain copy loop keeps many cache misses in flight.
+    g_shop, g_loyalty, g_touched = (
+        gather(slot_shop, v),
+        gather(slot_loyalty, v),
+        gather(slot_touched, v),
+    )
+    g_expect, g_count = gather(slot_expect, v), gather(slot_count, v)
+    g_seg, g_pmult = np.empty(v.shape[0], np.int64), np.empty(v.shape[0])
+    for r in range(v.shape[0]):
+        won = rule_f[2] if won_on_discount[v[r]] else 1.0
+        g_seg[r], g_pmult[r] = segment[v[r]], price_mult[v[r]] * won
+    lo = np.empty(kk)
+    cands = np.empty(k1, np.int64)
+    col = np.empty(k1, np.int64)
+    expect = np.empty(k1)
+    loyal = np.empty(k1)
+    for r in range(v.shape[0]):
+        decayed_row(
+            lo, g_shop[r], g_loyalty[r], g_touched[r], day, shop_alive,
+            shop_f[:, 9], rule_f[0], rule_f[1],
+        )  # fmt: skip
+        fav_col = 0
+        for s in range(1, kk):
+            if lo[s] > lo[fav_col]:
+                fav_col = s
+        fav = g_shop[r, fav_col] if lo[fav_col] >= 0 else -1
+        cands[0] = fav
+        nf = rule_f[3]
+        p = max(lo[fav_col], 0.0) * (nf + (1.0 - nf) * shop_f[max(fav, 0), 8])
+        if u_habit[r] < p and fav >= 0:
+            # M6/M10 habit: straight back to the favourite. The NumPy path still computes the
+            # logit here and then overrides it; skipping it changes nothing.
+            describe(0, cands, g_shop[r], g_expect[r], g_count[r], lo, shop_f, vip_after,
+                     col, expect, loyal)  # fmt: skip
+            pick = 0
+        else:
+            for j in range(1, k1):
+                cands[j] = sample_shop(cdf, lut, u_cons[r, j - 1])
+            pick = logit_pick(
+                cands, g_shop[r], g_expect[r], g_count[r], lo, g_seg[r], g_pmult[r], shop_f,
+                seg_f, shop_alive, vip_after, gumbel_u[r], col, expect, loyal,
+            )  # fmt: skip
+        write_pick(r, pick, cands, col, expect, loyal, lo, out_i, out_f)
+
+
+@inline
+def gather(table: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Rows ``rows`` of a 2-D table as a new contiguous array (``np.take(table, rows, 0)``)."""
+    out = np.empty((rows.shape[0], table.shape[1]), table.dtype)
+    for r in range(rows.shape[0]):
+        for s in range(table.shape[1]):
+            out[r, s] = table[rows[r], s]
+    return out
+
+
+@inline
+def describe(
+    j: int,
+    cands: np.ndarray,
+    g_shop: np.ndarray,
+    g_expect: np.ndarray,
+    g_count: np.ndarray,
+    lo: np.ndarray,
+    shop_f: np.ndarray,
+    vip_after: np.ndarray,
+    col: np.ndarray,
+    expect: np.ndarray,
+    loyal: np.ndarray,
+) -> bool:
+    """M1/M2/M11: candidate ``j`` against the shopper's memory: slot (``col``, -1 if not
+    remembered), expected quality (remembered, else the shop's prior), loyalty, and whether
+    the shopper is a VIP there (mirrors the ``eq``/``known``/``col`` lines of ``pick_shops``).
+    """
+    c = max(cands[j], 0)
+    for s in range(g_shop.shape[0]):
+        if g_shop[s] == cands[j]:
+            col[j] = s
+            expect[j] = g_expect[s]
+            loyal[j] = max(lo[s], 0.0)
+            return bool(g_count[s] >= vip_after[c])
+    col[j] = -1
+    expect[j] = shop_f[c, 7]
+    loyal[j] = 0.0
+    return False
+
+
+@inline
+def gumbel(u: float) -> float:
+    """The Gumbel-max noise subtracted in ``choice.choose``: ``log(-log1p(-U))``."""
+    return math.log(-math.log1p(-u))
+
+
+@inline
+def logit_pick(
+    cands: np.ndarray,
+    g_shop: np.ndarray,
+    g_expect: np.ndarray,
+    g_count: np.ndarray,
+    lo: np.ndarray,
+    seg: int,
+    pmult: float,
+    shop_f: np.ndarray,
+    seg_f: np.ndarray,
+    alive: np.ndarray,
+    vip_after: np.ndarray,
+    gumbel_u: np.ndarray,
+    col: np.ndarray,
+    expect: np.ndarray,
+    loyal: np.ndarray,
+) -> int:
+    """M8 multinomial logit by Gumbel-max over the candidates and the outside option
+    (``choice.utilities`` + ``choice.choose``): the first maximum, or the first NaN as
+    ``np.argmax`` does; -1 for no purchase. Duplicates and exited shops are invalid.
+    """
+    k1 = cands.shape[0]
+    best = -np.inf
+    pick = -1
+    for j in range(k1):
+        c = max(cands[j], 0)
+        invalid = cands[j] < 0 or not alive[c]
+        for jj in range(j):
+            if cands[jj] == cands[j]:
+                invalid = True
+        vip = describe(j, cands, g_shop, g_expect, g_count, lo, shop_f, vip_after, col, expect,
+                       loyal)  # fmt: skip
+        u = -np.inf
+        if not invalid:
+            u = utility(c, seg, pmult, expect[j], loyal[j], vip, shop_f, seg_f)
+        u = u - gumbel(gumbel_u[j])
+        if math.isnan(u):
+            return j
+        if pick < 0 or u > best:
+            best, pick = u, j
+    u = seg_f[seg, 5] - gumbel(gumbel_u[k1])
+    if math.isnan(u):
+        return -1
+    return -1 if u > best else pick
+
+
+@inline
+def write_pick(
+    r: int,
+    pick: int,
+    cands: np.ndarray,
+    col: np.ndarray,
+    expect: np.ndarray,
+    loyal: np.ndarray,
+    lo: np.ndarray,
+    out_i: np.ndarray,
+    out_f: np.ndarray,
+) -> None:
+    """Store shopper ``r``'s choice: shop, whether remembered, the memory slot to update (its
+    own, else the least loyal one, ``np.argmin``), expectation and loyalty.
+    """
+    if pick < 0:
+        out_i[0, r] = -1
+        return
+    out_i[0, r] = max(cands[pick], 0)
+    out_i[1, r] = 1 if col[pick] >= 0 else 0
+    if col[pick] >= 0:
+        out_i[2, r] = col[pick]
+    else:
+        evict = 0
+        for s in range(1, lo.shape[0]):
+            if lo[s] < lo[evict]:
+                evict = s
+        out_i[2, r] = evict
+    out_f[0, r] = expect[pick]
+    out_f[1, r] = loyal[pick]

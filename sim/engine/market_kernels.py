@@ -1,0 +1,94 @@
+"""Compiled (numba) kernels for the market's bookkeeping: satisfaction changes and churn-day
+redraws (M13/M9/M12 hazard), and the daily metrics pass.
+
+Each mirrors a method of :class:`sim.engine.market.Market` operation for operation and takes
+its random numbers from the caller, so results are identical to the NumPy path (see
+:mod:`sim.engine.kernels` and :mod:`sim.engine.accel`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.engine.accel import njit
+
+#: A day that never comes (``sim.mechanisms.churn.NEVER``).
+NEVER = np.iinfo(np.int32).max
+
+
+@njit
+def satisfaction_kernel(
+    idx: np.ndarray,
+    new: np.ndarray,
+    cause: np.ndarray,
+    satisfaction: np.ndarray,
+    lost: np.ndarray,
+) -> None:
+    """Set satisfaction of ``idx`` to ``new`` clipped to 0-1 and book any fall to its cause
+    (``cause`` 0: none), mirroring ``Market.set_satisfaction``.
+    """
+    for r in range(idx.shape[0]):
+        i = idx[r]
+        value = min(max(new[r], 0.0), 1.0)
+        if cause[r] > 0:
+            lost[i, cause[r] - 1] += max(satisfaction[i] - value, 0.0)
+        satisfaction[i] = value
+
+
+@njit
+def churn_day_kernel(
+    idx: np.ndarray,
+    u: np.ndarray,
+    since_day: int,
+    cust: tuple[np.ndarray, ...],
+    slot_shop: np.ndarray,
+    care_live: np.ndarray,
+    any_care: bool,
+    seg_hazard: np.ndarray,
+    params: np.ndarray,
+    spam_threshold: int,
+) -> None:
+    """Platform-churn hazard (M9 won-on-discount, M12 reminder spam, satisfaction) and a
+    geometric churn day from ``u``, mirroring ``Market.redraw_churn``, ``churn.hazard``,
+    ``churn.extra_multiplier`` and ``churn.draw_churn_day``.
+
+    ``cust``: satisfaction, segment, won on discount, joined, churn day. ``params``: won
+    hazard multiplier, spam multiplier, base hazard, reference satisfaction, sensitivity.
+    """
+    satisfaction, segment, won, joined, churn_day = cust
+    for r in range(idx.shape[0]):
+        i = idx[r]
+        reminding = 0
+        if any_care:
+            for s in range(slot_shop.shape[1]):
+                shop = slot_shop[i, s]
+                if shop >= 0 and care_live[shop] > 0:
+                    reminding += 1
+        excess = max(reminding - spam_threshold, 0)
+        extra = (params[0] if won[i] else 1.0) * params[1] ** float(excess)
+        h = params[2] * seg_hazard[segment[i]] * extra
+        h = h * math.exp(params[4] * (params[3] - satisfaction[i]))
+        h = min(max(h, 0.0), 1.0)
+        wait = math.inf
+        if h > 0:
+            wait = math.ceil(math.log1p(-u[r]) / math.log1p(-min(h, 1.0 - 1e-12)))
+            wait = max(wait, 1.0)
+        since = max(since_day, joined[i])
+        churn_day[i] = np.int32(min(since + wait, NEVER))
+
+
+@njit
+def metrics_kernel(
+    cells: np.ndarray, satisfaction: np.ndarray, n_cells: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Active customers and summed satisfaction per recorder cell, in row order (the two
+    ``np.bincount`` calls of ``Market.close_day``, one pass).
+    """
+    active = np.zeros(n_cells + 1)
+    sat = np.zeros(n_cells + 1)
+    for i in range(cells.shape[0]):
+        active[cells[i]] += 1.0
+        sat[cells[i]] += satisfaction[i]
+    return active[:n_cells], sat[:n_cells]
