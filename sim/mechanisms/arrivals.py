@@ -8,6 +8,9 @@ import numpy as np
 
 from sim.engine.compiled import RuleNumbers, SegmentArrays
 
+#: Longest wait for a next shopping trip (days): far beyond any horizon, within int32.
+MAX_WAIT = 1_000_000_000.0
+
 
 @dataclass(frozen=True)
 class Traits:
@@ -63,7 +66,8 @@ def visit_rate(base: np.ndarray, care_per_month: np.ndarray, boost: float) -> np
 
 
 def draw_next_visit(rng: np.random.Generator, day: int, rate: np.ndarray) -> np.ndarray:
-    """Next shopping day after ``day`` for daily shopping probability ``rate`` (geometric)."""
+    """Next shopping day after ``day`` for daily shopping probability ``rate`` (geometric);
+    a rate of (about) zero waits ``MAX_WAIT`` days instead of overflowing the day counter."""
     u = rng.random(rate.shape[0])
-    wait = np.ceil(np.log1p(-u) / np.log1p(-np.minimum(rate, 1.0 - 1e-12)))
-    return (day + np.maximum(wait, 1.0)).astype(np.int32)
+    wait = np.ceil(np.log1p(-u) / np.log1p(-np.clip(rate, 1e-300, 1.0 - 1e-12)))
+    return (day + np.clip(wait, 1.0, MAX_WAIT)).astype(np.int32)
