@@ -48,7 +48,9 @@ class Platform(mesa.Agent):  # type: ignore[misc]
             )
             + s.festival_boost
         )
-        mk.cdf = exposure.exposure_cdf(score, s.alive, p.position_bias, mk.rng.random(s.n))
+        mk.cdf = exposure.exposure_cdf(
+            score, s.alive, p.position_bias, mk.rng.random(s.n), compiled=mk.compiled
+        )
         self.view = choice.shop_view(s, rating, mk.rules, self.model.day)
 
 

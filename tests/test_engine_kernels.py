@@ -21,7 +21,8 @@ from sim.model import ChurnModel
 
 pytest.importorskip("numba")
 
-from sim.engine import kernels
+from sim.engine import kernels, rank_kernels
+from sim.mechanisms import exposure
 
 
 def _numpy_uses_libm() -> bool:
@@ -140,3 +141,96 @@ def test_bucketed_sampling_is_searchsorted(n_shops: int) -> None:
     expected = np.minimum(np.searchsorted(cdf, keys, side="right"), n_shops - 1)
     got = np.array([kernels.sample_shop(cdf, lut, float(u)) for u in keys])
     np.testing.assert_array_equal(got, expected)
+
+
+def tie_heavy_keys(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ranking keys with many ties, signed zeros and exited shops (+inf), and tie-breaks
+    with some repeated values (so the index decides)."""
+    key = rng.integers(0, max(2, n // 40), n) * 0.25 - 1.0
+    key[rng.random(n) < 0.1] = np.inf
+    key[rng.random(n) < 0.05] = -0.0
+    key[rng.random(n) < 0.05] = 0.0
+    tiebreak = rng.random(n)
+    tiebreak[rng.random(n) < 0.2] = 0.5
+    return key, tiebreak
+
+
+@pytest.mark.parametrize("n_shops", [1, 2, 1_499, 1_500, 4_000, 20_000])
+def test_radix_rank_is_lexsort_rank(n_shops: int) -> None:
+    """The compiled ranking gives exactly ``lexsort``'s ranks: ties by tie-break, then index;
+    -0.0 ties with 0.0; distinct continuous keys; a NaN key falls back to ``lexsort``."""
+    rng = np.random.default_rng(n_shops)
+    key, tiebreak = tie_heavy_keys(rng, n_shops)
+    expected = rank_kernels.lexsort_rank(key, tiebreak)
+    assert sorted(expected.tolist()) == list(range(1, n_shops + 1))
+    np.testing.assert_array_equal(rank_kernels.rank_by_key(key, tiebreak), expected)
+    smooth = rng.normal(size=n_shops)
+    np.testing.assert_array_equal(
+        rank_kernels.rank_by_key(smooth, tiebreak), np.argsort(np.argsort(smooth)) + 1
+    )
+    key[0] = np.nan
+    np.testing.assert_array_equal(
+        rank_kernels.rank_by_key(key, tiebreak), rank_kernels.lexsort_rank(key, tiebreak)
+    )
+
+
+def lexsort_exposure(
+    score: np.ndarray, alive: np.ndarray, bias: float, tiebreak: np.ndarray
+) -> np.ndarray:
+    """The exposure CDF as first written (one ``lexsort``, powers of the ranks every day)."""
+    s = np.where(alive, score, -np.inf)
+    order = np.lexsort((tiebreak, -s))
+    rank = np.empty_like(order)
+    rank[order] = np.arange(1, order.size + 1)
+    top = s[order[0]] if order.size and alive.any() else 0.0
+    weight = np.where(alive, np.exp(s - top) * rank.astype(np.float64) ** -bias, 0.0)
+    cdf = np.cumsum(weight) / weight.sum()
+    cdf[-1] = 1.0
+    return cdf
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_exposure_cdf_unchanged(compiled: bool) -> None:
+    """Both rankers give the original exposure CDF bit for bit, for tied and distinct scores;
+    a higher score gets more traffic than a lower one at the same rank neighbourhood."""
+    rng = np.random.default_rng(3)
+    for n in (40, 3_000):
+        key, tiebreak = tie_heavy_keys(rng, n)
+        alive = np.isfinite(key)
+        score = np.where(alive, -key, 0.0)
+        for bias in (0.0, 0.8, 1.0):
+            got = exposure.exposure_cdf(score, alive, bias, tiebreak, compiled=compiled)
+            assert got.tobytes() == lexsort_exposure(score, alive, bias, tiebreak).tobytes()
+        share = np.diff(got, prepend=0.0)
+        best, worst = np.argmax(np.where(alive, score, -np.inf)), np.argmin(score + ~alive * 9)
+        assert share[best] > share[worst] > 0 and share[~alive].sum() == 0
+
+
+def test_many_shops_paths_identical(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above ``RADIX_MIN`` shops the numba path ranks by the radix kernel: same run."""
+    n_shops = rank_kernels.RADIX_MIN + 500
+    over = {
+        "customers.initial": 3_000,
+        "days": 25,
+        "shops.groups.0.count": 300,
+        "shops.groups.1.count": n_shops - 300,
+    }
+    a = run("baseline", "numpy", monkeypatch, **over)
+    b = run("baseline", "numba", monkeypatch, **over)
+    assert a.market.shops.n == n_shops
+    assert_same_run(a, b)
+
+
+def test_pack_rows_is_column_stack() -> None:
+    """Packing shop columns into reused row-per-shop buffers gives ``np.stack(axis=1)``'s
+    bytes and dtype, day after day and when the shapes or dtypes change."""
+    rng = np.random.default_rng(5)
+    buffers: dict[str, np.ndarray] = {}
+    for n, floats in ((10_000, True), (10_000, True), (3, False), (300, True)):
+        cols = [rng.integers(0, 9, n), rng.random(n) < 0.5]
+        if floats:
+            cols += [rng.random(n), rng.normal(size=n)]
+        got = kernels.pack_rows(tuple(cols), buffers, "f")
+        want = np.ascontiguousarray(np.stack(cols, axis=1))
+        assert got.flags.c_contiguous and got.dtype == want.dtype
+        assert got.tobytes() == want.tobytes()

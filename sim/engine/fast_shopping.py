@@ -30,7 +30,7 @@ def shop_fields(mk: Market, view: choice.ShopView) -> np.ndarray:
         s.assortment,
         mk.care_live,
     )
-    return np.ascontiguousarray(np.stack(cols, axis=1), dtype=np.float64)
+    return kernels.pack_rows(cols, mk.buffers, "shop_fields").astype(np.float64, copy=False)
 
 
 def segment_fields(mk: Market) -> np.ndarray:
@@ -121,7 +121,7 @@ def delivery_fields(mk: Market) -> np.ndarray:
         s.service_quality,
         s.return_ease,
     )
-    return np.ascontiguousarray(np.stack(cols, axis=1))
+    return kernels.pack_rows(cols, mk.buffers, "delivery_fields")
 
 
 def evaluate_rules(mk: Market) -> np.ndarray:

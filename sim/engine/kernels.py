@@ -11,6 +11,7 @@ Without numba these are plain (slow) Python functions and are not used (:mod:`si
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -94,6 +95,43 @@ def bucket_kernel(cdf: np.ndarray, lut: np.ndarray) -> None:
         while j < n and cdf[j] <= edge:
             j += 1
         lut[b] = j
+
+
+def pack_rows(
+    cols: tuple[np.ndarray, ...], buffers: dict[str, np.ndarray], name: str
+) -> np.ndarray:
+    """``np.ascontiguousarray(np.stack(cols, axis=1))``, one row per shop, into the buffer
+    ``buffers[name]`` (reused day after day; valid until the next call with ``name``).
+
+    A contiguous stack and a compiled transpose into reused memory: about 2x faster than the
+    strided stack at 10,000 shops, and 10x faster than the same into fresh arrays.
+    """
+    dtype = np.result_type(*cols)
+    src = reuse(buffers, name + ".columns", (len(cols), cols[0].shape[0]), dtype)
+    np.stack(cols, out=src)
+    out = reuse(buffers, name, (cols[0].shape[0], len(cols)), dtype)
+    transpose_kernel(src, out)
+    return out
+
+
+def reuse(
+    buffers: dict[str, np.ndarray], name: str, shape: tuple[int, int], dtype: np.dtype[Any]
+) -> np.ndarray:
+    """``buffers[name]``, replaced by a new empty array if its shape or dtype differ."""
+    buf = buffers.get(name)
+    if buf is None or buf.shape != shape or buf.dtype != dtype:
+        buf = buffers[name] = np.empty(shape, dtype)
+    return buf
+
+
+@njit
+def transpose_kernel(src: np.ndarray, out: np.ndarray) -> None:
+    """``out[i, j] = src[j, i]``: write the rows of ``out`` in order (NumPy's strided copy of
+    a transposed view is several times slower for this tall, narrow shape).
+    """
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = src[j, i]
 
 
 @inline

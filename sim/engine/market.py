@@ -46,6 +46,8 @@ class Market:
         self.checked_day = -1
         self.orders_seen = np.zeros(self.shops.n, np.int64)
         self.stop_reason: str | None = None
+        #: Scratch arrays the compiled path reuses day after day (``kernels.pack_rows``).
+        self.buffers: dict[str, np.ndarray] = {}
         self.begin_day()
 
     # -- arrivals ---------------------------------------------------------------------------
