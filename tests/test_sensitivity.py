@@ -157,6 +157,18 @@ def test_tiny_sweep_gives_indices_tables_and_charts(tiny_sweep: Path, tmp_path: 
     assert [p.name for p in tmp_path.iterdir()] == ["profit.png"]  # no temporary left
 
 
+def test_report_of_a_sample_sweep_has_a_sensitivity_section(
+    tiny_sweep: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "report"
+    assert main(["report", str(tiny_sweep), "--out", str(out), "--quiet"]) == 0
+    md = (out / "report.md").read_text()
+    assert "Sensitivity" in md and "platform.premium_boost" in md
+    assert (out / "figures" / "sensitivity_profit_sobol.png").is_file()
+    html = (out / "report.html").read_text()
+    assert "Sensitivity" in html and "data:image/png;base64," in html
+
+
 def test_indices_follow_the_design_rows(tiny_sweep: Path, tmp_path: Path) -> None:
     """An outcome that depends on the boost alone: the price's total index is exactly 0."""
     fake = tmp_path / "fake"

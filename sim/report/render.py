@@ -73,7 +73,8 @@ def _html_block(block: str | Figure | pd.DataFrame, root: Path) -> str:
             "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
             for row in block.itertuples(index=False)
         )
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        table = f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        return f'<div class="wide">{table}</div>'  # wide tables scroll, the page does not
     items = [line[2:] for line in block.splitlines() if line.startswith("- ")]
     if items and len(items) == len(block.splitlines()):
         return "<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>"
@@ -83,6 +84,7 @@ def _html_block(block: str | Figure | pd.DataFrame, root: Path) -> str:
 STYLE = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;font-size:13px;margin:1em 0}
+.wide{overflow-x:auto}
 th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}
 th:first-child,td:first-child{text-align:left}
 thead{background:#f2f2f2} figure{margin:1.5em 0} img{max-width:100%}
