@@ -100,9 +100,9 @@ def Page() -> Any:  # noqa: N802 (solara component)
         name.set(new)
 
     solara.Style(CSS)
-    SolaraViz(model, components=[], model_params=params, name=f"churnsim: {name.value}").key(
-        f"viz-{name.value}"
-    )
+    # the scenario's own name: a lesson's scenario file shows as "lesson-05", not its path
+    title = solara.use_memo(lambda: f"churnsim: {load_scenario(name.value).name}", [name.value])
+    SolaraViz(model, components=[], model_params=params, name=title).key(f"viz-{name.value}")
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Select(
             "Scenario",
