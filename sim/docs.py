@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, Lt
@@ -11,6 +14,9 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from sim.config import Scenario
+
+#: The project folder: docs/, tests/ and the lessons are read from it.
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -149,14 +155,60 @@ def mechanisms_markdown() -> str:
         plist = ", ".join(f"`{p}`" for p in params) or "none beyond the switch"
         parts.append(
             f"\n## {m.number}: `mechanisms.{m.section}`\n\n{m.rule[0].upper()}{m.rule[1:]}.\n\n"
-            f"- code: {funcs}\n- parameters: {plist}\n"
+            f"- code: {funcs}\n- parameters: {plist}\n{_links(m.number, m.functions)}"
         )
     return "".join(parts)
 
 
-if __name__ == "__main__":
-    from pathlib import Path
+def _unit_tests(functions: tuple[str, ...]) -> list[str]:
+    """Tests in tests/test_mechanisms.py that call one of the mechanism's functions."""
+    path = ROOT / "tests" / "test_mechanisms.py"
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8")
+    names = {f.rsplit(".", 1)[-1] for f in functions}
+    found = []
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+            body = ast.get_source_segment(text, node) or ""
+            if any(re.search(rf"\b{n}\(", body) for n in names):
+                found.append(f"`{node.name}`")
+    return found
 
-    docs = Path(__file__).resolve().parents[1] / "docs"
+
+def _facts(number: str) -> list[str]:
+    """Stylised facts (docs/stylised-facts.md, tests/test_facts.py) citing this mechanism."""
+    path = ROOT / "docs" / "stylised-facts.md"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    found, title = [], ""
+    for line in text.splitlines():
+        if line.startswith("### "):
+            title = line[4:]
+        elif line.startswith("Source: domain notes") and re.search(rf"\b{number}\b", line):
+            found.append(f'"{title}"')
+    return found
+
+
+def _links(number: str, functions: tuple[str, ...]) -> str:
+    """Lines linking a mechanism to its unit tests, stylised facts and lessons."""
+    from sim.lessons.catalog import load_lessons
+
+    lessons = [
+        f"[lesson {ls.number}: {ls.spec.title}](lessons/{ls.slug}.md)"
+        for ls in load_lessons()
+        if number in ls.spec.mechanisms
+    ]
+    out = ""
+    if tests := _unit_tests(functions):
+        out += f"- unit tests (`tests/test_mechanisms.py`): {', '.join(tests)}\n"
+    if facts := _facts(number):
+        out += f"- stylised facts ([stylised-facts.md](stylised-facts.md)): {'; '.join(facts)}\n"
+    if lessons:
+        out += f"- lessons: {'; '.join(lessons)}\n"
+    return out
+
+
+if __name__ == "__main__":
+    docs = ROOT / "docs"
     (docs / "parameters.md").write_text(parameters_markdown())
     (docs / "mechanisms.md").write_text(mechanisms_markdown())
