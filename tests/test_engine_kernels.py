@@ -101,7 +101,28 @@ CASES: list[tuple[str, dict[str, Any]]] = [
         },
     ),
     ("baseline", {"churn.hazard_enabled": False, "days": 60}),
+    # Every buyer reviews, half the unhappy complain, returns cost: the fulfil kernel's branches.
+    (
+        "service_quality",
+        {
+            "shop_rules.review_share": 1.0,
+            "mechanisms.m13_word_of_mouth.complaint_share": 0.5,
+            "mechanisms.m5_service.return_cost": 7.5,
+            "days": 60,
+        },
+    ),
 ]
+
+
+def test_split_uniform_draw_is_consecutive_draws() -> None:
+    """The fulfil kernel draws its per-order uniforms in one call: ``random(a + b)`` must be
+    ``random(a)`` then ``random(b)`` for the model's generator (no buffered bits)."""
+    one, many = np.random.default_rng(11), np.random.default_rng(11)
+    n = 37
+    whole = one.random(6 * n)
+    parts = [many.random(n), many.random((2, n)), many.random(n), many.random(n), many.random(n)]
+    np.testing.assert_array_equal(whole, np.concatenate([p.ravel() for p in parts]))
+    assert one.random() == many.random()
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine import kernels, order_kernels
+from sim.engine import fulfil_kernels, kernels, order_kernels
 from sim.engine.market import Market
-from sim.engine.shopping import Orders, order_cells, rate_shops, settle_shops
-from sim.mechanisms import choice, fulfilment, word_of_mouth
+from sim.engine.recorder import M
+from sim.engine.shopping import Orders, order_cells
+from sim.mechanisms import choice, churn, fulfilment, word_of_mouth
+
+#: Recorder rows ``fulfil_kernels.fulfil_kernel`` adds to, in its order.
+RECORDED = np.array([M[k] for k in ("purchases", "revenue", "complaints", "service_contacts",
+                                    "returns")])  # fmt: skip
 
 
 def shop_fields(mk: Market, view: choice.ShopView) -> np.ndarray:
@@ -75,38 +80,76 @@ def pick_shops(mk: Market, v: np.ndarray, day: int, view: choice.ShopView) -> Or
 
 def fulfil(mk: Market, o: Orders, day: int, view: choice.ShopView) -> None:
     """Compiled ``shopping.fulfil``: same draws (delivery, service, reviews, churn, word of
-    mouth, referrals) in the same order.
+    mouth, referrals) in the same order; those sized by the orders are drawn in one call.
     """
     sc, r, n = mk.sc, mk.rules, o.cust.size
+    hazard = sc.churn.hazard_enabled
     z = mk.rng.standard_normal((2, n))
-    damage_u = mk.rng.random(n)
-    u_serv = mk.rng.random((2, n))
+    # random(a) then random(b) is random(a + b) split: damage, 2 x service, review, churn
+    # (when the hazard is on) and complaint uniforms, in the NumPy path's order.
+    u = mk.rng.random((6 if hazard else 5) * n)
     ev_f = np.empty((2, n))
     ev_i = np.empty((3, n), np.int8)
     order_kernels.evaluate_kernel(
-        o.shop, o.expect, z, damage_u, u_serv, delivery_fields(mk), evaluate_rules(mk),
-        np.array([r.quality_gap_on, r.logistics_on, r.service_on]), ev_f, ev_i,
+        o.shop, o.expect, z, u[:n], u[n : 3 * n].reshape(2, n), delivery_fields(mk),
+        evaluate_rules(mk), np.array([r.quality_gap_on, r.logistics_on, r.service_on]),
+        ev_f, ev_i,
     )  # fmt: skip
-    value, quality = ev_f[0], ev_f[1]
-    setback, returned = ev_i[0], ev_i[2] != 0
-    cells = order_cells(mk, o.cust, o.shop)
-    amount = view.price_paid[o.shop] * ~returned
-    cost = settle_shops(mk, o, returned, amount, view, cells, day)
-    book(mk, o, value, quality, amount, amount - cost, view, day)
-    rate_shops(mk, o.shop, value)
-    lr = sc.satisfaction.learning_rate
-    sat = (1.0 - lr) * mk.cust.satisfaction[o.cust] + lr * value
-    mk.set_satisfaction(o.cust, sat, day, setback=setback)
-    unhappy = value < sc.satisfaction.dissatisfied_below
-    moaned = word_of_mouth.complaints(mk.rng, unhappy, r.complaint_share)
-    mk.rec.add("complaints", cells[moaned])
-    mk.rec.add("service_contacts", cells[ev_i[1] != 0])
-    mk.rec.add("returns", cells[returned])
-    mk.word_of_mouth(o.cust[unhappy], r.negative_impact, day)
+    o_f = np.empty((6, n))
+    o_f[0], o_f[1], o_f[2:4] = o.expect, o.loyalty, ev_f
+    amount = settle(mk, o, o_f, ev_i, u[3 * n :].reshape(-1, n), view, day)
+    if not hazard:
+        mk.cust.churn_day[o.cust] = churn.NEVER
+    if mk.transactions is not None:
+        mk.transactions.append((o.cust.copy(), np.full(n, day, np.int32), o.shop.copy(), amount))
+    value = ev_f[0]
+    mk.word_of_mouth(o.cust[value < sc.satisfaction.dissatisfied_below], r.negative_impact, day)
     delighted = value > sc.satisfaction.delighted_above
     referred = word_of_mouth.referrals(mk.rng, delighted, r.recommend_prob)
     mk.pending_referrals += referred
     mk.rec.add_total("referrals", referred)
+
+
+def settle(
+    mk: Market,
+    o: Orders,
+    o_f: np.ndarray,
+    ev_i: np.ndarray,
+    u: np.ndarray,
+    view: choice.ShopView,
+    day: int,
+) -> np.ndarray:
+    """Ledgers, booking, reviews, satisfaction, churn and complaints of the orders in
+    ``fulfil_kernels.fulfil_kernel``; returns each order's amount paid.
+    """
+    c, s, sc, r, n = mk.cust, mk.shops, mk.sc, mk.rules, o.cust.size
+    o_i = np.stack([o.cust, o.shop, o.slot, o.known]).astype(np.int64)
+    p, sat = sc.platform, sc.satisfaction
+    rule_f = np.array(
+        [
+            p.commission_premium,
+            p.commission_ordinary,
+            r.return_cost,
+            sc.shop_rules.review_share,
+            sat.learning_rate,
+            sat.dissatisfied_below,
+            r.complaint_share,
+        ]
+    )
+    shop_in = (s.tier, view.price_paid, s.premium, s.unit_cost, s.logistics_cost,
+               view.programme_value)  # fmt: skip
+    ledgers = (s.revenue, s.profit, s.cash, s.orders, s.rating_sum, s.rating_n)
+    cols, params, since = mk.churn_inputs(day)
+    churn_i = np.array([sc.churn.hazard_enabled, since, r.spam_threshold, mk.any_care], np.int64)
+    cells = np.empty(n, np.int64)
+    retention = np.empty(n)
+    fulfil_kernels.fulfil_kernel(
+        o_i, o_f, ev_i, u, day, mk.window, book_inputs(mk, view), mk.expiry, book_rules(mk),
+        c.lost, shop_in, ledgers, mk.rec.cell_totals(), RECORDED, rule_f, cols,
+        (mk.care_live, mk.seg.hazard_multiplier), params, churn_i, cells, retention,
+    )  # fmt: skip
+    mk.retention_spend += float(retention.sum())
+    return o_f[4].copy()
 
 
 def delivery_fields(mk: Market) -> np.ndarray:
@@ -145,20 +188,11 @@ def evaluate_rules(mk: Market) -> np.ndarray:
     )
 
 
-def book(
-    mk: Market,
-    o: Orders,
-    value: np.ndarray,
-    quality: np.ndarray,
-    amount: np.ndarray,
-    margin: np.ndarray,
-    view: choice.ShopView,
-    day: int,
-) -> None:
-    """Book orders on customers and their memory (``order_kernels.book_kernel``)."""
-    c, s, sc = mk.cust, mk.shops, mk.sc
-    o_i = np.stack([o.cust, o.shop, o.slot, o.known]).astype(np.int64)
-    o_f = np.stack([o.expect, o.loyalty, value, quality, amount, margin])
+def book_inputs(
+    mk: Market, view: choice.ShopView
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """Customer, memory-slot and shop columns of ``order_kernels.book_kernel``."""
+    c, s = mk.cust, mk.shops
     cust_cols = (
         c.first_shop, c.first_day, c.first_tier, c.cell, c.won_on_discount, c.last_shop,
         c.n_purchases, c.total_spent, c.margin,
@@ -166,14 +200,19 @@ def book(
     slots = (c.slot_shop, c.slot_count, c.slot_expect, c.slot_last, c.slot_loyalty, c.slot_touched)
     shop_cols = (s.tier, view.price_paid, s.list_price, s.programme, s.customers_served,
                  s.repeat_customers)  # fmt: skip
-    rule_f = np.array(
+    return cust_cols, slots, shop_cols
+
+
+def book_rules(mk: Market) -> np.ndarray:
+    """Rule numbers of ``order_kernels.book_kernel``: member gain boost, loyalty gain, loss
+    aversion, expectation adaptation.
+    """
+    sc = mk.sc
+    return np.array(
         [
             mk.rules.member_gain_boost,
             sc.mechanisms.m11_loyalty.loyalty_gain,
             sc.satisfaction.loss_aversion,
             sc.satisfaction.expectation_adaptation,
         ]
-    )
-    order_kernels.book_kernel(
-        o_i, o_f, day, mk.window, cust_cols, slots, shop_cols, mk.expiry, rule_f
     )

@@ -155,8 +155,18 @@ class Market:
 
     def _redraw_churn_compiled(self, idx: np.ndarray, day: int) -> None:
         """:meth:`redraw_churn` by ``market_kernels.churn_day_kernel`` (same draw, same days)."""
-        c, ch, r = self.cust, self.sc.churn, self.rules
         u = self.rng.random(idx.size)
+        cols, params, since = self.churn_inputs(day)
+        market_kernels.churn_day_kernel(
+            idx, u, since, cols, self.cust.slot_shop, self.care_live, self.any_care,
+            self.seg.hazard_multiplier, params, self.rules.spam_threshold,
+        )  # fmt: skip
+
+    def churn_inputs(self, day: int) -> tuple[tuple[np.ndarray, ...], np.ndarray, int]:
+        """``market_kernels.churn_day_kernel``'s customer columns, hazard numbers (won and
+        spam multipliers, base, reference, sensitivity) and the day redraws count from.
+        """
+        c, ch, r = self.cust, self.sc.churn, self.rules
         params = np.array(
             [
                 r.won_hazard_mult,
@@ -167,11 +177,7 @@ class Market:
             ]
         )
         cols = (c.satisfaction, c.segment, c.won_on_discount, c.joined, c.churn_day)
-        since = day if self.checked_day >= day else day - 1
-        market_kernels.churn_day_kernel(
-            idx, u, since, cols, c.slot_shop, self.care_live, self.any_care,
-            self.seg.hazard_multiplier, params, r.spam_threshold,
-        )  # fmt: skip
+        return cols, params, day if self.checked_day >= day else day - 1
 
     def set_satisfaction(
         self, idx: np.ndarray, new: np.ndarray, day: int, setback: np.ndarray | int | None = None

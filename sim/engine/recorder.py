@@ -57,6 +57,12 @@ class Recorder:
         if cells.size:
             self._cells[M[metric]] += np.bincount(cells, weights, minlength=self.n_cells)
 
+    def cell_totals(self) -> np.ndarray:
+        """Today's totals, one row per metric and one column per cell, for kernels that add
+        to them in place (rows indexed by ``M``).
+        """
+        return self._cells
+
     def add_total(self, metric: str, amount: float) -> None:
         """Add to a metric that is only kept for the ``all`` group (e.g. referrals)."""
         self._extra[M[metric]] += amount
