@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import shlex
-import signal
 import sys
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
@@ -25,7 +23,7 @@ from sim.config.loader import parse_set
 from sim.errors import UserError
 from sim.run import prepare_out
 from sim.scenarios import load_scenario
-from sim.sweep.executors import InlineExecutor
+from sim.sweep.executors import InlineExecutor, process_pool
 
 #: Simulated cohort sizes by target kind (the shares are scale-free).
 DEFAULT_CUSTOMERS = {"retention": 1000, "transactions": 3000}
@@ -39,11 +37,6 @@ def common_seeds(seed: int, replications: int) -> tuple[int, ...]:
     return tuple(int(s) for s in state)
 
 
-def _ignore_sigint() -> None:
-    """Worker start-up: leave Ctrl-C to the main process, which stops the calibration."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 @contextmanager
 def make_executor(workers: int) -> Iterator[Executor]:
     """In-process for one worker, else a forkserver process pool (results do not depend on it)."""
@@ -52,11 +45,7 @@ def make_executor(workers: int) -> Iterator[Executor]:
     if workers == 1:
         yield InlineExecutor()
         return
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
-    if method == "forkserver":
-        ctx.set_forkserver_preload(["sim.calibrate.evaluate"])
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_ignore_sigint) as pool:
+    with process_pool(workers, preload="sim.calibrate.evaluate") as pool:
         yield pool
 
 

@@ -38,16 +38,17 @@ def default_workers() -> int:
 
 
 def _ignore_sigint() -> None:
-    """Worker start-up: leave Ctrl-C to the coordinator, which stops the sweep cleanly."""
+    """Worker start-up: leave Ctrl-C to the coordinator, which stops its work cleanly."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _process_pool(workers: int) -> ProcessPoolExecutor:
-    """A process pool using forkserver (Linux) or spawn: no fork of a threaded coordinator."""
+def process_pool(workers: int, preload: str = "sim.sweep.runner") -> ProcessPoolExecutor:
+    """A process pool using forkserver (Linux) or spawn: no fork of a threaded coordinator;
+    workers ignore Ctrl-C and the forkserver preloads ``preload`` once."""
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
-        ctx.set_forkserver_preload(["sim.sweep.runner"])
+        ctx.set_forkserver_preload([preload])
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
 
 
@@ -124,7 +125,7 @@ def open_executor(workers: int, scheduler: str | None) -> Iterator[tuple[Executo
     elif workers <= 1:
         yield InlineExecutor(), 1
     else:
-        pool = _process_pool(workers)
+        pool = process_pool(workers)
         try:
             yield pool, workers
         finally:
