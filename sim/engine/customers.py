@@ -22,15 +22,6 @@ TIER_NONE, TIER_PREMIUM, TIER_ORDINARY = 0, 1, 2
 CAUSES = ("background", "quality", "logistics", "service", "word_of_mouth")
 
 
-def take_rows(table: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """Rows ``idx`` of a 2-D column: np.take is several times faster than ``table[idx]`` on a
-    contiguous array, but pathologically slow on a strided view (a ``slots`` field).
-    """
-    if not table.flags.c_contiguous:
-        return table[idx]
-    return np.take(table, idx, axis=0)
-
-
 def slot_dtype(known: int) -> np.dtype:
     """One customer's shop memory as one record (array of structs): the fields a shopping trip
     reads sit together, two cache lines for four slots instead of six scattered ones.

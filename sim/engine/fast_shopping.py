@@ -12,8 +12,8 @@ import numpy as np
 from sim.engine import fulfil_kernels, kernels, order_kernels
 from sim.engine.market import Market
 from sim.engine.recorder import M
-from sim.engine.shopping import Orders, order_cells
-from sim.mechanisms import choice, churn, fulfilment, word_of_mouth
+from sim.engine.shopping import Orders, order_cells, spread_word
+from sim.mechanisms import choice, churn, fulfilment
 
 #: Recorder rows ``fulfil_kernels.fulfil_kernel`` adds to, in its order.
 RECORDED = np.array([M[k] for k in ("purchases", "revenue", "complaints", "service_contacts",
@@ -102,12 +102,7 @@ def fulfil(mk: Market, o: Orders, day: int, view: choice.ShopView) -> None:
         mk.cust.churn_day[o.cust] = churn.NEVER
     if mk.transactions is not None:
         mk.transactions.append((o.cust.copy(), np.full(n, day, np.int32), o.shop.copy(), amount))
-    value = ev_f[0]
-    mk.word_of_mouth(o.cust[value < sc.satisfaction.dissatisfied_below], r.negative_impact, day)
-    delighted = value > sc.satisfaction.delighted_above
-    referred = word_of_mouth.referrals(mk.rng, delighted, r.recommend_prob)
-    mk.pending_referrals += referred
-    mk.rec.add_total("referrals", referred)
+    spread_word(mk, o.cust, ev_f[0], day)
 
 
 def settle(

@@ -130,8 +130,15 @@ def fulfil(mk: Market, o: Orders, day: int, view: choice.ShopView) -> None:
     mk.rec.add("complaints", cells[moaned])
     mk.rec.add("service_contacts", cells[ev.contact])
     mk.rec.add("returns", cells[ev.returned])
-    mk.word_of_mouth(o.cust[unhappy], r.negative_impact, day)
-    delighted = ev.value > sc.satisfaction.delighted_above
+    spread_word(mk, o.cust, ev.value, day)
+
+
+def spread_word(mk: Market, cust: np.ndarray, value: np.ndarray, day: int) -> None:
+    """M13 after the day's orders: unhappy buyers tell their contacts, delighted ones bring
+    referrals (both engine paths end ``fulfil`` here, drawing in this order)."""
+    sc, r = mk.sc, mk.rules
+    mk.word_of_mouth(cust[value < sc.satisfaction.dissatisfied_below], r.negative_impact, day)
+    delighted = value > sc.satisfaction.delighted_above
     referred = word_of_mouth.referrals(mk.rng, delighted, r.recommend_prob)
     mk.pending_referrals += referred
     mk.rec.add_total("referrals", referred)
