@@ -1,16 +1,17 @@
 """Measures of a finished sweep, one value per run: what a lesson's claims are about.
 
-Each measure reads the sweep's own files (runs.parquet and the per-run Parquet tables that
-``churnsim sweep`` writes), so a claim is checked on exactly what the lesson's report shows.
+Each measure reads the sweep's own files (the complete runs' outcomes, as the report loads
+them, and the per-run Parquet tables that ``churnsim sweep`` writes), so a claim is checked
+on exactly what the lesson's report shows.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -27,31 +28,28 @@ from sim.lessons.spec import (
     ShopsMeasure,
     WindowMeasure,
 )
+from sim.report.load import load_sweep
 
 
 @dataclass(frozen=True)
 class RunRef:
-    """One completed run of a sweep: where its files are, its variant and replication."""
+    """One complete run of a sweep: its files, variant, replication and outcomes."""
 
     run_id: str
     variant: str
     replication: int
     folder: Path
+    outcomes: dict[str, Any]
 
 
 def completed_runs(sweep: Path) -> list[RunRef]:
-    """The sweep's completed runs, from manifest.json."""
-    try:
-        manifest = json.loads((sweep / "manifest.json").read_text())
-    except (OSError, ValueError) as exc:
-        raise UserError(
-            "not a finished sweep (no readable manifest.json)", source=str(sweep)
-        ) from exc
+    """The sweep's complete, intact runs, as the report reads them (``load_sweep``)."""
+    runs = load_sweep(sweep).runs
     return [
-        RunRef(r["run_id"], r["variant"], int(r["replication"]), sweep / "runs" / r["run_id"])
-        for r in manifest.get("runs", [])
-        if r.get("status") == "done"
-    ]
+        RunRef(row["run_id"], row["variant"], int(row["replication"]),
+               sweep / "runs" / row["run_id"], row)
+        for row in runs.to_dict("records")
+    ]  # fmt: skip
 
 
 @cache
@@ -67,12 +65,10 @@ def _table(path: Path) -> pa.Table:
 
 
 def _outcome(m: OutcomeMeasure, run: RunRef) -> float:
-    """An outcome column of the run's row of runs.parquet."""
-    runs = _table(run.folder.parent.parent / "runs.parquet")
-    if m.column not in runs.column_names:
-        raise UserError(f"runs.parquet has no column '{m.column}'", source="lesson claim")
-    row = runs.filter(pc.equal(runs["run_id"], run.run_id))
-    value = row[m.column][0].as_py()
+    """An outcome of the run (its summary.json, the row of runs.parquet), scaled."""
+    if m.column not in run.outcomes:
+        raise UserError(f"runs have no outcome '{m.column}'", source="lesson claim")
+    value = run.outcomes[m.column]
     return float("nan") if value is None else float(value) * m.scale
 
 
