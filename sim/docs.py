@@ -6,6 +6,7 @@ import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
 
@@ -160,20 +161,28 @@ def mechanisms_markdown() -> str:
     return "".join(parts)
 
 
-def _unit_tests(functions: tuple[str, ...]) -> list[str]:
-    """Tests in tests/test_mechanisms.py that call one of the mechanism's functions."""
+@cache
+def _test_bodies() -> tuple[tuple[str, str], ...]:
+    """(name, source) of every test in tests/test_mechanisms.py, read and parsed once."""
     path = ROOT / "tests" / "test_mechanisms.py"
     if not path.is_file():
-        return []
+        return ()
     text = path.read_text(encoding="utf-8")
+    return tuple(
+        (node.name, ast.get_source_segment(text, node) or "")
+        for node in ast.parse(text).body
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+    )
+
+
+def _unit_tests(functions: tuple[str, ...]) -> list[str]:
+    """Tests in tests/test_mechanisms.py that call one of the mechanism's functions."""
     names = {f.rsplit(".", 1)[-1] for f in functions}
-    found = []
-    for node in ast.parse(text).body:
-        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-            body = ast.get_source_segment(text, node) or ""
-            if any(re.search(rf"\b{n}\(", body) for n in names):
-                found.append(f"`{node.name}`")
-    return found
+    return [
+        f"`{name}`"
+        for name, body in _test_bodies()
+        if any(re.search(rf"\b{n}\(", body) for n in names)
+    ]
 
 
 def _facts(number: str) -> list[str]:
