@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -109,7 +110,9 @@ def _play_a_while(page) -> None:
     for _ in range(5):  # the button is re-rendered while playing: click until it took
         if play.is_visible():
             break
-        pause.click(timeout=2_000)
+        # re-rendered under the click (a busy server): retry rather than fail on one attempt
+        with contextlib.suppress(sync_api.TimeoutError):
+            pause.click(timeout=2_000)
         page.wait_for_timeout(300)
     sync_api.expect(play).to_be_visible()
     sync_api.expect(page.locator(".churnsim-day")).not_to_have_text(re.compile(r"^Day 0 "))
