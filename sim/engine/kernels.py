@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from sim.engine.accel import inline, njit
+from sim.engine.logit_kernels import NOISE_FLOOR, choose, utility
 
 # Kernels take the (N, K) memory arrays and read one customer's row as a contiguous K-vector;
 # per-shop and per-segment inputs are packed row-per-shop so one shop is one cache line.
@@ -32,11 +33,13 @@ def decayed_row(
     care_live: np.ndarray,
     decay: float,
     decay_relief: float,
+    decay_table: np.ndarray,
 ) -> None:
     """M10/M15 loyalty today of one customer to each remembered shop, into ``lo``.
 
     Mirrors ``Market.decayed_loyalty`` / ``loyalty.decayed`` / ``loyalty.care_share``:
-    -1 for an exited shop, -2 for an empty slot.
+    -1 for an exited shop, -2 for an empty slot (their decay, discarded there, is skipped).
+    ``decay_table[a]`` is ``exp(-decay * a)``, the factor at age ``a`` without M15 relief.
     """
     k = slots.shape[0]
     reminding = 0
@@ -46,16 +49,18 @@ def decayed_row(
     den = max(reminding, 1)
     for s in range(k):
         shop = slots[s]
-        care = care_live[shop] if shop >= 0 else 0.0
-        relief = decay_relief * (care / den)
-        rate = decay * min(max(1.0 - relief, 0.0), 1.0)
-        value = loyalty[s] * math.exp(-rate * (day - touched[s]))
         if shop < 0:
             lo[s] = -2.0
         elif not alive[shop]:
             lo[s] = -1.0
         else:
-            lo[s] = value
+            relief = decay_relief * (care_live[shop] / den)
+            age = day - touched[s]
+            if relief == 0.0 and 0 <= age < decay_table.shape[0]:
+                lo[s] = loyalty[s] * decay_table[age]  # the same exp, computed once a day
+            else:
+                rate = decay * min(max(1.0 - relief, 0.0), 1.0)
+                lo[s] = loyalty[s] * math.exp(-rate * age)
 
 
 @inline
@@ -134,36 +139,6 @@ def transpose_kernel(src: np.ndarray, out: np.ndarray) -> None:
             out[i, j] = src[j, i]
 
 
-@inline
-def utility(
-    c: int,
-    seg: int,
-    pmult: float,
-    expect: float,
-    loyal: float,
-    vip: bool,
-    shop_f: np.ndarray,
-    seg_f: np.ndarray,
-) -> float:
-    """M1/M2/M4/M6/M8/M9/M11/M12 deterministic utility of shop ``c`` (``choice.utilities``).
-
-    ``shop_f`` (shops x fields) columns: programme value, VIP bonus, log relative price,
-    promotion pull, delivery days, rating term, static term; ``seg_f`` (segments x fields)
-    columns: price, quality, delivery, rating and loyalty weights, outside utility.
-    """
-    gain = 0.0
-    if vip:
-        value = shop_f[c, 0]
-        gain = math.log1p(-value) - math.log1p(-min(value * (1.0 + shop_f[c, 1]), 0.99))
-    u = -seg_f[seg, 0] * pmult * (shop_f[c, 2] - gain)
-    u = u + shop_f[c, 3]
-    u = u + seg_f[seg, 1] * expect
-    u = u - seg_f[seg, 2] * shop_f[c, 4]
-    u = u + seg_f[seg, 3] * shop_f[c, 5]
-    u = u + shop_f[c, 6]
-    return u + seg_f[seg, 4] * loyal
-
-
 @njit
 def pick_kernel(
     v: np.ndarray,
@@ -216,10 +191,14 @@ def pick_kernel(
     col = np.empty(k1, np.int64)
     expect = np.empty(k1)
     loyal = np.empty(k1)
+    scratch = np.empty((3, k1 + 1))
+    decay_table = np.empty(day + 1)
+    for age in range(day + 1):
+        decay_table[age] = math.exp(-rule_f[0] * age)
     for r in range(v.shape[0]):
         decayed_row(
             lo, g_shop[r], g_loyalty[r], g_touched[r], day, shop_alive,
-            shop_f[:, 9], rule_f[0], rule_f[1],
+            shop_f[:, 9], rule_f[0], rule_f[1], decay_table,
         )  # fmt: skip
         fav_col = 0
         for s in range(1, kk):
@@ -240,7 +219,7 @@ def pick_kernel(
                 cands[j] = sample_shop(cdf, lut, u_cons[r, j - 1])
             pick = logit_pick(
                 cands, g_shop[r], g_expect[r], g_count[r], lo, g_seg[r], g_pmult[r], shop_f,
-                seg_f, shop_alive, vip_after, gumbel_u[r], col, expect, loyal,
+                seg_f, shop_alive, vip_after, gumbel_u[r], col, expect, loyal, scratch,
             )  # fmt: skip
         write_pick(r, pick, cands, col, expect, loyal, lo, out_i, out_f)
 
@@ -287,12 +266,6 @@ def describe(
 
 
 @inline
-def gumbel(u: float) -> float:
-    """The Gumbel-max noise subtracted in ``choice.choose``: ``log(-log1p(-U))``."""
-    return math.log(-math.log1p(-u))
-
-
-@inline
 def logit_pick(
     cands: np.ndarray,
     g_shop: np.ndarray,
@@ -309,14 +282,14 @@ def logit_pick(
     col: np.ndarray,
     expect: np.ndarray,
     loyal: np.ndarray,
+    scratch: np.ndarray,
 ) -> int:
-    """M8 multinomial logit by Gumbel-max over the candidates and the outside option
-    (``choice.utilities`` + ``choice.choose``): the first maximum, or the first NaN as
-    ``np.argmax`` does; -1 for no purchase. Duplicates and exited shops are invalid.
+    """M8 multinomial logit over the candidates and the outside option (``choice.utilities``
+    + ``choice.choose``, by ``logit_kernels.choose``): a candidate index, or -1 for no
+    purchase. Duplicates and exited shops are invalid (utility -inf).
     """
     k1 = cands.shape[0]
-    best = -np.inf
-    pick = -1
+    util = scratch[0]
     for j in range(k1):
         c = max(cands[j], 0)
         invalid = cands[j] < 0 or not alive[c]
@@ -325,18 +298,11 @@ def logit_pick(
                 invalid = True
         vip = describe(j, cands, g_shop, g_expect, g_count, lo, shop_f, vip_after, col, expect,
                        loyal)  # fmt: skip
-        u = -np.inf
+        util[j] = -np.inf
         if not invalid:
-            u = utility(c, seg, pmult, expect[j], loyal[j], vip, shop_f, seg_f)
-        u = u - gumbel(gumbel_u[j])
-        if math.isnan(u):
-            return j
-        if pick < 0 or u > best:
-            best, pick = u, j
-    u = seg_f[seg, 5] - gumbel(gumbel_u[k1])
-    if math.isnan(u):
-        return -1
-    return -1 if u > best else pick
+            util[j] = utility(c, seg, pmult, expect[j], loyal[j], vip, shop_f, seg_f)
+    util[k1] = seg_f[seg, 5]
+    return choose(util, gumbel_u, NOISE_FLOOR, scratch[1], scratch[2])
 
 
 @inline

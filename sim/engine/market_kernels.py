@@ -67,7 +67,9 @@ def churn_day_kernel(
                 if shop >= 0 and care_live[shop] > 0:
                     reminding += 1
         excess = max(reminding - spam_threshold, 0)
-        extra = (params[0] if won[i] else 1.0) * params[1] ** float(excess)
+        # x ** 0.0 is exactly 1.0 (IEEE pow, NaN included): skip the costly pow then.
+        spam = params[1] ** float(excess) if excess > 0 else 1.0
+        extra = (params[0] if won[i] else 1.0) * spam
         h = params[2] * seg_hazard[segment[i]] * extra
         h = h * math.exp(params[4] * (params[3] - satisfaction[i]))
         h = min(max(h, 0.0), 1.0)
