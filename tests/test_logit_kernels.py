@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.engine.logit_kernels import NOISE_FLOOR, choose, exact_pick, gumbel
+from sim.engine.logit_kernels import NOISE_BUCKETS, NOISE_FLOOR, choose, exact_pick, gumbel
 
 
 def numpy_pick(util: np.ndarray, noise_u: np.ndarray) -> int:
@@ -65,9 +65,11 @@ def test_edge_cases_follow_numpy_argmax(util: np.ndarray, u: np.ndarray, expecte
     assert choose(util, u, NOISE_FLOOR, np.empty(3), np.empty(3)) == expected
 
 
-def test_noise_floor_is_below_the_noise_of_its_bucket() -> None:
-    u = np.random.default_rng(4).random(100_000)
-    b = (u * NOISE_FLOOR.size).astype(np.int64)
-    noise = np.array([gumbel(x) for x in u[:2000]])
-    assert np.all(NOISE_FLOOR[b[:2000]] <= noise)
+def test_noise_table_brackets_the_noise_of_each_bucket() -> None:
+    u = np.random.default_rng(4).random(5000)
+    b = (u * NOISE_BUCKETS).astype(np.int64)
+    noise = np.array([gumbel(x) for x in u])
+    assert np.all(NOISE_FLOOR[b] <= noise)
+    assert np.all(noise <= NOISE_FLOOR[b + 1])
     assert np.all(np.diff(NOISE_FLOOR) > 0)
+    assert NOISE_FLOOR[0] == -np.inf and NOISE_FLOOR[-1] == np.inf

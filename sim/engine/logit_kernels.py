@@ -17,10 +17,11 @@ from sim.engine.accel import inline
 #: Buckets of :data:`NOISE_FLOOR` (a power of two, so ``u * B`` is exact).
 NOISE_BUCKETS = 1024
 
-#: ``gumbel(b / B)`` for each bucket b: the noise rises with u, so this is a lower bound of the
-#: noise of any u in bucket b (``-inf`` for bucket 0).
+#: ``gumbel(b / B)`` for b = 0..B: the noise rises with u, so for u in bucket b (b/B <= u <
+#: (b+1)/B) entry b is a lower and entry b + 1 an upper bound of its noise (-inf and +inf at
+#: the ends).
 with np.errstate(divide="ignore"):
-    NOISE_FLOOR = np.log(-np.log1p(-np.arange(NOISE_BUCKETS) / NOISE_BUCKETS))
+    NOISE_FLOOR = np.log(-np.log1p(-np.arange(NOISE_BUCKETS + 1) / NOISE_BUCKETS))
 
 #: Relative slack added to an option's upper bound: covers the last-bit rounding of ``exp``,
 #: ``log`` and the subtraction many times over.
@@ -87,22 +88,33 @@ def exact_pick(util: np.ndarray, noise_u: np.ndarray) -> int:
 def pruned_pick(
     util: np.ndarray, noise_u: np.ndarray, floor: np.ndarray, bound: np.ndarray, val: np.ndarray
 ) -> int:
-    """:func:`exact_pick` for finite noise and no NaN utility, computing the noise only of
-    options whose upper bound (utility minus the noise floor of their bucket) reaches the best
-    exact value so far; a skipped option is strictly below a computed one, so it cannot be
-    the first maximum (``val`` is NaN for skipped options).
+    """:func:`exact_pick` for finite noise and no NaN utility, computing the noise only where
+    the bounds from each option's noise bucket do not settle it: when the option with the
+    highest upper bound has a lower bound above every other upper bound it is the strict
+    maximum; otherwise only options whose upper bound reaches the best exact value so far get
+    their noise (a skipped option is strictly below a computed one, so it cannot be the first
+    maximum; ``val`` is NaN for skipped options).
     """
-    n, buckets = util.shape[0], floor.shape[0]
-    top = 0
+    n, buckets = util.shape[0], floor.shape[0] - 1
+    top, top_low = 0, -np.inf
     for j in range(n):
-        b = -np.inf
+        b, low = -np.inf, -np.inf
         if util[j] > -np.inf:
-            b = util[j] - floor[int(noise_u[j] * buckets)]
+            at = int(noise_u[j] * buckets)
+            b = util[j] - floor[at]
             b = b + SLACK * (1.0 + abs(b) + abs(util[j]))
+            low = util[j] - floor[at + 1]
+            low = low - SLACK * (1.0 + abs(low) + abs(util[j]))
         bound[j] = b
         val[j] = np.nan
-        if b > bound[top]:
-            top = j
+        if b > bound[top] or j == 0:
+            top, top_low = j, low
+    settled = True
+    for j in range(n):
+        if j != top and not bound[j] < top_low:
+            settled = False
+    if settled:
+        return -1 if top == n - 1 else top
     best = util[top] - gumbel(noise_u[top])
     val[top] = best
     for j in range(n):
