@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine import fulfil_kernels, kernels, order_kernels
+from sim.engine import fulfil_kernels, kernels, market_kernels, order_kernels
 from sim.engine.market import Market
 from sim.engine.recorder import M
 from sim.engine.shopping import Orders, order_cells, spread_word
-from sim.mechanisms import choice, churn, fulfilment
+from sim.mechanisms import arrivals, choice, churn, fulfilment
 
 #: Recorder rows ``fulfil_kernels.fulfil_kernel`` adds to, in its order.
 RECORDED = np.array([M[k] for k in ("purchases", "revenue", "complaints", "service_contacts",
@@ -211,3 +211,13 @@ def book_rules(mk: Market) -> np.ndarray:
             sc.satisfaction.expectation_adaptation,
         ]
     )
+
+
+def next_visits(mk: Market, v: np.ndarray, day: int) -> None:
+    """Compiled tail of ``shopping.shopping_day``: today's shoppers' next visit (same draw)."""
+    c = mk.cust
+    market_kernels.next_visit_kernel(
+        v, mk.rng.random(v.size), day, c.shop_rate, c.slot_shop, mk.care_live, mk.any_care,
+        mk.rules.visit_boost,
+        float(arrivals.MAX_WAIT), c.next_visit,
+    )  # fmt: skip

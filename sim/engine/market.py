@@ -33,6 +33,7 @@ class Market:
         self.cust = CustomerTable(
             known=sc.customers.known_shops, degree=sc.customers.network_degree
         )
+        self.cust.reserve(expected_customers(sc))
         self.shops = build_shop_table(sc)
         self.rec = Recorder(self.seg.names, sc.days)
         self.n_cells = self.rec.n_cells
@@ -276,3 +277,13 @@ class Market:
         empty = slots < 0
         live = ~empty & self.shops.alive[slots]
         return np.where(live, lo, np.where(empty, -2.0, -1.0))
+
+
+def expected_customers(sc: Scenario) -> int:
+    """Rows to allocate up front: the initial customers, the marketed arrivals of every day and
+    a quarter more for referrals. Unused rows cost address space, not memory (zeroed pages are
+    mapped on first write), and growing the table later copies every column; a run with more
+    arrivals (events, many referrals) still grows by doubling.
+    """
+    marketed = sc.customers.arrivals_per_day * sc.days
+    return sc.customers.initial + int(1.25 * marketed) + 1024

@@ -102,3 +102,45 @@ def metrics_kernel(
         active[cells[i]] += 1.0
         sat[cells[i]] += satisfaction[i]
     return active[:n_cells], sat[:n_cells]
+
+
+@njit
+def next_visit_kernel(
+    v: np.ndarray,
+    u: np.ndarray,
+    day: int,
+    shop_rate: np.ndarray,
+    slot_shop: np.ndarray,
+    care_live: np.ndarray,
+    any_care: bool,
+    boost: float,
+    max_wait: float,
+    next_visit: np.ndarray,
+) -> None:
+    """M15 visit rate (reminders from known live shops, diluted by how many send any) and the
+    geometric next shopping day of today's shoppers ``v`` from uniforms ``u``: the tail of
+    ``shopping.shopping_day`` with ``Market.reminding``, ``arrivals.visit_rate`` and
+    ``arrivals.draw_next_visit``.
+    """
+    n = v.shape[0]
+    base = np.empty(n)
+    per_month = np.zeros(n)
+    for r in range(n):  # gather first: the rows are scattered
+        base[r] = shop_rate[v[r]]
+    if any_care:
+        for r in range(n):
+            care, reminding = 0.0, 0
+            for s in range(slot_shop.shape[1]):
+                shop = slot_shop[v[r], s]
+                c = care_live[shop] if shop >= 0 else 0.0
+                care += c
+                if c > 0:
+                    reminding += 1
+            per_month[r] = care / max(reminding, 1)
+    for r in range(n):
+        rate = min(base[r] * (1.0 + boost * per_month[r]), 1.0)
+        p = min(max(rate, 1e-300), 1.0 - 1e-12)
+        wait = math.ceil(math.log1p(-u[r]) / math.log1p(-p))
+        base[r] = day + min(max(wait, 1.0), max_wait)
+    for r in range(n):
+        next_visit[v[r]] = np.int32(base[r])

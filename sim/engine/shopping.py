@@ -43,10 +43,11 @@ def shopping_day(mk: Market, day: int, view: choice.ShopView) -> None:
         orders = fast.pick_shops(mk, visitors, day, view)
         if orders.cust.size:
             fast.fulfil(mk, orders, day, view)
-    else:
-        orders = pick_shops(mk, visitors, day, view)
-        if orders.cust.size:
-            fulfil(mk, orders, day, view)
+        fast.next_visits(mk, visitors, day)
+        return
+    orders = pick_shops(mk, visitors, day, view)
+    if orders.cust.size:
+        fulfil(mk, orders, day, view)
     care, reminding = mk.reminding(visitors)
     per_month = care.sum(axis=1) / np.maximum(reminding, 1)
     rate = arrivals.visit_rate(c.shop_rate[visitors], per_month, mk.rules.visit_boost)
