@@ -4,10 +4,13 @@ keeps every row's values when it grows."""
 from __future__ import annotations
 
 from dataclasses import fields
+from typing import Any
 
 import numpy as np
 
 from sim.engine.customers import ALIGN, CustomerTable, arena
+from sim.engine.market import expected_customers
+from sim.model import ChurnModel
 
 
 def columns(c: CustomerTable) -> dict[str, np.ndarray]:
@@ -43,3 +46,20 @@ def test_growth_keeps_rows_and_zeroes_new_ones() -> None:
         assert arr.flags.c_contiguous and arr.ctypes.data % ALIGN == 0, name
         tail = arr[10:]
         assert not (tail.view(np.uint8).any() if arr.dtype.names else tail.any()), name
+
+
+def test_table_is_allocated_for_the_expected_arrivals() -> None:
+    m = ChurnModel("baseline", rng=1, customer_agents=False)
+    sc = m.config
+    assert m.market.cust.capacity == expected_customers(sc)
+    assert expected_customers(sc) >= sc.customers.initial + sc.customers.arrivals_per_day * sc.days
+    while m.running:
+        m.step()
+    assert m.market.cust.capacity == expected_customers(sc)  # never grew: no copies
+
+
+def test_unaffordable_up_front_allocation_falls_back_to_growing() -> None:
+    # 1,000,000 a day for 100 years: about 16 TB of rows, refused by any machine
+    over: dict[str, Any] = {"customers.arrivals_per_day": 1e6, "days": 36_500}
+    m = ChurnModel("baseline", rng=1, customer_agents=False, **over)
+    assert m.market.cust.capacity == m.config.customers.initial

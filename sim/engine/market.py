@@ -33,7 +33,10 @@ class Market:
         self.cust = CustomerTable(
             known=sc.customers.known_shops, degree=sc.customers.network_degree
         )
-        self.cust.reserve(expected_customers(sc))
+        try:
+            self.cust.reserve(expected_customers(sc))
+        except MemoryError:  # address space refused: grow by doubling as customers arrive
+            pass
         self.shops = build_shop_table(sc)
         self.rec = Recorder(self.seg.names, sc.days)
         self.n_cells = self.rec.n_cells
