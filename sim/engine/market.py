@@ -6,6 +6,8 @@ Every random draw comes from the one generator passed in (the model's ``rng``).
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from sim.config import Scenario
@@ -33,10 +35,8 @@ class Market:
         self.cust = CustomerTable(
             known=sc.customers.known_shops, degree=sc.customers.network_degree
         )
-        try:
+        with contextlib.suppress(MemoryError):  # if refused, grow by doubling as they arrive
             self.cust.reserve(expected_customers(sc))
-        except MemoryError:  # address space refused: grow by doubling as customers arrive
-            pass
         self.shops = build_shop_table(sc)
         self.rec = Recorder(self.seg.names, sc.days)
         self.n_cells = self.rec.n_cells
