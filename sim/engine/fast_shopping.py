@@ -218,6 +218,5 @@ def next_visits(mk: Market, v: np.ndarray, day: int) -> None:
     c = mk.cust
     market_kernels.next_visit_kernel(
         v, mk.rng.random(v.size), day, c.shop_rate, c.slot_shop, mk.care_live, mk.any_care,
-        mk.rules.visit_boost,
-        float(arrivals.MAX_WAIT), c.next_visit,
+        mk.rules.visit_boost, float(arrivals.MAX_WAIT), c.next_visit,
     )  # fmt: skip
