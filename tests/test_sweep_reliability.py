@@ -31,14 +31,17 @@ from sim.cli import main
 from sim.sweep import engine, load_plan, run_sweep
 from sim.sweep.executors import InlineExecutor
 
+#: Small, but its runs must last long enough (about 2 s for the whole sweep on 2 workers) that a
+#: test can still interrupt or kill the sweep after seeing its first runs finish, even on a
+#: loaded machine; with 20 days and 100 customers the engine got fast enough to finish first.
 EXP = """\
 name: reliable
-description: a tiny experiment for the reliability tests
+description: a small experiment for the reliability tests
 base: baseline
 seed: 11
-days: 20
+days: 200
 set:
-  customers.initial: 100
+  customers.initial: 600
   customers.arrivals_per_day: 2
 variants:
   baseline: {}
@@ -109,14 +112,18 @@ def finished(out: Path) -> int:
 
 
 def wait_for(proc: subprocess.Popen[str], ready: Callable[[], bool]) -> bool:
-    """Poll until ``ready()``; False if the process ended first. Fails after ``TIMEOUT``."""
+    """Poll until ``ready()``; False if the process had ended by then (even if ``ready()``
+    holds: a test that was slow to look must not signal a finished sweep). Fails after
+    ``TIMEOUT``."""
     deadline = time.monotonic() + TIMEOUT
-    while not ready():
-        if proc.poll() is not None:
+    while True:
+        ended = proc.poll() is not None
+        if ready():
+            return not ended
+        if ended:
             return False
         assert time.monotonic() < deadline, "the sweep made no progress"
         time.sleep(0.005)
-    return True
 
 
 def run_digests(out: Path) -> dict[str, str]:
