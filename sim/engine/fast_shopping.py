@@ -39,7 +39,7 @@ def shop_fields(mk: Market, view: choice.ShopView) -> np.ndarray:
 
 
 def segment_fields(mk: Market) -> np.ndarray:
-    """Per-segment taste weights packed one row per segment (``kernels.utility``)."""
+    """Per-segment taste weights packed one row per segment (``logit_kernels.utility``)."""
     g = mk.seg
     cols = (
         g.price_weight,
