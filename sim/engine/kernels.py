@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.engine.accel import inline, njit
 from sim.engine.logit_kernels import NOISE_FLOOR, choose, utility
+from sim.engine.market_kernels import reminders
 
 # Kernels take the (N, K) memory arrays and read one customer's row as a contiguous K-vector;
 # per-shop and per-segment inputs are packed row-per-shop so one shop is one cache line.
@@ -42,11 +43,7 @@ def decayed_row(
     ``decay_table[a]`` is ``exp(-decay * a)``, the factor at age ``a`` without M15 relief.
     """
     k = slots.shape[0]
-    reminding = 0
-    for s in range(k):
-        if slots[s] >= 0 and care_live[slots[s]] > 0:
-            reminding += 1
-    den = max(reminding, 1)
+    den = max(reminders(slots, care_live)[1], 1)
     for s in range(k):
         shop = slots[s]
         if shop < 0:

@@ -12,10 +12,24 @@ import math
 
 import numpy as np
 
-from sim.engine.accel import njit
+from sim.engine.accel import inline, njit
 
 #: A day that never comes (``sim.mechanisms.churn.NEVER``).
 NEVER = np.iinfo(np.int32).max
+
+
+@inline
+def reminders(slots: np.ndarray, care_live: np.ndarray) -> tuple[float, int]:
+    """M12/M15 for one customer's row of remembered shops (``Market.reminding``): reminders
+    per month from its known live shops, summed in slot order, and how many of them send any.
+    """
+    care, reminding = 0.0, 0
+    for s in range(slots.shape[0]):
+        c = care_live[slots[s]] if slots[s] >= 0 else 0.0
+        care += c
+        if c > 0:
+            reminding += 1
+    return care, reminding
 
 
 @njit
@@ -68,12 +82,7 @@ def churn_day_kernel(
         g_sat[r], g_seg[r], g_won[r], g_joined[r] = satisfaction[i], segment[i], won[i], joined[i]
     for r in range(n):
         i = idx[r]
-        reminding = 0
-        if any_care:
-            for s in range(slot_shop.shape[1]):
-                shop = slot_shop[i, s]
-                if shop >= 0 and care_live[shop] > 0:
-                    reminding += 1
+        reminding = reminders(slot_shop[i], care_live)[1] if any_care else 0
         excess = max(reminding - spam_threshold, 0)
         # x ** 0.0 is exactly 1.0 (IEEE pow, NaN included): skip the costly pow then.
         spam = params[1] ** float(excess) if excess > 0 else 1.0
@@ -129,13 +138,7 @@ def next_visit_kernel(
         base[r] = shop_rate[v[r]]
     if any_care:
         for r in range(n):
-            care, reminding = 0.0, 0
-            for s in range(slot_shop.shape[1]):
-                shop = slot_shop[v[r], s]
-                c = care_live[shop] if shop >= 0 else 0.0
-                care += c
-                if c > 0:
-                    reminding += 1
+            care, reminding = reminders(slot_shop[v[r]], care_live)
             per_month[r] = care / max(reminding, 1)
     for r in range(n):
         rate = min(base[r] * (1.0 + boost * per_month[r]), 1.0)
