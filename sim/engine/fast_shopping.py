@@ -12,8 +12,8 @@ import numpy as np
 from sim.engine import fulfil_kernels, kernels, market_kernels, order_kernels
 from sim.engine.market import Market
 from sim.engine.recorder import M
-from sim.engine.shopping import Orders, order_cells, spread_word
-from sim.mechanisms import arrivals, choice, churn, fulfilment
+from sim.engine.shopping import Orders, complete_carts, spread_word
+from sim.mechanisms import arrivals, choice, churn
 
 #: Recorder rows ``fulfil_kernels.fulfil_kernel`` adds to, in its order.
 RECORDED = np.array([M[k] for k in ("purchases", "revenue", "complaints", "service_contacts",
@@ -71,8 +71,7 @@ def pick_shops(mk: Market, v: np.ndarray, day: int, view: choice.ShopView) -> Or
     )  # fmt: skip
     buy = np.flatnonzero(out_i[0] >= 0)
     shop = out_i[0, buy].astype(np.int32)
-    done = fulfilment.completes(mk.rng, s.site_quality[shop], r.abandonment)
-    mk.rec.add("abandoned_carts", order_cells(mk, v[buy], shop)[~done])
+    done = complete_carts(mk, v[buy], shop)
     b = buy[done]
     known = out_i[1, b] != 0
     return Orders(v[b], shop[done], out_f[0, b], out_i[2, b], known, out_f[1, b])

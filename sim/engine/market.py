@@ -153,10 +153,15 @@ class Market:
             sensitivity=ch.satisfaction_sensitivity,
             extra_mult=extra,
         )
-        # The hazard is memoryless, so redrawing whenever it changes is exact, provided the
-        # new draw may still fire today when today's churn check has not run yet.
-        since = np.maximum(day if self.checked_day >= day else day - 1, c.joined[idx])
+        since = np.maximum(self.redraw_since(day), c.joined[idx])
         c.churn_day[idx] = churn.draw_churn_day(self.rng, since, h)
+
+    def redraw_since(self, day: int) -> int:
+        """The day a churn redraw on ``day`` counts from. The hazard is memoryless, so
+        redrawing whenever it changes is exact, provided the new draw may still fire today
+        when today's churn check has not run yet.
+        """
+        return day if self.checked_day >= day else day - 1
 
     def _redraw_churn_compiled(self, idx: np.ndarray, day: int) -> None:
         """:meth:`redraw_churn` by ``market_kernels.churn_day_kernel`` (same draw, same days)."""
@@ -182,7 +187,7 @@ class Market:
             ]
         )
         cols = (c.satisfaction, c.segment, c.won_on_discount, c.joined, c.churn_day)
-        return cols, params, day if self.checked_day >= day else day - 1
+        return cols, params, self.redraw_since(day)
 
     def set_satisfaction(
         self, idx: np.ndarray, new: np.ndarray, day: int, setback: np.ndarray | int | None = None

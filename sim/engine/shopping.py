@@ -89,14 +89,20 @@ def pick_shops(mk: Market, v: np.ndarray, day: int, view: choice.ShopView) -> Or
     buy = np.flatnonzero(pick >= 0)
     p = pick[buy]
     shop = safe[buy, p]
-    done = fulfilment.completes(mk.rng, s.site_quality[shop], mk.rules.abandonment)
-    mk.rec.add("abandoned_carts", order_cells(mk, v[buy], shop)[~done])
+    done = complete_carts(mk, v[buy], shop)
     b = buy[done]
     p = p[done]
     known_b = known[b, p]
     evict = np.argmin(lo[b], axis=1)
     slot = np.where(known_b, col[b, p], evict)
     return Orders(v[b], shop[done], expect[b, p], slot, known_b, loyal[b, p])
+
+
+def complete_carts(mk: Market, cust: np.ndarray, shop: np.ndarray) -> np.ndarray:
+    """M3: which carts of ``cust`` at ``shop`` are completed; abandoned ones are recorded."""
+    done = fulfilment.completes(mk.rng, mk.shops.site_quality[shop], mk.rules.abandonment)
+    mk.rec.add("abandoned_carts", order_cells(mk, cust[~done], shop[~done]))
+    return done
 
 
 def order_cells(mk: Market, cust: np.ndarray, shop: np.ndarray) -> np.ndarray:
