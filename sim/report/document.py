@@ -30,8 +30,6 @@ def _fmt(outcome: str, value: float) -> str:
         return f"{100 * value:.1f}%"
     if outcome in ("revenue", "profit"):
         return f"{value:,.0f}"
-    if outcome == "clv":
-        return f"{value:,.1f}"
     return f"{value:,.1f}"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.report import aggregate, document, figures
+from sim.report import aggregate, document, figures, sensitivity
 from sim.report.load import Sweep
 from sim.report.render import Figure, Section
 
@@ -33,7 +33,7 @@ def _span(counts: pd.Series) -> str:
     return str(low) if low == high else f"{low}-{high}"
 
 
-def answer_section(sweep: Sweep, diffs: pd.DataFrame, outcomes: list[str]) -> Section:
+def answer_section(sweep: Sweep, diffs: pd.DataFrame, outcomes: list[str], out: Path) -> Section:
     """The opening: what was compared, the headline differences, and the methods."""
     exp = sweep.manifest.get("experiment", {})
     reps = sweep.runs.groupby("arm").size()
@@ -55,18 +55,10 @@ def answer_section(sweep: Sweep, diffs: pd.DataFrame, outcomes: list[str]) -> Se
     if not diffs.empty:
         shown = [o for o in (document.headline_day(outcomes), "profit") if o in outcomes]
         path = Path("figures/differences.png")
-        figures.differences_figure(diffs, sweep_out(sweep) / path, [o for o in shown if o])
+        figures.differences_figure(diffs, out / path, [o for o in shown if o])
         sec.blocks.append(Figure(str(path), "Differences from the reference with 95% CIs."))
     sec.blocks.append(document.METHODS)
     return sec
-
-
-_OUT: dict[str, Path] = {}
-
-
-def sweep_out(sweep: Sweep) -> Path:
-    """The report folder being written for ``sweep``."""
-    return _OUT[str(sweep.path)]
 
 
 def summary_section(summary: pd.DataFrame, diffs: pd.DataFrame) -> Section:
@@ -175,11 +167,6 @@ def sensitivity_section(sweep: Sweep, out: Path) -> Section | None:
         return None
     sec = Section("Sensitivity")
     try:
-        from sim.report import sensitivity  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
-        sec.blocks.append("Sensitivity analysis is not available in this churnsim.")
-        return sec
-    try:
         for ind in sensitivity.analyse(sweep.path):
             name = f"figures/sensitivity_{_slug(ind.outcome)}_{_slug(ind.method)}.png"
             sensitivity.plot(ind, out / name)
@@ -192,7 +179,6 @@ def sensitivity_section(sweep: Sweep, out: Path) -> Section | None:
 
 def sections(sweep: Sweep, out: Path) -> tuple[str, list[Section], dict[str, pd.DataFrame]]:
     """Draw the figures and return the title, the sections and the CSV tables to write."""
-    _OUT[str(sweep.path)] = out
     km = {
         "platform retention": sweep.table("retention.parquet"),
         "shop retention": sweep.table("shop_retention.parquet"),
@@ -201,7 +187,7 @@ def sections(sweep: Sweep, out: Path) -> tuple[str, list[Section], dict[str, pd.
     summary = aggregate.summary_table(sweep)
     diffs = aggregate.differences_table(sweep, km)
     outcomes = aggregate.outcomes_present(sweep.runs)
-    secs = [answer_section(sweep, diffs, outcomes), summary_section(summary, diffs)]
+    secs = [answer_section(sweep, diffs, outcomes, out), summary_section(summary, diffs)]
     for kind in ("platform retention", "shop retention"):
         secs.append(curve_section(sweep, km.get(kind, pd.DataFrame()), kind, out))
     secs.append(cohort_section(sweep, sweep.table("cohorts.parquet"), out))
