@@ -59,9 +59,10 @@ def outcomes_present(runs: pd.DataFrame) -> list[str]:
 def summary_table(sweep: Sweep) -> pd.DataFrame:
     """One row per arm and outcome: n, mean and 95% t interval over replications."""
     rows = []
+    present = outcomes_present(sweep.runs)
     for arm in sweep.arms:
         sub = sweep.runs[sweep.runs["arm"] == arm.key]
-        for name in outcomes_present(sweep.runs):
+        for name in present:
             values = _numeric(sub[name])
             if name == "median_lifetime" and np.isnan(values).any():
                 values = np.full_like(values, np.nan)  # not reached in some runs: no mean
@@ -140,7 +141,7 @@ def differences_table(sweep: Sweep, km: dict[str, pd.DataFrame]) -> pd.DataFrame
 
 def _counts(sweep: Sweep, table: pd.DataFrame, arm: Arm) -> tuple[np.ndarray, np.ndarray]:
     """Per-day at-risk and event counts of group 'all', summed over the arm's runs."""
-    ids = set(sweep.runs.loc[sweep.runs["arm"] == arm.key, "run_id"])
+    ids = sweep.run_ids(arm)
     sub = table[(table["group"] == "all") & table["run_id"].isin(ids)]
     at_risk, events = [], []
     for _, run in sub.groupby("run_id", sort=True):
@@ -165,19 +166,19 @@ def curves(sweep: Sweep, table: pd.DataFrame, group: str) -> dict[str, Curve]:
     out = {}
     sub = table[table["group"] == group]
     for arm in sweep.arms:
-        ids = set(sweep.runs.loc[sweep.runs["arm"] == arm.key, "run_id"])
+        ids = sweep.run_ids(arm)
         wide = sub[sub["run_id"].isin(ids)].pivot(index="run_id", columns="day", values="survival")
         if wide.empty:
             continue
-        matrix = wide.dropna(axis=1).to_numpy(np.float64)
-        mean, low, high = stats.t_band(matrix)
-        out[arm.label] = Curve(wide.dropna(axis=1).columns.to_numpy(), mean, low, high, len(wide))
+        wide = wide.dropna(axis=1)
+        mean, low, high = stats.t_band(wide.to_numpy(np.float64))
+        out[arm.label] = Curve(wide.columns.to_numpy(), mean, low, high, len(wide))
     return out
 
 
 def cohort_grid(sweep: Sweep, table: pd.DataFrame, arm: Arm) -> pd.DataFrame:
     """Mean share retained per cohort (rows) and months since joining (columns) for an arm."""
-    ids = set(sweep.runs.loc[sweep.runs["arm"] == arm.key, "run_id"])
+    ids = sweep.run_ids(arm)
     sub = table[table["run_id"].isin(ids)]
     return sub.pivot_table(
         index="cohort_start_day", columns="months_since_join", values="retained", aggfunc="mean"
@@ -195,7 +196,7 @@ def market_share(sweep: Sweep, ts: pd.DataFrame) -> dict[str, Curve]:
     last = int(sub["day"].max())
     out = {}
     for arm in sweep.arms:
-        ids = set(sweep.runs.loc[sweep.runs["arm"] == arm.key, "run_id"])
+        ids = sweep.run_ids(arm)
         wide = share[share["run_id"].isin(ids)].pivot(
             index="run_id", columns="month", values="share"
         )

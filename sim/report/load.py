@@ -46,6 +46,10 @@ class Sweep:
         """The reference variant that differences are taken against."""
         return str(self.manifest.get("reference_variant") or self.arms[0].variant)
 
+    def run_ids(self, arm: Arm) -> set[str]:
+        """Run ids of ``arm``'s complete runs."""
+        return set(self.runs.loc[self.runs["arm"] == arm.key, "run_id"])
+
     def table(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
         """Concatenate ``runs/<id>/<name>`` over complete runs (empty if no run has it)."""
         files = [self.path / "runs" / r / name for r in self.runs["run_id"]]

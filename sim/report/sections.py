@@ -11,9 +11,10 @@ import pandas as pd
 from sim.report import aggregate, document, figures, sensitivity
 from sim.report.load import Sweep
 from sim.report.render import Figure, Section
+from sim.sweep.runner import RETENTION_DAYS
 
 RETENTION_COLS = [
-    *(f"retention_{d}d" for d in (30, 90, 180, 365)),
+    *(f"retention_{d}d" for d in RETENTION_DAYS),
     "median_lifetime",
     *(f"shop_retention_{d}d" for d in (90, 180, 365)),
 ]
