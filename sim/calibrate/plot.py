@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from sim.calibrate.evaluate import Evaluation
 from sim.calibrate.targets import RetentionTarget, Target, TransactionTarget
-from sim.outputs.atomic import write_with
+from sim.outputs.atomic import write_png
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")
 SHADE = "#DDDDDD"
@@ -86,6 +86,4 @@ def plot_fit(target: Target, ev: Evaluation, path: Path) -> None:
         ax.grid(True, color="#EEEEEE")
         ax.legend(fontsize=7, frameon=False)
     fig.tight_layout()
-    write_with(
-        path, lambda tmp: fig.savefig(tmp, format="png", dpi=100, metadata={"Software": None})
-    )
+    write_png(path, fig, dpi=100)

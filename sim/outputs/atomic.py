@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 @contextmanager
@@ -53,3 +54,12 @@ def write_with(target: str | os.PathLike[str], writer: Callable[[Path], None]) -
     """Call ``writer(tmp_path)`` and move the result onto ``target`` atomically."""
     with atomic_path(target) as tmp:
         writer(tmp)
+
+
+def write_png(target: str | os.PathLike[str], fig: Any, dpi: float | str = "figure") -> None:
+    """Write a matplotlib figure as PNG atomically, without the version metadata matplotlib
+    adds by default: the same figure always gives the same bytes.
+    """
+    write_with(
+        target, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi, metadata={"Software": None})
+    )

@@ -16,7 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .atomic import write_with
+from .atomic import write_png
 
 __all__ = ["plot_retention"]
 
@@ -110,4 +110,4 @@ def plot_retention(
             _draw_group(ax, table, group, style)
         _style_axes(ax, _PANEL_TITLES.get(family, f"By {family}"), horizon, first=index == 0)
     fig.suptitle(title, fontsize=13)
-    write_with(path, lambda tmp: fig.savefig(tmp, format="png", metadata={"Software": None}))
+    write_png(path, fig)

@@ -37,9 +37,7 @@ MAX_CURVES = 12
 
 def save(fig: Figure, path: Path) -> None:
     """Write a figure as PNG atomically, without metadata (deterministic bytes), and close it."""
-    atomic.write_with(
-        path, lambda tmp: fig.savefig(tmp, format="png", dpi=110, metadata={"Software": None})
-    )
+    atomic.write_png(path, fig, dpi=110)
     plt.close(fig)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import UserError
-from sim.outputs.atomic import write_with
+from sim.outputs.atomic import write_png
 from sim.sweep.points import analysis_seed, design, salib_problem, sample_points
 from sim.sweep.schema import Sample
 
@@ -312,7 +312,7 @@ def plot(indices: Indices, path: Path) -> None:
     ax.set_ylabel("parameter")
     ax.set_title(f"{SHORT[indices.method]} of {indices.outcome} ({indices.variant})")
     ax.legend(loc="best")
-    write_with(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
+    write_png(path, fig, dpi=110)
 
 
 def _xlabel(indices: Indices) -> str:
