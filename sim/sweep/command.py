@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim.errors import UserError
-from sim.report.command import report_command
 from sim.sweep.engine import SweepInterrupted, run_sweep
 from sim.sweep.executors import check_scheduler, default_workers
 from sim.sweep.plan import load_plan
@@ -57,6 +56,8 @@ def sweep_command(
             f"{reused}, {report.failed} failed; results in {report.out}",
         )
     if with_report and report.failed < report.total:
+        from sim.report.command import report_command  # pandas and matplotlib: ~1 s to import
+
         report_command(out, None, quiet=quiet)
     if report.failed:
         print(
