@@ -17,6 +17,7 @@ from sim.config import Scenario
 from sim.config.loader import KeyPath, apply_overrides, validate
 from sim.model import ChurnModel
 from sim.outputs import tables
+from sim.run import simulate
 
 
 @dataclass(frozen=True)
@@ -90,10 +91,7 @@ def simulate_transactions(sc: Scenario, target: TransactionTarget) -> tuple[Floa
 
 def simulate_retention(sc: Scenario, target: RetentionTarget) -> FloatArray:
     """Share of the day-0 cohort still on the platform at each period of the target."""
-    model = ChurnModel(sc, customer_agents=False)
-    while model.running:
-        model.step()
-    cust = tables.customers_table(model)
+    cust = tables.customers_table(simulate(sc, progress=False))
     joined = cust["joined_day"].to_numpy()
     churned = cust["churned_day"].fill_null(np.iinfo(np.int32).max).to_numpy()
     cohort = churned[joined == 0]
