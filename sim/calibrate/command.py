@@ -23,7 +23,7 @@ from sim.config.loader import parse_set
 from sim.errors import UserError
 from sim.run import prepare_out
 from sim.scenarios import load_scenario
-from sim.sweep.executors import InlineExecutor, process_pool
+from sim.sweep.executors import open_executor
 
 #: Simulated cohort sizes by target kind (the shares are scale-free).
 DEFAULT_CUSTOMERS = {"retention": 1000, "transactions": 3000}
@@ -42,10 +42,7 @@ def make_executor(workers: int) -> Iterator[Executor]:
     """In-process for one worker, else a forkserver process pool (results do not depend on it)."""
     if workers < 1:
         raise UserError("--workers must be at least 1", source="--workers")
-    if workers == 1:
-        yield InlineExecutor()
-        return
-    with process_pool(workers, preload="sim.calibrate.evaluate") as pool:
+    with open_executor(workers, None, preload="sim.calibrate.evaluate") as (pool, _):
         yield pool
 
 

@@ -117,15 +117,18 @@ def _dask(address: str) -> Iterator[tuple[Executor, int]]:
 
 
 @contextmanager
-def open_executor(workers: int, scheduler: str | None) -> Iterator[tuple[Executor, int]]:
-    """The executor for a sweep and how many runs it executes at once."""
+def open_executor(
+    workers: int, scheduler: str | None, preload: str = "sim.sweep.runner"
+) -> Iterator[tuple[Executor, int]]:
+    """The executor for a sweep (or a calibration: ``preload`` is the module its process pool
+    imports once) and how many tasks it executes at once."""
     if scheduler:
         with _dask(scheduler) as pair:
             yield pair
     elif workers <= 1:
         yield InlineExecutor(), 1
     else:
-        pool = process_pool(workers)
+        pool = process_pool(workers, preload)
         try:
             yield pool, workers
         finally:
