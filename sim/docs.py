@@ -187,10 +187,8 @@ def _unit_tests(functions: tuple[str, ...]) -> list[str]:
 
 def _facts(number: str) -> list[str]:
     """Stylised facts (docs/stylised-facts.md, tests/test_facts.py) citing this mechanism."""
-    path = ROOT / "docs" / "stylised-facts.md"
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
     found, title = [], ""
-    for line in text.splitlines():
+    for line in _facts_text().splitlines():
         if line.startswith("### "):
             title = line[4:]
         elif line.startswith("Source: domain notes") and re.search(rf"\b{number}\b", line):
@@ -198,15 +196,27 @@ def _facts(number: str) -> list[str]:
     return found
 
 
-def _links(number: str, functions: tuple[str, ...]) -> str:
-    """Lines linking a mechanism to its unit tests, stylised facts and lessons."""
+@cache
+def _facts_text() -> str:
+    """docs/stylised-facts.md (empty if missing), read once per process."""
+    path = ROOT / "docs" / "stylised-facts.md"
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+@cache
+def _lesson_links() -> tuple[tuple[tuple[str, ...], str], ...]:
+    """Each lesson's mechanisms and a link to it (the lessons parsed once per process)."""
     from sim.lessons.catalog import load_lessons
 
-    lessons = [
-        f"[lesson {ls.number}: {ls.spec.title}](lessons/{ls.slug}.md)"
+    return tuple(
+        (tuple(ls.spec.mechanisms), f"[lesson {ls.number}: {ls.spec.title}](lessons/{ls.slug}.md)")
         for ls in load_lessons()
-        if number in ls.spec.mechanisms
-    ]
+    )
+
+
+def _links(number: str, functions: tuple[str, ...]) -> str:
+    """Lines linking a mechanism to its unit tests, stylised facts and lessons."""
+    lessons = [link for mechanisms, link in _lesson_links() if number in mechanisms]
     out = ""
     if tests := _unit_tests(functions):
         out += f"- unit tests (`tests/test_mechanisms.py`): {', '.join(tests)}\n"
