@@ -90,9 +90,8 @@ def Page() -> Any:  # noqa: N802 (solara component)
     name = solara.use_reactive(first)
     model = solara.use_reactive(solara.use_memo(lambda: BrowserModel(first), []))
     view = solara.use_reactive("Overview")
-    params = solara.use_memo(
-        lambda: model_params(load_scenario(name.value), name.value), [name.value]
-    )
+    scenario = solara.use_memo(lambda: load_scenario(name.value), [name.value])
+    params = solara.use_memo(lambda: model_params(scenario, name.value), [name.value])
 
     def choose(new: str) -> None:
         """Switch scenario: a fresh model, and levers reset to the new scenario's values."""
@@ -101,7 +100,7 @@ def Page() -> Any:  # noqa: N802 (solara component)
 
     solara.Style(CSS)
     # the scenario's own name: a lesson's scenario file shows as "lesson-05", not its path
-    title = solara.use_memo(lambda: f"churnsim: {load_scenario(name.value).name}", [name.value])
+    title = f"churnsim: {scenario.name}"
     SolaraViz(model, components=[], model_params=params, name=title).key(f"viz-{name.value}")
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Select(
