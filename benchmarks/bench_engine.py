@@ -360,19 +360,23 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def repeated(
+    args: argparse.Namespace, label: str, size: int, shops: int | None, reference: bool = False
+) -> list[Record]:
+    """``--repeat`` fresh measurements of one point, announcing each on stderr."""
+    runs = []
+    for i in range(args.repeat):
+        print(f"{label}, run {i + 1}/{args.repeat} ...", file=sys.stderr, flush=True)
+        runs.append(spawn(args, size, shops, reference=reference))
+    return runs
+
+
 def measure_reference(args: argparse.Namespace) -> Record | None:
     """The per-agent reference model's speed (fastest of ``--repeat`` fresh runs), or None."""
     if args.reference_size <= 0:
         return None
-    runs = []
-    for i in range(args.repeat):
-        print(
-            f"reference: {args.reference_size:,} customers x {args.reference_days} days, "
-            f"run {i + 1}/{args.repeat} ...",
-            file=sys.stderr,
-            flush=True,
-        )
-        runs.append(spawn(args, args.reference_size, None, reference=True))
+    label = f"reference: {args.reference_size:,} customers x {args.reference_days} days"
+    runs = repeated(args, label, args.reference_size, None, reference=True)
     best = dict(max(runs, key=lambda r: r["customer_steps_per_s"]))
     best["runs"] = runs
     return best
@@ -394,16 +398,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: list[Record] = []
     for size in args.sizes:
         for shops in args.shops:
-            runs = []
-            for i in range(args.repeat):
-                print(
-                    f"{size:,} customers x {shops:,} shops x {args.days} days, "
-                    f"run {i + 1}/{args.repeat} ...",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                runs.append(spawn(args, size, shops))
-            summary = summarise(runs)
+            label = f"{size:,} customers x {shops:,} shops x {args.days} days"
+            summary = summarise(repeated(args, label, size, shops))
             if reference_rate:
                 summary["ratio_to_reference"] = summary["customer_steps_per_s"] / reference_rate
             results.append(summary)
