@@ -52,6 +52,15 @@ def segment_fields(mk: Market) -> np.ndarray:
     return np.ascontiguousarray(np.stack(cols, axis=1))
 
 
+def decay_factors(mk: Market) -> np.ndarray:
+    """``kernels.decay_factors`` of the current loyalty decay over the run's days, kept in
+    ``mk.buffers`` (a timeline event may change the decay: each value gets its own table)."""
+    key = f"decay_factors:{mk.rules.loyalty_decay!r}"
+    if key not in mk.buffers:
+        mk.buffers[key] = kernels.decay_factors(mk.rules.loyalty_decay, mk.sc.days)
+    return mk.buffers[key]
+
+
 def pick_shops(mk: Market, v: np.ndarray, day: int, view: choice.ShopView) -> Orders:
     """Compiled ``shopping.pick_shops``: same draws (consideration, Gumbel, habit, cart)."""
     c, s, r = mk.cust, mk.shops, mk.rules
@@ -66,7 +75,7 @@ def pick_shops(mk: Market, v: np.ndarray, day: int, view: choice.ShopView) -> Or
         v, day, c.segment, c.won_on_discount, c.price_mult,
         c.slot_shop, c.slot_loyalty, c.slot_touched, c.slot_expect, c.slot_count,
         shop_fields(mk, view), s.alive, s.vip_after, segment_fields(mk), rule_f,
-        mk.cdf, kernels.bucket_table(mk.cdf),
+        mk.cdf, kernels.bucket_table(mk.cdf), decay_factors(mk),
         u_cons, gumbel_u, u_habit, out_i, out_f,
     )  # fmt: skip
     buy = np.flatnonzero(out_i[0] >= 0)

@@ -60,6 +60,16 @@ def decayed_row(
                 lo[s] = loyalty[s] * math.exp(-rate * age)
 
 
+@njit
+def decay_factors(decay: float, days: int) -> np.ndarray:
+    """``exp(-decay * age)`` for ages 0..days: the M10 decay factors without M15 relief, the
+    same ``exp`` as ``decayed_row``'s, computed once a run instead of per slot."""
+    out = np.empty(days + 1)
+    for age in range(days + 1):
+        out[age] = math.exp(-decay * age)
+    return out
+
+
 @inline
 def sample_shop(cdf: np.ndarray, lut: np.ndarray, u: float) -> int:
     """M8: one consideration-set draw, exactly ``np.searchsorted(cdf, u, side="right")``
@@ -155,6 +165,7 @@ def pick_kernel(
     rule_f: np.ndarray,
     cdf: np.ndarray,
     lut: np.ndarray,
+    decay_table: np.ndarray,
     u_cons: np.ndarray,
     gumbel_u: np.ndarray,
     u_habit: np.ndarray,
@@ -165,7 +176,8 @@ def pick_kernel(
 
     Mirrors ``shopping.pick_shops`` up to the cart-completion draw. Extra ``shop_f`` columns
     7-9: prior expectation, assortment, care per month of live shops.
-    ``rule_f``: decay, decay relief, won price multiplier, narrow-return factor.
+    ``rule_f``: decay, decay relief, won price multiplier, narrow-return factor;
+    ``decay_table`` is :func:`decay_factors` of the decay.
     ``gumbel_u`` are the Gumbel uniforms of ``choice.choose``, transformed only for shoppers
     who do not return by habit. Out: ``out_i`` rows shop (-1: no purchase), known, slot;
     ``out_f`` rows expectation, loyalty.
@@ -195,9 +207,6 @@ def pick_kernel(
     expect = np.empty(k1)
     loyal = np.empty(k1)
     scratch = np.empty((3, k1 + 1))
-    decay_table = np.empty(day + 1)
-    for age in range(day + 1):
-        decay_table[age] = math.exp(-rule_f[0] * age)
     for r in range(v.shape[0]):
         decayed_row(
             lo, g_shop[r], g_loyalty[r], g_touched[r], day, shop_alive,
