@@ -54,7 +54,7 @@ def decayed_row(
             relief = decay_relief * (care_live[shop] / den)
             age = day - touched[s]
             if relief == 0.0 and 0 <= age < decay_table.shape[0]:
-                lo[s] = loyalty[s] * decay_table[age]  # the same exp, computed once a day
+                lo[s] = loyalty[s] * decay_table[age]  # the same exp, computed once a run
             else:
                 rate = decay * min(max(1.0 - relief, 0.0), 1.0)
                 lo[s] = loyalty[s] * math.exp(-rate * age)
