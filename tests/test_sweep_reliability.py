@@ -246,11 +246,16 @@ class LosingExecutor(Executor):
         self.inline = InlineExecutor()
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        """Fail the first submission of each run with KilledWorker; run later ones."""
+        """Fail the first submission of each run with KilledWorker, leaving a half-written
+        file as a worker killed mid-write does; run later ones.
+        """
         run_id = args[0].run_id
         self.tried.append(run_id)
         if self.tried.count(run_id) > 1:
             return self.inline.submit(fn, *args, **kwargs)
+        run_dir = Path(args[0].run_dir)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / ".shops.parquet.k1ll3d.tmp").write_bytes(b"PAR1 half")
         future: Future[Any] = Future()
         future.set_exception(KilledWorker(f"lost the worker running {run_id}"))
         return future

@@ -180,6 +180,8 @@ def run_sweep(
     except BaseException:
         manifest.write()  # interrupted: keep what finished; --resume picks up the rest
         raise
+    for spec in todo:  # a worker killed mid-write leaves its temporary file behind
+        _clear_leftovers(out / "runs" / spec.run_id)
     manifest.write(finished=True)
     write_runs_table(out, plan, manifest)
     failed = manifest.count("failed")
