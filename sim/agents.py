@@ -73,6 +73,17 @@ class Shop(mesa.Agent):  # type: ignore[misc]
         self.runners = strategies.build(base.strategies)
 
     @property
+    def runners(self) -> list[strategies.Runner]:
+        """The shop's strategy runners (sim/strategies.py), reviewed each morning in order."""
+        return self._runners
+
+    @runners.setter
+    def runners(self, value: list[strategies.Runner]) -> None:
+        """Replace the runners; the model recomputes which shops have strategies."""
+        self._runners = value
+        self.model.strategic = None
+
+    @property
     def group(self) -> str:
         """Name of the shop's group."""
         return self.base.name

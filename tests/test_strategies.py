@@ -146,6 +146,25 @@ def test_timeline_changes_shops_and_platform_on_their_day() -> None:
     assert m.config.platform.premium_boost == 0.3  # the resolved run config is unchanged
 
 
+def test_strategies_given_by_an_event_act_and_removed_ones_stop() -> None:
+    """The model's cached list of shops with strategies follows timeline changes."""
+    events = [
+        {"day": 3, "group": "small_seller", "set": {"strategies": [{"kind": "assortment", "breadth": 1.0}]}},
+        {"day": 6, "group": "small_seller", "set": {"strategies": []}},
+    ]  # fmt: skip
+    m = model(8, **{"timeline": events})
+    assert m.strategic_shops() == []  # the baseline's shops follow no strategy
+    run_to(m, 2)
+    narrow = column(m, "assortment", 1).copy()
+    assert not np.allclose(narrow, 1.0)
+    run_to(m, 4)
+    assert np.allclose(column(m, "assortment", 1), 1.0)
+    strategic = m.strategic_shops()
+    assert strategic and strategic == [shop for shop in m.shops if shop.group == "small_seller"]
+    run_to(m, 6)
+    assert m.strategic_shops() == []
+
+
 def test_new_shops_enter_on_their_day() -> None:
     entrants = {"name": "newcomer", "tier": "ordinary", "count": 3, "enter_day": 10}
     m = model(

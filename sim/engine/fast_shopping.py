@@ -21,19 +21,19 @@ RECORDED = np.array([M[k] for k in ("purchases", "revenue", "complaints", "servi
 
 
 def shop_fields(mk: Market, view: choice.ShopView) -> np.ndarray:
-    """Per-shop choice inputs packed one row per shop (columns as ``kernels.pick_kernel``)."""
+    """Per-shop choice inputs of every candidate, packed in one 64-byte row (a cache line)
+    per shop, in ``logit_kernels.utility``'s column order; the VIP columns come last.
+    """
     s = mk.shops
     cols = (
-        view.programme_value,
-        s.vip_bonus,
         view.log_rel_price,
         view.promo_pull,
         s.delivery_days,
         view.rating_term,
         view.static_term,
         view.prior_expect,
-        s.assortment,
-        mk.care_live,
+        view.programme_value,
+        s.vip_bonus,
     )
     return kernels.pack_rows(cols, mk.buffers, "shop_fields").astype(np.float64, copy=False)
 
@@ -74,7 +74,8 @@ def pick_shops(mk: Market, v: np.ndarray, day: int, view: choice.ShopView) -> Or
     kernels.pick_kernel(
         v, day, c.segment, c.won_on_discount, c.price_mult,
         c.slot_shop, c.slot_loyalty, c.slot_touched, c.slot_expect, c.slot_count,
-        shop_fields(mk, view), s.alive, s.vip_after, segment_fields(mk), rule_f,
+        shop_fields(mk, view), s.assortment, mk.care_live, s.alive, s.vip_after,
+        segment_fields(mk), rule_f,
         mk.cdf, kernels.bucket_table(mk.cdf), decay_factors(mk),
         u_cons, gumbel_u, u_habit, out_i, out_f,
     )  # fmt: skip

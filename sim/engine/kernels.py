@@ -132,8 +132,18 @@ def reuse(
     """``buffers[name]``, replaced by a new empty array if its shape or dtype differ."""
     buf = buffers.get(name)
     if buf is None or buf.shape != shape or buf.dtype != dtype:
-        buf = buffers[name] = np.empty(shape, dtype)
+        buf = buffers[name] = aligned_empty(shape, dtype)
     return buf
+
+
+def aligned_empty(shape: tuple[int, int], dtype: np.dtype[Any], align: int = 64) -> np.ndarray:
+    """``np.empty(shape, dtype)`` starting on an ``align``-byte boundary (a cache line), so a
+    64-byte row of a packed shop table is one cache line, not parts of two.
+    """
+    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    raw = np.empty(size + align, np.uint8)
+    start = -raw.ctypes.data % align
+    return raw[start : start + size].view(dtype).reshape(shape)
 
 
 @njit
@@ -159,6 +169,8 @@ def pick_kernel(
     slot_expect: np.ndarray,
     slot_count: np.ndarray,
     shop_f: np.ndarray,
+    assortment: np.ndarray,
+    care_live: np.ndarray,
     shop_alive: np.ndarray,
     vip_after: np.ndarray,
     seg_f: np.ndarray,
@@ -174,8 +186,9 @@ def pick_kernel(
 ) -> None:
     """M6-M12 choice for each shopper ``v[r]``: favourite, consideration set, logit or habit.
 
-    Mirrors ``shopping.pick_shops`` up to the cart-completion draw. Extra ``shop_f`` columns
-    7-9: prior expectation, assortment, care per month of live shops.
+    Mirrors ``shopping.pick_shops`` up to the cart-completion draw. ``shop_f`` holds one
+    64-byte row per shop (``fast_shopping.shop_fields``); ``assortment`` and ``care_live``
+    (care per month of live shops) are read only for remembered shops.
     ``rule_f``: decay, decay relief, won price multiplier, narrow-return factor;
     ``decay_table`` is :func:`decay_factors` of the decay.
     ``gumbel_u`` are the Gumbel uniforms of ``choice.choose``, transformed only for shoppers
@@ -210,7 +223,7 @@ def pick_kernel(
     for r in range(v.shape[0]):
         decayed_row(
             lo, g_shop[r], g_loyalty[r], g_touched[r], day, shop_alive,
-            shop_f[:, 9], rule_f[0], rule_f[1], decay_table,
+            care_live, rule_f[0], rule_f[1], decay_table,
         )  # fmt: skip
         fav_col = 0
         for s in range(1, kk):
@@ -219,7 +232,7 @@ def pick_kernel(
         fav = g_shop[r, fav_col] if lo[fav_col] >= 0 else -1
         cands[0] = fav
         nf = rule_f[3]
-        p = max(lo[fav_col], 0.0) * (nf + (1.0 - nf) * shop_f[max(fav, 0), 8])
+        p = max(lo[fav_col], 0.0) * (nf + (1.0 - nf) * assortment[max(fav, 0)])
         if u_habit[r] < p and fav >= 0:
             # M6/M10 habit: straight back to the favourite. The NumPy path still computes the
             # logit here and then overrides it; skipping it changes nothing.
@@ -262,7 +275,7 @@ def describe(
             loyal[j] = max(lo[s], 0.0)
             return bool(g_count[s] >= vip_after[c])
     col[j] = -1
-    expect[j] = shop_f[c, 7]
+    expect[j] = shop_f[c, 5]
     loyal[j] = 0.0
     return False
 

@@ -41,20 +41,21 @@ def utility(
 ) -> float:
     """M1/M2/M4/M6/M8/M9/M11/M12 deterministic utility of shop ``c`` (``choice.utilities``).
 
-    ``shop_f`` (shops x fields) columns: programme value, VIP bonus, log relative price,
-    promotion pull, delivery days, rating term, static term; ``seg_f`` (segments x fields)
-    columns: price, quality, delivery, rating and loyalty weights, outside utility.
+    ``shop_f`` (shops x 8 fields, ``fast_shopping.shop_fields``) columns: log relative price,
+    promotion pull, delivery days, rating term, static term, (prior expectation), programme
+    value, VIP bonus; ``seg_f`` (segments x fields) columns: price, quality, delivery, rating
+    and loyalty weights, outside utility.
     """
     gain = 0.0
     if vip:
-        value = shop_f[c, 0]
-        gain = math.log1p(-value) - math.log1p(-min(value * (1.0 + shop_f[c, 1]), 0.99))
-    u = -seg_f[seg, 0] * pmult * (shop_f[c, 2] - gain)
-    u = u + shop_f[c, 3]
+        value = shop_f[c, 6]
+        gain = math.log1p(-value) - math.log1p(-min(value * (1.0 + shop_f[c, 7]), 0.99))
+    u = -seg_f[seg, 0] * pmult * (shop_f[c, 0] - gain)
+    u = u + shop_f[c, 1]
     u = u + seg_f[seg, 1] * expect
-    u = u - seg_f[seg, 2] * shop_f[c, 4]
-    u = u + seg_f[seg, 3] * shop_f[c, 5]
-    u = u + shop_f[c, 6]
+    u = u - seg_f[seg, 2] * shop_f[c, 2]
+    u = u + seg_f[seg, 3] * shop_f[c, 3]
+    u = u + shop_f[c, 4]
     return u + seg_f[seg, 4] * loyal
 
 

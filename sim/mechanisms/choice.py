@@ -28,6 +28,8 @@ class ShopView:
 def programme_effect(programme: np.ndarray, alive: np.ndarray, saturation: float) -> np.ndarray:
     """M12: a programme's differentiating value falls with the share of rivals running one."""
     live = programme & alive
+    if not live.any():  # the common case: skip the O(shops) arithmetic below
+        return np.zeros(live.shape)
     rivals = max(int(alive.sum()) - 1, 1)
     share_rivals = (live.sum() - live) / rivals
     return np.where(live, 1.0 - saturation * share_rivals, 0.0)
@@ -46,8 +48,7 @@ def shop_view(shops: ShopTable, rating: np.ndarray, rules: RuleNumbers, day: int
     value = rules.points_value * shops.points_rate * effect
     live = paid[shops.alive]
     median = float(np.median(live)) if live.size else 1.0
-    age = np.maximum(day - shops.promo_start, 0)
-    pull = rules.salience * shops.discount * shops.pull_mult * np.exp(-age / rules.wearout_days)
+    pull = promotion_pull(shops, rules, day)
     return ShopView(
         price_paid=paid,
         log_rel_price=np.log(np.maximum(paid * (1.0 - value), 1e-9) / median),
@@ -57,6 +58,20 @@ def shop_view(shops: ShopTable, rating: np.ndarray, rules: RuleNumbers, day: int
         static_term=rules.assortment_weight * shops.assortment,
         programme_value=value,
     )
+
+
+def promotion_pull(shops: ShopTable, rules: RuleNumbers, day: int) -> np.ndarray:
+    """M9: a discount's extra pull, wearing out with the promotion's age; zero without one.
+
+    The exponential is evaluated only for discounted shops (the others' pull is exactly 0).
+    """
+    pull = np.zeros(shops.n)
+    on = np.flatnonzero(shops.discount != 0)
+    if on.size:
+        age = np.maximum(day - shops.promo_start[on], 0)
+        decay = np.exp(-age / rules.wearout_days)
+        pull[on] = rules.salience * shops.discount[on] * shops.pull_mult[on] * decay
+    return pull
 
 
 def habit(

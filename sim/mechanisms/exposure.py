@@ -34,13 +34,17 @@ def exposure_cdf(
 
     Equal scores are ranked in the random order ``tiebreak`` so no shop is favoured by its
     index. Computed once a day in O(shops log shops); shoppers sample from it by bisection.
+    Only trading shops are ranked: exited ones would all rank after them and get no traffic.
     ``compiled`` ranks by the numba radix kernel (same ranks as ``lexsort``, faster).
     """
-    s = np.where(alive, score, -np.inf)
-    ranker = rank_kernels.rank_by_key if compiled else rank_kernels.lexsort_rank
-    rank = ranker(-s, tiebreak)
-    top = s[np.argmin(rank)] if rank.size and alive.any() else 0.0
-    weight = np.where(alive, np.exp(s - top) * rank_power(rank.size, position_bias)[rank - 1], 0.0)
+    live = np.flatnonzero(alive)
+    weight = np.zeros(score.shape)
+    if live.size:
+        s = score[live]
+        ranker = rank_kernels.rank_by_key if compiled else rank_kernels.lexsort_rank
+        rank = ranker(-s, tiebreak[live])
+        top = s[np.argmin(rank)]
+        weight[live] = np.exp(s - top) * rank_power(score.size, position_bias)[rank - 1]
     total = weight.sum()
     if total <= 0:
         return np.zeros_like(weight)
