@@ -148,10 +148,11 @@ def test_timeline_changes_shops_and_platform_on_their_day() -> None:
 
 def test_strategies_given_by_an_event_act_and_removed_ones_stop() -> None:
     """The model's cached list of shops with strategies follows timeline changes."""
+    wide = [{"kind": "assortment", "breadth": 1.0}]
     events = [
-        {"day": 3, "group": "small_seller", "set": {"strategies": [{"kind": "assortment", "breadth": 1.0}]}},
+        {"day": 3, "group": "small_seller", "set": {"strategies": wide}},
         {"day": 6, "group": "small_seller", "set": {"strategies": []}},
-    ]  # fmt: skip
+    ]
     m = model(8, **{"timeline": events})
     assert m.strategic_shops() == []  # the baseline's shops follow no strategy
     run_to(m, 2)
