@@ -214,6 +214,12 @@ def pick_kernel(
             g_count[r, s] = slot_count[i, s]
         won = rule_f[2] if won_on_discount[i] else 1.0
         g_seg[r], g_pmult[r] = segment[i], price_mult[i] * won
+    # Draw every consideration set first: the bucket-table and CDF reads of all shoppers are
+    # independent, so their cache misses overlap (inside the loop each waited for the last).
+    g_cands = np.empty((n, k1 - 1), np.int64)
+    for r in range(n):
+        for j in range(k1 - 1):
+            g_cands[r, j] = sample_shop(cdf, lut, u_cons[r, j])
     lo = np.empty(kk)
     cands = np.empty(k1, np.int64)
     col = np.empty(k1, np.int64)
@@ -241,7 +247,7 @@ def pick_kernel(
             pick = 0
         else:
             for j in range(1, k1):
-                cands[j] = sample_shop(cdf, lut, u_cons[r, j - 1])
+                cands[j] = g_cands[r, j - 1]
             pick = logit_pick(
                 cands, g_shop[r], g_expect[r], g_count[r], lo, g_seg[r], g_pmult[r], shop_f,
                 seg_f, shop_alive, vip_after, gumbel_u[r], col, expect, loyal, scratch,
