@@ -13,8 +13,8 @@ from matplotlib.figure import Figure
 from sim.calibrate.evaluate import Evaluation
 from sim.calibrate.targets import RetentionTarget, Target, TransactionTarget
 from sim.outputs.atomic import write_png
+from sim.outputs.palette import COLOURS
 
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")
 SHADE = "#DDDDDD"
 
 
@@ -29,7 +29,7 @@ def _retention(ax: Axes, target: RetentionTarget, ev: Evaluation) -> None:
     """Retained share by period: target (points) and simulation (line)."""
     per = target.periods
     ax.plot(per, target.observed * 100, "o", color="#000000", label=f"target: {target.name}")
-    ax.plot(per, ev.simulated.values * 100, "-", color=PALETTE[0], label="simulated")
+    ax.plot(per, ev.simulated.values * 100, "-", color=COLOURS[0], label="simulated")
     edge = None if target.holdout_from is None else target.holdout_from - 0.5
     _shade(ax, edge, float(per.max()) + 0.5)
     ax.set_xlabel(f"{target.unit}s since joining")
@@ -45,7 +45,7 @@ def _cohorts(ax: Axes, target: TransactionTarget, ev: Evaluation) -> None:
     for c in range(target.cohort_months):
         idx = [i for i, (cc, _, _) in enumerate(cells) if cc == c]
         month = [cells[i][0] + cells[i][1] for i in idx]
-        col = PALETTE[c % len(PALETTE)]
+        col = COLOURS[c % len(COLOURS)]
         label = target.cohort_label(c)
         ax.plot(month, obs[idx], "o", color=col, label=f"target {label}")
         ax.plot(month, sim[idx], "--", color=col, label=f"simulated {label}")
@@ -63,7 +63,7 @@ def _cumulative(ax: Axes, target: TransactionTarget, ev: Evaluation) -> None:
     weeks = np.arange(1, target.weeks + 1)
     ax.plot(weeks, target.stats.cumulative, "-", color="#000000", label="target")
     if ev.simulated.cumulative is not None:
-        ax.plot(weeks, ev.simulated.cumulative, "--", color=PALETTE[3], label="simulated")
+        ax.plot(weeks, ev.simulated.cumulative, "--", color=COLOURS[3], label="simulated")
     edge = None if target.holdout_week is None else target.holdout_week - 0.5
     _shade(ax, edge, target.weeks + 0.5)
     ax.set_xlabel("week")

@@ -16,14 +16,12 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from sim.outputs.palette import BLACK, COLOURS
+
 from .atomic import write_png
 
 __all__ = ["plot_retention"]
 
-# Okabe-Ito palette (colour-blind safe); black is reserved for the "all" curve and the
-# pale yellow comes last because it is hard to read on white.
-_ALL_COLOUR = "#000000"
-_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
 _LINESTYLES = ("-", "--", ":", "-.")
 _PANEL_TITLES = {"tier": "All customers and by tier", "segment": "By segment"}
 
@@ -103,9 +101,9 @@ def plot_retention(
         others = 0
         for group in members:
             if group == "all":
-                style = (_ALL_COLOUR, "-")
+                style = (BLACK, "-")
             else:
-                style = (_PALETTE[others % len(_PALETTE)], _LINESTYLES[others // len(_PALETTE) % 4])
+                style = (COLOURS[others % len(COLOURS)], _LINESTYLES[others // len(COLOURS) % 4])
                 others += 1
             _draw_group(ax, table, group, style)
         _style_axes(ax, _PANEL_TITLES.get(family, f"By {family}"), horizon, first=index == 0)

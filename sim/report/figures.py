@@ -18,18 +18,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.outputs import atomic
+from sim.outputs.palette import COLOURS, WITH_BLACK
 from sim.report.aggregate import Curve
 
-OKABE_ITO = (
-    "#000000",
-    "#E69F00",
-    "#56B4E9",
-    "#009E73",
-    "#0072B2",
-    "#D55E00",
-    "#CC79A7",
-    "#F0E442",
-)
 STYLES = ("-", "--", "-.", ":")
 MAX_CURVES = 12
 """Above this many arms the curve figures are skipped (unreadable); the tables remain."""
@@ -43,7 +34,7 @@ def save(fig: Figure, path: Path) -> None:
 
 def _style(i: int) -> dict[str, str]:
     """Colour and line style of the i-th arm (styles cycle after the eight colours)."""
-    return {"color": OKABE_ITO[i % len(OKABE_ITO)], "linestyle": STYLES[(i // 8) % len(STYLES)]}
+    return {"color": WITH_BLACK[i % len(WITH_BLACK)], "linestyle": STYLES[(i // 8) % len(STYLES)]}
 
 
 def curves_figure(
@@ -140,7 +131,7 @@ def differences_figure(diffs: pd.DataFrame, path: Path, outcomes: list[str]) -> 
         y = np.arange(len(sub))[::-1]
         err = np.vstack([sub["difference"] - sub["ci_low"], sub["ci_high"] - sub["difference"]])
         ax.errorbar(
-            scale * sub["difference"], y, xerr=scale * err, fmt="o", color=OKABE_ITO[4], capsize=4
+            scale * sub["difference"], y, xerr=scale * err, fmt="o", color=COLOURS[0], capsize=4
         )
         ax.axvline(0, color="grey", lw=1)
         ax.xaxis.set_major_locator(MaxNLocator(5))

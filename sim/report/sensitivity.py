@@ -18,6 +18,7 @@ import numpy as np
 
 from sim.errors import UserError
 from sim.outputs.atomic import write_png
+from sim.outputs.palette import COLOURS
 from sim.sweep.points import analysis_seed, design, salib_problem, sample_points
 from sim.sweep.schema import Sample
 
@@ -39,7 +40,6 @@ TITLES = {
 SHORT = {"sobol": "Sobol' indices", "morris": "Morris screening", "rbd_fast": "RBD-FAST indices"}
 RESAMPLES = 500  # bootstrap resamples behind every confidence interval (SALib default: 100)
 CONF_LEVEL = 0.95
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")  # colour-blind-safe
 
 
 @dataclass(frozen=True)
@@ -302,7 +302,7 @@ def plot(indices: Indices, path: Path) -> None:
             height=height,
             xerr=err,
             capsize=3,
-            color=OKABE_ITO[j % len(OKABE_ITO)],
+            color=COLOURS[j % len(COLOURS)],
             label=col + (" (95% CI)" if conf else ""),
         )
     ax.set_yticks(ypos, indices.parameters)

@@ -25,7 +25,9 @@ def _child(seed: int, which: int) -> np.random.SeedSequence:
 
 
 def _int_seed(seq: np.random.SeedSequence) -> int:
-    """A 63-bit int seed from ``seq``; never 0, which SALib's analyses take as 'unseeded'."""
+    """A 63-bit int seed from ``seq`` (the scenario schema caps seeds at 2^63 - 1); never 0,
+    which SALib's analyses take as 'unseeded' (0 comes out with probability 2^-63).
+    """
     return int(seq.generate_state(1, np.uint64)[0] >> np.uint64(1)) or 1
 
 
@@ -44,8 +46,7 @@ def replication_seeds(exp: Experiment) -> list[int]:
     if isinstance(exp.replications, list):
         return list(exp.replications)
     children = _child(exp.seed, _REPLICATIONS).spawn(exp.replications)
-    # 63 bits: the scenario schema caps seeds at 2^63 - 1.
-    return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
+    return [_int_seed(c) for c in children]
 
 
 def grid_points(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, tuple[int, Any]]]:
