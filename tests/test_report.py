@@ -16,8 +16,8 @@ from scipy import stats as sps
 from sim.analysis.km import kaplan_meier
 from sim.cli import main
 from sim.engine.customers import ACTIVE
+from sim.outputs.run_tables import cohort_table, relationship_spells
 from sim.report import stats
-from sim.report.run_tables import cohort_table, relationship_spells
 
 TINY = """\
 name: tiny_report

@@ -23,9 +23,8 @@ from sim.analysis.km import survival_at
 from sim.config import Scenario
 from sim.engine.customers import ACTIVE
 from sim.model import ChurnModel
-from sim.outputs import atomic, tables
+from sim.outputs import atomic, run_tables, tables
 from sim.outputs.economics import premium_purchase_share
-from sim.report import run_tables
 from sim.run import config_text, simulate, write_parquet
 
 FAIL_ENV = "CHURNSIM_SWEEP_FAIL_VARIANT"
