@@ -111,6 +111,7 @@ def run_one(size: int, shops: int | None, days: int, seed: int, agents: bool) ->
     t0 = time.perf_counter()
     import numpy as np
 
+    import sim
     from sim.engine import accel
     from sim.engine.recorder import METRICS
     from sim.model import ChurnModel
@@ -162,6 +163,7 @@ def run_one(size: int, shops: int | None, days: int, seed: int, agents: bool) ->
         "array_bytes_per_customer": mk.cust.nbytes() / max(created, 1),
         "end_rss_mb": None if rss_now is None else rss_now / 2**20,
         "stop_reason": mk.stop_reason,
+        "source_tree": str(Path(sim.__file__).resolve().parent.parent),
     }
 
 
@@ -179,19 +181,25 @@ def child_main(args: argparse.Namespace) -> None:
 
 
 # -- orchestration (parent process) -------------------------------------------------------------
-def child_env() -> dict[str, str]:
-    """The child's environment: single-threaded numerical libraries, repo root importable."""
+def child_env(root: Path = ROOT) -> dict[str, str]:
+    """The child's environment: single-threaded numerical libraries, ``root``'s ``sim``
+    package first on the path."""
     env = dict(os.environ)
     env.update(SINGLE_THREAD_ENV)
     path = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = str(ROOT) if not path else os.pathsep.join([str(ROOT), path])
+    env["PYTHONPATH"] = str(root) if not path else os.pathsep.join([str(root), path])
     return env
 
 
 def spawn(
-    args: argparse.Namespace, size: int, shops: int | None, reference: bool = False
+    args: argparse.Namespace,
+    size: int,
+    shops: int | None,
+    reference: bool = False,
+    root: Path = ROOT,
 ) -> Record:
-    """Run one measurement in a fresh Python process and return its record."""
+    """Run one measurement in a fresh Python process, simulating with the ``sim`` package of
+    the source tree ``root`` (default: this one), and return its record."""
     script = str(Path(__file__).resolve())
     cmd = [sys.executable, script, "--child", str(size), "--days", str(args.days)]
     cmd += ["--seed", str(args.seed)]
@@ -203,7 +211,7 @@ def spawn(
         cmd += ["--reference", "--days", str(args.reference_days)]
     if args.cpu is not None:
         cmd += ["--cpu", str(args.cpu)]  # the child pins itself, see main()
-    proc = subprocess.run(cmd, env=child_env(), cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(cmd, env=child_env(root), cwd=root, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         raise RuntimeError(f"benchmark child for {size} customers failed ({proc.returncode})")
