@@ -19,6 +19,7 @@ import pytest
 from sim.cli import main
 from sim.errors import UserError
 from sim.sweep import load_plan, run_sweep
+from sim.sweep.executors import LOCAL_CLUSTER
 from sim.sweep.runner import FAIL_ENV
 
 TINY = """\
@@ -369,9 +370,7 @@ def test_dask_local_cluster_writes_the_same_bytes(
 @pytest.mark.slow
 def test_dask_scheduler_address_runs_the_sweep(exp: Path, reference: Path, tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-    ) as cluster:
+    with distributed.LocalCluster(n_workers=2, **LOCAL_CLUSTER) as cluster:
         out = tmp_path / "tcp"
         assert sweep_cli(str(exp), "--out", str(out), "--scheduler", cluster.scheduler_address) == 0
     assert run_digests(out) == run_digests(reference)

@@ -29,7 +29,7 @@ import pytest
 
 from sim.cli import main
 from sim.sweep import engine, load_plan, run_sweep
-from sim.sweep.executors import InlineExecutor
+from sim.sweep.executors import LOCAL_CLUSTER, InlineExecutor
 
 #: Small, but its runs must last long enough (about 2 s for the whole sweep on 2 workers) that a
 #: test can still interrupt or kill the sweep after seeing its first runs finish, even on a
@@ -284,13 +284,7 @@ def test_dask_worker_killed_mid_sweep_is_survived(
     distributed = pytest.importorskip("distributed")
     out = tmp_path / "dask"
     with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
+        distributed.LocalCluster(n_workers=2, **LOCAL_CLUSTER) as cluster,
         distributed.Client(cluster) as client,
     ):
         pids: dict[str, int] = client.run(os.getpid)

@@ -87,19 +87,25 @@ def check_scheduler(address: str) -> None:
     _import_distributed()
 
 
+LOCAL_CLUSTER: dict[str, Any] = {
+    "threads_per_worker": 1,
+    "processes": True,
+    "host": "127.0.0.1",
+    "dashboard_address": None,
+    # No dashboard, and the scheduler's HTTP server (health routes) on a free port: by
+    # default it takes 8787, and a second sweep at the same time warned about the port.
+    "scheduler_kwargs": {"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+}
+"""Options of the ``local:N`` Dask cluster: single-threaded worker processes on loopback."""
+
+
 @contextmanager
 def _dask(address: str) -> Iterator[tuple[Executor, int]]:
     """A Dask executor: a LocalCluster of single-threaded processes, or a remote scheduler."""
     distributed = _import_distributed()
     kind, count = parse_scheduler(address)
     if kind == "local":
-        cluster = distributed.LocalCluster(
-            n_workers=count,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        )
+        cluster = distributed.LocalCluster(n_workers=count, **LOCAL_CLUSTER)
         client = distributed.Client(cluster)
     else:
         cluster = None
