@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from sim.engine.accel import inline, njit
+from sim.engine.customers import arena
 from sim.engine.logit_kernels import NOISE_FLOOR, choose, utility
 from sim.engine.market_kernels import reminders
 
@@ -129,21 +130,13 @@ def pack_rows(
 def reuse(
     buffers: dict[str, np.ndarray], name: str, shape: tuple[int, int], dtype: np.dtype[Any]
 ) -> np.ndarray:
-    """``buffers[name]``, replaced by a new empty array if its shape or dtype differ."""
+    """``buffers[name]``, replaced by a new array if its shape or dtype differ. It starts on a
+    cache line (``customers.arena``), so a 64-byte row of a packed shop table is one line.
+    """
     buf = buffers.get(name)
     if buf is None or buf.shape != shape or buf.dtype != dtype:
-        buf = buffers[name] = aligned_empty(shape, dtype)
+        buf = buffers[name] = arena({name: (shape, dtype)})[name]
     return buf
-
-
-def aligned_empty(shape: tuple[int, int], dtype: np.dtype[Any], align: int = 64) -> np.ndarray:
-    """``np.empty(shape, dtype)`` starting on an ``align``-byte boundary (a cache line), so a
-    64-byte row of a packed shop table is one cache line, not parts of two.
-    """
-    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
-    raw = np.empty(size + align, np.uint8)
-    start = -raw.ctypes.data % align
-    return raw[start : start + size].view(dtype).reshape(shape)
 
 
 @njit
