@@ -351,6 +351,7 @@ def test_resume_after_kill_gives_the_same_bytes(exp: Path, reference: Path, tmp_
     ts = runs[0] / "timeseries.parquet"
     ts.write_bytes(ts.read_bytes()[:100])
     (runs[1] / "summary.json").unlink()
+    (runs[2] / ".shops.parquet.k1ll3d.tmp").write_bytes(b"PAR1 half")  # beside a complete run
     assert sweep_cli(str(exp), "--out", str(out), "--workers", "1") == 0
     assert sum(bool(r.get("reused")) for r in manifest(out)["runs"]) == N_RUNS - 2
     assert run_digests(out) == run_digests(reference)

@@ -7,7 +7,7 @@ write their own tables, and the coordinator keeps one small status record per ru
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,10 +130,12 @@ def _drive(
         raise
 
 
-def _clear_leftovers(folder: Path) -> None:
-    """Remove temporary files a killed writer left in ``folder`` (never finished files)."""
-    for tmp in folder.glob(".*.tmp"):
-        tmp.unlink(missing_ok=True)
+def _clear_leftovers(out: Path, specs: Iterable[RunSpec]) -> None:
+    """Remove the temporary files killed writers left in ``out`` and in the folders of
+    ``specs``' runs, complete or not (never finished files)."""
+    for folder in (out, *(out / "runs" / spec.run_id for spec in specs)):
+        for tmp in folder.glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
 
 
 def run_sweep(
@@ -149,14 +151,13 @@ def run_sweep(
     prev = check_target(out, plan, resume)
     prepare_out(out)
     (out / "runs").mkdir(exist_ok=True)
-    _clear_leftovers(out)
+    _clear_leftovers(out, plan.runs)  # an earlier sweep may have been killed mid-write
     manifest = Manifest(out, plan, prev)
     todo = []
     for spec in plan.runs:
         if read_summary(out / "runs" / spec.run_id, spec.run_id) is not None:
             manifest.reuse(spec.run_id)
         else:
-            _clear_leftovers(out / "runs" / spec.run_id)
             todo.append(spec)
     reused = len(plan.runs) - len(todo)
     manifest.write()
@@ -180,8 +181,7 @@ def run_sweep(
     except BaseException:
         manifest.write()  # interrupted: keep what finished; --resume picks up the rest
         raise
-    for spec in todo:  # a worker killed mid-write leaves its temporary file behind
-        _clear_leftovers(out / "runs" / spec.run_id)
+    _clear_leftovers(out, todo)  # so may a worker killed during this one (run again since)
     manifest.write(finished=True)
     write_runs_table(out, plan, manifest)
     failed = manifest.count("failed")
