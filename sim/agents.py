@@ -13,6 +13,7 @@ import numpy as np
 
 from sim import strategies
 from sim.config.shops import TIERS, ShopGroup
+from sim.engine import platform_kernels
 from sim.engine.customers import ACTIVE
 from sim.mechanisms import choice, exposure
 
@@ -36,6 +37,11 @@ class Platform(mesa.Agent):  # type: ignore[misc]
         mk.begin_day()
         s, p = mk.shops, mk.sc.platform
         rules = self.model.config.shop_rules
+        if mk.compiled:
+            prior = (rules.rating_prior, rules.rating_prior_weight)
+            tiebreak = mk.rng.random(s.n)
+            self.view, mk.cdf = platform_kernels.platform_day(mk, self.model.day, prior, tiebreak)
+            return
         rating = s.rating(rules.rating_prior, rules.rating_prior_weight)
         score = (
             exposure.ranking_score(

@@ -227,9 +227,42 @@ def test_exposure_cdf_unchanged(compiled: bool) -> None:
         assert share[best] > share[worst] > 0 and share[~alive].sum() == 0
 
 
+@pytest.mark.parametrize("n_shops", [1, 3, 40, 10_000])
+def test_bucket_ranking_paths_are_lexsort(n_shops: int) -> None:
+    """Each way the kernel sorts gives ``lexsort``'s ranks: uniform tie-breaks by buckets
+    (a few repeated values, signed zeros) or, when crowded, by radix; keys by buckets when
+    spread (smooth, tied, two clusters), or by radix when clustered past the move budget
+    or not finite."""
+    rng = np.random.default_rng(n_shops)
+    spread_tb = rng.random(n_shops)
+    spread_tb[rng.permutation(n_shops)[:5]] = 0.25  # repeated, but no bucket crowded
+    spread_tb[: min(2, n_shops)] = [-0.0, 0.0][: min(2, n_shops)]
+    crowded_tb = np.where(rng.random(n_shops) < 0.5, 0.5, spread_tb)
+    clustered = rng.normal(size=n_shops) * 1e-9
+    clustered[0] = 1e3  # one outlier: every other key lands in the first bucket
+    keys = {
+        "smooth": rng.normal(size=n_shops),
+        "tied": rng.integers(0, 4, n_shops) * 0.5 - 1.0,
+        "two clusters": rng.normal(size=n_shops) + 50.0 * (rng.random(n_shops) < 0.15),
+        "clustered": clustered,
+        "infinite": np.where(rng.random(n_shops) < 0.1, np.inf, rng.normal(size=n_shops)),
+    }
+    assert rank_kernels.uniform_order(spread_tb).size == n_shops
+    if n_shops > 2 * rank_kernels.CROWDED:
+        assert rank_kernels.uniform_order(crowded_tb).size == 0
+    for name, key in keys.items():
+        src = np.arange(n_shops)
+        bucketed = rank_kernels.spread_order(key, src).size == n_shops
+        if n_shops >= 40:  # the intended path is taken
+            assert bucketed == (name not in ("clustered", "infinite")), name
+        for tb in (spread_tb, crowded_tb):
+            got = rank_kernels.rank_by_key(key, tb)
+            np.testing.assert_array_equal(got, rank_kernels.lexsort_rank(key, tb), err_msg=name)
+
+
 def test_many_shops_paths_identical(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Above ``RADIX_MIN`` shops the numba path ranks by the radix kernel: same run."""
-    n_shops = rank_kernels.RADIX_MIN + 500
+    """A 2,000-shop market ranks the same on both paths (the kernel against ``lexsort``)."""
+    n_shops = 2_000
     over = {
         "customers.initial": 3_000,
         "days": 25,

@@ -117,8 +117,9 @@ def wait_for(proc: subprocess.Popen[str], ready: Callable[[], bool]) -> bool:
     ``TIMEOUT``."""
     deadline = time.monotonic() + TIMEOUT
     while True:
-        ended = proc.poll() is not None
-        if ready():
+        is_ready = ready()
+        ended = proc.poll() is not None  # after looking: a sweep that ended meanwhile is over
+        if is_ready:
             return not ended
         if ended:
             return False
@@ -200,7 +201,7 @@ def test_ctrl_c_stops_cleanly_says_how_to_resume_and_resume_completes(
         assert wait_for(proc, lambda: finished(out) >= 2), "the sweep ended before Ctrl-C"
         os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the whole group
         stdout, stderr = proc.communicate(timeout=30)
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == 130, f"{finished(out)} of {N_RUNS} runs finished; {stderr}"
     assert stdout == "" and "Traceback" not in stderr
     lines = stderr.splitlines()
     assert len(lines) == 1, stderr

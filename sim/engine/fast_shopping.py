@@ -23,7 +23,10 @@ RECORDED = np.array([M[k] for k in ("purchases", "revenue", "complaints", "servi
 def shop_fields(mk: Market, view: choice.ShopView) -> np.ndarray:
     """Per-shop choice inputs of every candidate, packed in one 64-byte row (a cache line)
     per shop, in ``logit_kernels.utility``'s column order; the VIP columns come last.
+    The compiled platform packed them already (``view.rows``).
     """
+    if view.rows is not None:
+        return view.rows
     s = mk.shops
     cols = (
         view.log_rel_price,

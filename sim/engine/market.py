@@ -242,6 +242,21 @@ class Market:
         """Daily running costs; shops out of cash exit (when exits are on). Returns exits."""
         s = self.shops
         keep = np.exp(-1.0 / self.sc.platform.sales_memory_days)
+        expired = self.expiry[day % (self.window + 1)]
+        if self.compiled:
+            self._book_compiled(keep, expired)
+        else:
+            self._book_numpy(keep, expired)
+        out: np.ndarray = np.flatnonzero(s.alive & (s.cash < 0) & self.sc.shop_rules.exits_enabled)
+        s.alive[out] = False
+        s.exit_day[out] = day
+        if not s.alive.any() and not (s.enter_day > day).any():
+            self.stop_reason = f"every shop has exited by day {day}"
+        return np.asarray(out, dtype=np.int64)
+
+    def _book_numpy(self, keep: float, expired: np.ndarray) -> None:
+        """``book_shops`` up to the exits: recent orders, running costs, expired relationships."""
+        s = self.shops
         s.recent_orders[:] = keep * s.recent_orders + (1.0 - keep) * (s.orders - self.orders_seen)
         self.orders_seen = s.orders.copy()
         cost = np.where(s.alive, s.fixed_cost + s.service_cost + s.extra_cost, 0.0)
@@ -250,15 +265,20 @@ class Market:
         )
         s.cash -= cost
         s.profit -= cost
-        expired = self.expiry[day % (self.window + 1)]
         self.rec.add_shop_churn(np.bincount(s.tier, weights=expired, minlength=2))
         expired[:] = 0
-        out: np.ndarray = np.flatnonzero(s.alive & (s.cash < 0) & self.sc.shop_rules.exits_enabled)
-        s.alive[out] = False
-        s.exit_day[out] = day
-        if not s.alive.any() and not (s.enter_day > day).any():
-            self.stop_reason = f"every shop has exited by day {day}"
-        return np.asarray(out, dtype=np.int64)
+
+    def _book_compiled(self, keep: float, expired: np.ndarray) -> None:
+        """:meth:`_book_numpy` in one compiled pass over the shops (the same numbers)."""
+        s = self.shops
+        spend, by_tier = np.empty(s.n), np.zeros(2)
+        market_kernels.book_shops_kernel(
+            (s.orders, self.orders_seen, s.recent_orders, s.cash, s.profit),
+            (s.fixed_cost, s.service_cost, s.extra_cost, s.retention_extra),
+            s.alive, s.tier, expired, float(keep), spend, by_tier,
+        )  # fmt: skip
+        self.retention_spend += float(spend.sum())
+        self.rec.add_shop_churn(by_tier)
 
     def close_day(self, day: int) -> None:
         """Record today's metrics (one pass over the customer cells)."""

@@ -147,3 +147,34 @@ def next_visit_kernel(
         base[r] = day + min(max(wait, 1.0), max_wait)
     for r in range(n):
         next_visit[v[r]] = np.int32(base[r])
+
+
+@njit
+def book_shops_kernel(
+    ledgers: tuple[np.ndarray, ...],
+    costs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    alive: np.ndarray,
+    tier: np.ndarray,
+    expired: np.ndarray,
+    keep: float,
+    spend: np.ndarray,
+    by_tier: np.ndarray,
+) -> None:
+    """``Market.book_shops`` up to the exits: M7's decayed recent orders, the day's running
+    costs of trading shops, their retention spending (into ``spend``, summed by the caller
+    as NumPy sums) and the relationships that expired today by tier (cleared after).
+
+    ``ledgers``: orders, orders seen (updated), recent orders, cash and profit are changed
+    in place; ``costs``: fixed, service, extra and retention costs.
+    """
+    orders, seen, recent, cash, profit = ledgers
+    fixed, service, extra, retention = costs
+    for i in range(orders.shape[0]):
+        recent[i] = keep * recent[i] + (1.0 - keep) * float(orders[i] - seen[i])
+        seen[i] = orders[i]
+        cost = fixed[i] + service[i] + extra[i] if alive[i] else 0.0
+        spend[i] = service[i] + retention[i] if alive[i] else 0.0
+        cash[i] -= cost
+        profit[i] -= cost
+        by_tier[tier[i]] += float(expired[i])
+        expired[i] = 0

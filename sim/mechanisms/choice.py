@@ -23,6 +23,9 @@ class ShopView:
     rating_term: np.ndarray
     static_term: np.ndarray
     programme_value: np.ndarray
+    #: The compiled path's packed rows of the pick kernel's per-shop inputs, made with the
+    #: view (``platform_kernels.ROW_FIELDS``; valid for the day); None on the NumPy path.
+    rows: np.ndarray | None = None
 
 
 def programme_effect(programme: np.ndarray, alive: np.ndarray, saturation: float) -> np.ndarray:

@@ -1,0 +1,241 @@
+"""The compiled path of the platform's day (M7 ranking, M8 exposure, the shop view): the same
+numbers as ``Platform.step``'s NumPy code, in two passes over the shops instead of some forty
+NumPy calls, with the pick kernel's packed shop rows written on the way (issue 8).
+
+Every expression repeats the NumPy path's IEEE operations in the same order (the oracle is
+``exposure.ranking_score``, ``exposure.exposure_cdf`` and ``choice.shop_view``; compared bit
+for bit by ``tests/test_engine_kernels.py``); the pairwise ``sum`` and the median stay in NumPy.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.engine import rank_kernels
+from sim.engine.accel import inline, njit
+from sim.engine.kernels import reuse
+from sim.mechanisms import choice, exposure
+
+if TYPE_CHECKING:
+    from sim.engine.market import Market
+
+#: Columns of the packed shop rows, in ``logit_kernels.utility``'s order (``shop_fields``).
+ROW_FIELDS = (
+    "log_rel_price",
+    "promo_pull",
+    "delivery_days",
+    "rating_term",
+    "static_term",
+    "prior_expect",
+    "programme_value",
+    "vip_bonus",
+)
+
+
+def platform_day(
+    mk: Market, day: int, rating_prior: tuple[float, float], tiebreak: np.ndarray
+) -> tuple[choice.ShopView, np.ndarray]:
+    """Today's shop view (its ``rows`` packed for the pick kernel) and exposure CDF.
+
+    ``rating_prior`` is (prior stars, prior weight); ``tiebreak`` the day's uniforms.
+    Scores with a NaN go through ``exposure.exposure_cdf`` (``lexsort``'s NaN order).
+    """
+    s, p, r = mk.shops, mk.sc.platform, mk.rules
+    cols = reuse(mk.buffers, "platform.columns", (4, s.n), np.dtype(np.float64))
+    rows = reuse(mk.buffers, "platform.rows", (s.n, len(ROW_FIELDS)), np.dtype(np.float64))
+    numbers = np.array(
+        [rating_prior[0], rating_prior[1], p.rating_weight, p.sales_weight, r.premium_boost,
+         r.points_value, r.programme_saturation, r.salience, r.wearout_days, r.trust,
+         r.assortment_weight]
+    )  # fmt: skip
+    shop_in = (
+        s.rating_sum, s.rating_n, s.recent_orders, s.festival_boost, s.price, s.discount,
+        s.points_rate, s.promo_start, s.pull_mult, s.promised_quality, s.assortment,
+        s.delivery_days, s.vip_bonus,
+    )  # fmt: skip
+    view_kernel(shop_in, (s.premium, s.programme, s.alive), numbers, day, cols, rows)
+    _, score, paid, value = cols
+    view = choice.ShopView(
+        price_paid=paid.copy(),
+        log_rel_price=rows[:, 0],
+        promo_pull=rows[:, 1],
+        prior_expect=rows[:, 5],
+        rating_term=rows[:, 3],
+        static_term=rows[:, 4],
+        programme_value=value.copy(),
+        rows=rows,
+    )
+    return view, exposure_day(score, s.alive, p.position_bias, tiebreak)
+
+
+def exposure_day(
+    score: np.ndarray, alive: np.ndarray, position_bias: float, tiebreak: np.ndarray
+) -> np.ndarray:
+    """``exposure.exposure_cdf(..., compiled=True)`` with its O(shops) work compiled."""
+    weight = np.empty(score.size)
+    power = exposure.rank_power(score.size, position_bias)
+    if not weight_kernel(score, alive, tiebreak, power, weight):
+        return exposure.exposure_cdf(score, alive, position_bias, tiebreak, compiled=True)
+    total = weight.sum()  # pairwise, as NumPy's
+    cdf = np.zeros(score.size)
+    if total > 0:
+        share_kernel(weight, total, cdf)
+    return cdf
+
+
+@njit
+def view_kernel(
+    shop_in: tuple[np.ndarray, ...],
+    flags: tuple[np.ndarray, np.ndarray, np.ndarray],
+    numbers: np.ndarray,
+    day: int,
+    cols: np.ndarray,
+    rows: np.ndarray,
+) -> None:
+    """M7 scores and ``choice.shop_view``'s columns, the latter as the packed rows of
+    :data:`ROW_FIELDS`; ``cols`` gets rating, score, price paid and programme value.
+
+    ``shop_in`` and ``numbers`` are in :func:`platform_day`'s order; ``flags`` are
+    premium, programme and alive.
+    """
+    rating, score, paid, value = cols[0], cols[1], cols[2], cols[3]
+    rating_sum, rating_n, recent, festival, price, discount, points_rate = shop_in[:7]
+    premium, programme, alive = flags
+    prior, prior_weight, w_rating, w_sales, boost = numbers[:5]
+    head = prior * prior_weight
+    for i in range(rows.shape[0]):
+        rating[i] = (head + rating_sum[i]) / (prior_weight + rating_n[i])
+        score[i] = (
+            w_rating * rating[i] + w_sales * np.log1p(recent[i])
+            + boost * (1.0 if premium[i] else 0.0)
+            + festival[i]
+        )  # fmt: skip
+        paid[i] = price[i] * (1.0 - discount[i])
+    programme_value(programme, alive, points_rate, numbers[5], numbers[6], value)
+    median = live_median(paid, alive)
+    shop_rows(shop_in[5:], rating, paid, value, median, day, numbers[7:], rows)
+
+
+@inline
+def programme_value(
+    programme: np.ndarray,
+    alive: np.ndarray,
+    points_rate: np.ndarray,
+    points_value: float,
+    saturation: float,
+    value: np.ndarray,
+) -> None:
+    """M12: each shop's programme value, ``choice.programme_effect`` times the points."""
+    n_alive, n_live = 0, 0
+    for i in range(value.shape[0]):
+        n_alive += alive[i]
+        n_live += programme[i] and alive[i]
+    rivals = max(n_alive - 1, 1)
+    for i in range(value.shape[0]):
+        effect = 0.0
+        if n_live > 0 and programme[i] and alive[i]:
+            effect = 1.0 - saturation * ((n_live - 1) / rivals)
+        value[i] = points_value * points_rate[i] * effect
+
+
+@inline
+def live_median(paid: np.ndarray, alive: np.ndarray) -> float:
+    """``float(np.median(paid[alive]))``, 1.0 when no shop trades (``choice.shop_view``)."""
+    n = 0
+    live = np.empty(paid.shape[0])
+    for i in range(paid.shape[0]):
+        if alive[i]:
+            live[n] = paid[i]
+            n += 1
+    if n == 0:
+        return 1.0
+    live = live[:n]
+    if np.isnan(live).any():
+        return np.nan
+    k = n // 2
+    part = np.partition(live, k)
+    if n % 2:
+        return part[k]
+    low = part[0]
+    for i in range(1, k):
+        low = max(low, part[i])
+    return (low + part[k]) / 2.0  # np.median: the mean of the two middle values
+
+
+@inline
+def shop_rows(
+    shop_in: tuple[np.ndarray, ...],
+    rating: np.ndarray,
+    paid: np.ndarray,
+    value: np.ndarray,
+    median: float,
+    day: int,
+    rules: np.ndarray,
+    rows: np.ndarray,
+) -> None:
+    """``choice.shop_view``'s per-shop numbers written as the rows of :data:`ROW_FIELDS`.
+
+    ``shop_in``: discount, points rate, promotion start, pull multiplier, promised quality,
+    assortment, delivery days, VIP bonus; ``rules``: salience, wear-out days, trust,
+    assortment weight.
+    """
+    discount, _, promo_start, pull_mult, promised, assortment, delivery_days, vip_bonus = shop_in
+    salience, wearout, trust, assortment_weight = rules[0], rules[1], rules[2], rules[3]
+    for i in range(rows.shape[0]):
+        net = paid[i] * (1.0 - value[i])
+        if not net >= 1e-9 and net == net:  # np.maximum(net, 1e-9): NaN stays NaN
+            net = 1e-9
+        pull = 0.0
+        if discount[i] != 0:
+            age = max(day - promo_start[i], 0)
+            pull = salience * discount[i] * pull_mult[i] * np.exp(float(-age) / wearout)
+        rows[i, 0] = np.log(net / median)
+        rows[i, 1] = pull
+        rows[i, 2] = delivery_days[i]
+        rows[i, 3] = (rating[i] - 3.0) / 2.0
+        rows[i, 4] = assortment_weight * assortment[i]
+        rows[i, 5] = trust * promised[i] + (1.0 - trust) * ((rating[i] - 1.0) / 4.0)
+        rows[i, 6] = value[i]
+        rows[i, 7] = vip_bonus[i]
+
+
+@njit
+def weight_kernel(
+    score: np.ndarray, alive: np.ndarray, tiebreak: np.ndarray, power: np.ndarray,
+    weight: np.ndarray,
+) -> bool:  # fmt: skip
+    """M8: each trading shop's traffic weight ``exp(score - top) * rank ** -bias``, 0 for
+    the others (ranked among trading shops only, ties by ``tiebreak`` then index). False,
+    with ``weight`` unset, when no shop trades or a trading shop's score or tie-break is NaN.
+    """
+    live = np.flatnonzero(alive)
+    m = live.shape[0]
+    key = np.empty(m)
+    tb = np.empty(m)
+    for j in range(m):
+        key[j] = -score[live[j]]
+        tb[j] = tiebreak[live[j]]
+    if m == 0 or np.isnan(key).any() or np.isnan(tb).any():
+        return False
+    rank = np.empty(m, np.int64)
+    rank_kernels.rank_kernel(key, tb, rank)
+    top = 0.0
+    for j in range(m):
+        if rank[j] == 1:
+            top = score[live[j]]
+    weight[:] = 0.0
+    for j in range(m):
+        weight[live[j]] = np.exp(score[live[j]] - top) * power[rank[j] - 1]
+    return True
+
+
+@njit
+def share_kernel(weight: np.ndarray, total: float, cdf: np.ndarray) -> None:
+    """``np.cumsum(weight) / total`` with the last entry exactly 1 (``exposure_cdf``)."""
+    run = 0.0
+    for i in range(weight.shape[0]):
+        run += weight[i]
+        cdf[i] = run / total
+    cdf[-1] = 1.0
