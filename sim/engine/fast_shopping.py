@@ -77,7 +77,7 @@ def pick_shops(mk: Market, v: np.ndarray, day: int, view: choice.ShopView) -> Or
     kernels.pick_kernel(
         v, day, c.segment, c.won_on_discount, c.price_mult,
         c.slot_shop, c.slot_loyalty, c.slot_touched, c.slot_expect, c.slot_count,
-        shop_fields(mk, view), s.assortment, mk.care_live, s.alive, s.vip_after,
+        shop_fields(mk, view), s.assortment, mk.care_live, mk.any_care, s.alive, s.vip_after,
         segment_fields(mk), rule_f,
         mk.cdf, kernels.bucket_table(mk.cdf), decay_factors(mk),
         u_cons, gumbel_u, u_habit, out_i, out_f,

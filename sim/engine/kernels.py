@@ -33,6 +33,7 @@ def decayed_row(
     day: int,
     alive: np.ndarray,
     care_live: np.ndarray,
+    any_care: bool,
     decay: float,
     decay_relief: float,
     decay_table: np.ndarray,
@@ -42,9 +43,11 @@ def decayed_row(
     Mirrors ``Market.decayed_loyalty`` / ``loyalty.decayed`` / ``loyalty.care_share``:
     -1 for an exited shop, -2 for an empty slot (their decay, discarded there, is skipped).
     ``decay_table[a]`` is ``exp(-decay * a)``, the factor at age ``a`` without M15 relief.
+    Without ``any_care`` (no live shop sends reminders: ``care_live`` is all 0) the relief is
+    0 and ``care_live`` is not read.
     """
     k = slots.shape[0]
-    den = max(reminders(slots, care_live)[1], 1)
+    den = max(reminders(slots, care_live)[1], 1) if any_care else 1
     for s in range(k):
         shop = slots[s]
         if shop < 0:
@@ -52,7 +55,7 @@ def decayed_row(
         elif not alive[shop]:
             lo[s] = -1.0
         else:
-            relief = decay_relief * (care_live[shop] / den)
+            relief = decay_relief * (care_live[shop] / den) if any_care else 0.0
             age = day - touched[s]
             if relief == 0.0 and 0 <= age < decay_table.shape[0]:
                 lo[s] = loyalty[s] * decay_table[age]  # the same exp, computed once a run
@@ -161,6 +164,7 @@ def pick_kernel(
     shop_f: np.ndarray,
     assortment: np.ndarray,
     care_live: np.ndarray,
+    any_care: bool,
     shop_alive: np.ndarray,
     vip_after: np.ndarray,
     seg_f: np.ndarray,
@@ -178,7 +182,8 @@ def pick_kernel(
 
     Mirrors ``shopping.pick_shops`` up to the cart-completion draw. ``shop_f`` holds one
     64-byte row per shop (``fast_shopping.shop_fields``); ``assortment`` and ``care_live``
-    (care per month of live shops) are read only for remembered shops.
+    (care per month of live shops; ``any_care``: some is not 0) are read only for remembered
+    shops.
     ``rule_f``: decay, decay relief, won price multiplier, narrow-return factor;
     ``decay_table`` is :func:`decay_factors` of the decay.
     ``gumbel_u`` are the Gumbel uniforms of ``choice.choose``, transformed only for shoppers
@@ -219,7 +224,7 @@ def pick_kernel(
     for r in range(v.shape[0]):
         decayed_row(
             lo, g_shop[r], g_loyalty[r], g_touched[r], day, shop_alive,
-            care_live, rule_f[0], rule_f[1], decay_table,
+            care_live, any_care, rule_f[0], rule_f[1], decay_table,
         )  # fmt: skip
         fav_col = 0
         for s in range(1, kk):

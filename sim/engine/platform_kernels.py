@@ -96,6 +96,8 @@ def view_kernel(
 ) -> None:
     """M7 scores and ``choice.shop_view``'s columns, the latter as the packed rows of
     :data:`ROW_FIELDS`; ``cols`` gets rating, score, price paid and programme value.
+    Exited shops get NaN scores and rows (their logs and exponentials are skipped): no rule
+    reads them, since they get no traffic and are invalid candidates, and a NaN would show.
 
     ``shop_in`` and ``numbers`` are in :func:`platform_day`'s order; ``flags`` are
     premium, programme and alive.
@@ -107,15 +109,17 @@ def view_kernel(
     head = prior * prior_weight
     for i in range(rows.shape[0]):
         rating[i] = (head + rating_sum[i]) / (prior_weight + rating_n[i])
-        score[i] = (
-            w_rating * rating[i] + w_sales * np.log1p(recent[i])
-            + boost * (1.0 if premium[i] else 0.0)
-            + festival[i]
-        )  # fmt: skip
         paid[i] = price[i] * (1.0 - discount[i])
+        score[i] = np.nan
+        if alive[i]:
+            score[i] = (
+                w_rating * rating[i] + w_sales * np.log1p(recent[i])
+                + boost * (1.0 if premium[i] else 0.0)
+                + festival[i]
+            )  # fmt: skip
     programme_value(programme, alive, points_rate, numbers[5], numbers[6], value)
     median = live_median(paid, alive)
-    shop_rows(shop_in[5:], rating, paid, value, median, day, numbers[7:], rows)
+    shop_rows(shop_in[5:], alive, rating, paid, value, median, day, numbers[7:], rows)
 
 
 @inline
@@ -167,6 +171,7 @@ def live_median(paid: np.ndarray, alive: np.ndarray) -> float:
 @inline
 def shop_rows(
     shop_in: tuple[np.ndarray, ...],
+    alive: np.ndarray,
     rating: np.ndarray,
     paid: np.ndarray,
     value: np.ndarray,
@@ -175,7 +180,8 @@ def shop_rows(
     rules: np.ndarray,
     rows: np.ndarray,
 ) -> None:
-    """``choice.shop_view``'s per-shop numbers written as the rows of :data:`ROW_FIELDS`.
+    """``choice.shop_view``'s per-shop numbers written as the rows of :data:`ROW_FIELDS`
+    (NaN for exited shops).
 
     ``shop_in``: discount, points rate, promotion start, pull multiplier, promised quality,
     assortment, delivery days, VIP bonus; ``rules``: salience, wear-out days, trust,
@@ -184,6 +190,9 @@ def shop_rows(
     discount, _, promo_start, pull_mult, promised, assortment, delivery_days, vip_bonus = shop_in
     salience, wearout, trust, assortment_weight = rules[0], rules[1], rules[2], rules[3]
     for i in range(rows.shape[0]):
+        if not alive[i]:
+            rows[i, :] = np.nan
+            continue
         net = paid[i] * (1.0 - value[i])
         if not net >= 1e-9 and net == net:  # np.maximum(net, 1e-9): NaN stays NaN
             net = 1e-9

@@ -24,7 +24,8 @@ class ShopView:
     static_term: np.ndarray
     programme_value: np.ndarray
     #: The compiled path's packed rows of the pick kernel's per-shop inputs, made with the
-    #: view (``platform_kernels.ROW_FIELDS``; valid for the day); None on the NumPy path.
+    #: view (``platform_kernels.ROW_FIELDS``; valid for the day; NaN for exited shops, as
+    #: are the columns above that are views of it); None on the NumPy path.
     rows: np.ndarray | None = None
 
 
