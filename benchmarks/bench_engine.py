@@ -17,9 +17,13 @@ Usage (``make bench`` runs it with the defaults)::
     .venv/bin/python benchmarks/bench_engine.py --sizes 10000 100000 1000000 --shops 100
     .venv/bin/python benchmarks/bench_engine.py --sizes 100000 --shops 1000 10000
 
-With ``--repeat N`` each size runs N times and the fastest run is reported (every run is
-kept in the JSON). Results are printed as a table and written atomically to ``--json``
-(default ``benchmarks/results/engine.json``) with the machine, Python, NumPy and Mesa versions.
+With ``--repeat N`` the grid runs N rounds, each running every point once (the reference
+first), and the fastest run of each point is reported (every run is kept in the JSON). The
+ratios (``x ref``, and ``cost``: CPU time per customer-step over the grid's first point's)
+are taken between runs of the same round and their median is reported: this machine kind's
+speed drifts by up to 1.5x over minutes, which would swamp ratios of runs minutes apart.
+Results are printed as a table and written atomically to ``--json`` (default
+``benchmarks/results/engine.json``) with the machine, Python, NumPy and Mesa versions.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -270,24 +274,25 @@ def machine_info() -> Record:
     }
 
 
-def format_table(results: Sequence[Record], reference_rate: float | None) -> str:
-    """A fixed-width table of the per-size summaries; ``x ref`` is the speed-up over the
-    per-agent reference model's customer-steps/s measured in the same benchmark run.
+def format_table(results: Sequence[Record]) -> str:
+    """A fixed-width table of the per-point summaries: the fastest run's figures, then the
+    round-matched ratios (``x ref``: over the per-agent reference model's customer-steps/s;
+    ``cost``: CPU time per customer-step over the first point's; medians of the rounds).
     """
     header = (
         f"{'customers':>10} {'shops':>6} {'days':>5} {'setup s':>8} {'day 1 s':>8} {'run s':>8} "
-        f"{'cpu s':>8} {'M cust-steps/s':>15} {'x ref':>6} {'peak RSS MB':>12} "
+        f"{'cpu s':>8} {'M cust-steps/s':>15} {'x ref':>6} {'cost':>5} {'peak RSS MB':>12} "
         f"{'bytes/customer':>15}"
     )
     lines = [header, "-" * len(header)]
     for r in results:
-        rate = r["customer_steps_per_s"]
-        ratio = f"{rate / reference_rate:>6.0f}" if reference_rate else f"{'-':>6}"
+        ratio = r.get("ratio_to_reference")
+        ratio_s = f"{ratio:>6.0f}" if ratio else f"{'-':>6}"
         lines.append(
             f"{r['customers']:>10,} {r['shops']:>6} {r['days']:>5} {r['setup_s']:>8.2f} "
             f"{r['first_day_s']:>8.2f} {r['run_s']:>8.2f} {r['run_cpu_s']:>8.2f} "
-            f"{rate / 1e6:>15.2f} {ratio} {r['peak_rss_mb']:>12.0f} "
-            f"{r['bytes_per_customer']:>15,.0f}"
+            f"{r['customer_steps_per_s'] / 1e6:>15.2f} {ratio_s} {r['cost_vs_first']:>5.2f} "
+            f"{r['peak_rss_mb']:>12.0f} {r['bytes_per_customer']:>15,.0f}"
         )
     return "\n".join(lines)
 
@@ -351,7 +356,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--repeat",
         type=int,
         default=1,
-        help="fresh runs per size; the fastest is reported (default: 1)",
+        help="rounds of fresh runs of every point; the fastest is reported (default: 1)",
     )
     p.add_argument(
         "--cpu",
@@ -368,26 +373,66 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def repeated(
-    args: argparse.Namespace, label: str, size: int, shops: int | None, reference: bool = False
-) -> list[Record]:
-    """``--repeat`` fresh measurements of one point, announcing each on stderr."""
-    runs = []
+def point_label(args: argparse.Namespace, size: int, shops: int | None) -> str:
+    """How a point is announced: the reference run, or customers x shops x days."""
+    if shops is None:
+        return f"reference: {size:,} customers x {args.reference_days} days"
+    return f"{size:,} customers x {shops:,} shops x {args.days} days"
+
+
+def rounds(args: argparse.Namespace) -> list[list[Record]]:
+    """``--repeat`` rounds, each running every point once (the reference first, if any), so
+    the runs of one round share the machine's phase; the runs of each point, in round order.
+    """
+    points: list[tuple[int, int | None]] = [(s, n) for s in args.sizes for n in args.shops]
+    if args.reference_size > 0:
+        points.insert(0, (args.reference_size, None))
+    runs: list[list[Record]] = [[] for _ in points]
     for i in range(args.repeat):
-        print(f"{label}, run {i + 1}/{args.repeat} ...", file=sys.stderr, flush=True)
-        runs.append(spawn(args, size, shops, reference=reference))
+        for k, (size, shops) in enumerate(points):
+            label = point_label(args, size, shops)
+            print(f"{label}, round {i + 1}/{args.repeat} ...", file=sys.stderr, flush=True)
+            runs[k].append(spawn(args, size, shops, reference=shops is None))
     return runs
 
 
-def measure_reference(args: argparse.Namespace) -> Record | None:
-    """The per-agent reference model's speed (fastest of ``--repeat`` fresh runs), or None."""
-    if args.reference_size <= 0:
-        return None
-    label = f"reference: {args.reference_size:,} customers x {args.reference_days} days"
-    runs = repeated(args, label, args.reference_size, None, reference=True)
+def round_ratios(runs: list[Record], base: list[Record], key: Callable[[Record], float]) -> float:
+    """Median over rounds of ``key(run) / key(base run)`` of the same round."""
+    return statistics.median(key(r) / key(b) for r, b in zip(runs, base, strict=True))
+
+
+def cpu_ns_per_step(run: Record) -> float:
+    """CPU nanoseconds per customer-step of one run."""
+    return 1e9 * float(run["run_cpu_s"]) / max(int(run["customer_steps"]), 1)
+
+
+def steps_per_s(run: Record) -> float:
+    """Customer-steps per second of run time of one run."""
+    return float(run["customer_steps_per_s"])
+
+
+def reference_summary(runs: list[Record]) -> Record:
+    """The reference model's fastest run, with all its runs."""
     best = dict(max(runs, key=lambda r: r["customer_steps_per_s"]))
     best["runs"] = runs
     return best
+
+
+def summaries(
+    args: argparse.Namespace, runs: list[list[Record]]
+) -> tuple[Record | None, list[Record]]:
+    """The reference's summary (or None) and each point's, with the round-matched ratios:
+    ``ratio_to_reference`` (customer-steps/s over the reference's, median of rounds) and
+    ``cost_vs_first`` (CPU time per customer-step over the grid's first point's)."""
+    reference = reference_summary(runs.pop(0)) if args.reference_size > 0 else None
+    results = []
+    for point in runs:
+        summary = summarise(point)
+        if reference is not None:
+            summary["ratio_to_reference"] = round_ratios(point, reference["runs"], steps_per_s)
+        summary["cost_vs_first"] = round_ratios(point, runs[0], cpu_ns_per_step)
+        results.append(summary)
+    return reference, results
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -401,17 +446,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         child_main(args)
         return 0
 
-    reference = measure_reference(args)
-    reference_rate = reference["customer_steps_per_s"] if reference else None
-    results: list[Record] = []
-    for size in args.sizes:
-        for shops in args.shops:
-            label = f"{size:,} customers x {shops:,} shops x {args.days} days"
-            summary = summarise(repeated(args, label, size, shops))
-            if reference_rate:
-                summary["ratio_to_reference"] = summary["customer_steps_per_s"] / reference_rate
-            results.append(summary)
-
+    reference, results = summaries(args, rounds(args))
     payload: Record = {
         "benchmark": "engine",
         "scenario": SCENARIO,
@@ -431,7 +466,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "reference": reference,
         "results": results,
     }
-    print(format_table(results, reference_rate))
+    print(format_table(results))
     write_json_atomic(args.json, payload)
     print(f"\nwrote {args.json}")
     return 0
