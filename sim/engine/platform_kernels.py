@@ -1,10 +1,11 @@
 """The compiled path of the platform's day (M7 ranking, M8 exposure, the shop view): the same
-numbers as ``Platform.step``'s NumPy code, in two passes over the shops instead of some forty
-NumPy calls, with the pick kernel's packed shop rows written on the way (issue 8).
+numbers as ``agents.platform_day`` (the NumPy rules) in three compiled calls instead of some
+forty NumPy calls, with the pick kernel's packed shop rows written on the way (issue 8).
 
-Every expression repeats the NumPy path's IEEE operations in the same order (the oracle is
-``exposure.ranking_score``, ``exposure.exposure_cdf`` and ``choice.shop_view``; compared bit
-for bit by ``tests/test_engine_kernels.py``); the pairwise ``sum`` and the median stay in NumPy.
+Every expression repeats the NumPy path's IEEE operations in the same order (the oracles are
+``ShopTable.rating``, ``exposure.ranking_score``, ``exposure.exposure_cdf`` and
+``choice.shop_view``; compared bit for bit by ``tests/test_platform_kernels.py`` and, over
+whole runs, ``tests/test_engine_kernels.py``); only the pairwise ``sum`` stays in NumPy.
 """
 
 from __future__ import annotations
@@ -57,13 +58,14 @@ def platform_day(
     )  # fmt: skip
     view_kernel(shop_in, (s.premium, s.programme, s.alive), numbers, day, cols, rows)
     _, score, paid, value = cols
+    at = {name: rows[:, k] for k, name in enumerate(ROW_FIELDS)}
     view = choice.ShopView(
         price_paid=paid.copy(),
-        log_rel_price=rows[:, 0],
-        promo_pull=rows[:, 1],
-        prior_expect=rows[:, 5],
-        rating_term=rows[:, 3],
-        static_term=rows[:, 4],
+        log_rel_price=at["log_rel_price"],
+        promo_pull=at["promo_pull"],
+        prior_expect=at["prior_expect"],
+        rating_term=at["rating_term"],
+        static_term=at["static_term"],
         programme_value=value.copy(),
         rows=rows,
     )
