@@ -18,10 +18,11 @@ Usage (``make bench`` runs it with the defaults)::
     .venv/bin/python benchmarks/bench_engine.py --sizes 100000 --shops 1000 10000
 
 With ``--repeat N`` the grid runs N rounds, each running every point once (the reference
-first), and the fastest run of each point is reported (every run is kept in the JSON). The
-ratios (``x ref``, and ``cost``: CPU time per customer-step over the grid's first point's)
-are taken between runs of the same round and their median is reported: this machine kind's
-speed drifts by up to 1.5x over minutes, which would swamp ratios of runs minutes apart.
+first, the grid forwards and backwards in turn), and the fastest run of each point is
+reported (every run is kept in the JSON). The ratios (``x ref``, and ``cost``: CPU time per
+customer-step over the grid's first point's) are taken between runs of the same round and
+their median is reported: this machine kind's speed drifts by up to 1.5x over minutes, which
+would swamp ratios of runs minutes apart.
 Results are printed as a table and written atomically to ``--json`` (default
 ``benchmarks/results/engine.json``) with the machine, Python, NumPy and Mesa versions.
 """
@@ -36,152 +37,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+
+from engine_child import RESULT_MARKER, SCENARIO, SINGLE_THREAD_ENV, Record, child_main
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_JSON = ROOT / "benchmarks" / "results" / "engine.json"
-SCENARIO = "baseline"
-#: New customers per day per existing customer (the baseline's 15 per day for 3,000).
-ARRIVALS_PER_CUSTOMER = 1.0 / 200.0
-#: Share of premium storefronts when the number of shops is scaled (the baseline's 6 of 40).
-PREMIUM_SHARE = 6 / 40
-#: Environment that keeps numerical libraries on one thread.
-SINGLE_THREAD_ENV = {
-    "OMP_NUM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-    "NUMEXPR_NUM_THREADS": "1",
-    "VECLIB_MAXIMUM_THREADS": "1",
-}
-RESULT_MARKER = "BENCH_RESULT "
-
-Record = dict[str, Any]
-
-
-# -- memory -------------------------------------------------------------------------------------
-def peak_rss_bytes() -> int:
-    """Peak resident set size of this process so far, in bytes.
-
-    Uses ``getrusage`` (kilobytes on Linux, bytes on macOS); falls back to psutil's peak
-    working set on platforms without the ``resource`` module.
-    """
-    try:
-        import resource
-    except ImportError:  # Windows
-        import psutil
-
-        info = psutil.Process().memory_info()
-        return int(getattr(info, "peak_wset", info.rss))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(peak) if sys.platform == "darwin" else int(peak) * 1024
-
-
-def current_rss_bytes() -> int | None:
-    """Current resident set size in bytes, or None when psutil is not installed."""
-    try:
-        import psutil
-    except ImportError:
-        return None
-    return int(psutil.Process().memory_info().rss)
-
-
-# -- the measured run (child process) -----------------------------------------------------------
-def scenario_overrides(size: int, shops: int | None, days: int) -> dict[str, Any]:
-    """Overrides of the baseline: ``size`` customers, arrivals in proportion, and ``shops``
-    shops (None: the baseline's 40) split 15 % premium / 85 % ordinary like the baseline's.
-    """
-    overrides: dict[str, Any] = {
-        "customers.initial": size,
-        "customers.arrivals_per_day": size * ARRIVALS_PER_CUSTOMER,
-        "days": days,
-    }
-    if shops is not None:
-        premium = max(1, round(shops * PREMIUM_SHARE))
-        overrides["shops.groups.0.count"] = premium
-        overrides["shops.groups.1.count"] = shops - premium
-    return overrides
-
-
-def run_one(size: int, shops: int | None, days: int, seed: int, agents: bool) -> Record:
-    """Build and run the baseline with ``size`` initial customers; return the measurements.
-
-    Meant to run in a fresh process (see :func:`spawn`): the RSS figures are the whole
-    process's. The first day is timed on its own (it loads or compiles the numba kernels).
-    """
-    t0 = time.perf_counter()
-    import numpy as np
-
-    import sim
-    from sim.engine import accel
-    from sim.engine.recorder import METRICS
-    from sim.model import ChurnModel
-
-    accel.use_numba()  # imports numba if installed, so its memory counts as a library's
-    import_s = time.perf_counter() - t0
-    baseline_rss = peak_rss_bytes()
-    overrides = scenario_overrides(size, shops, days)
-
-    t1 = time.perf_counter()
-    m = ChurnModel(SCENARIO, rng=seed, customer_agents=agents, **overrides)
-    t2 = time.perf_counter()
-    m.step()
-    first_day_s = time.perf_counter() - t2
-    t2 = time.perf_counter()
-    c2 = time.process_time()
-    while m.running:
-        m.step()
-    t3 = time.perf_counter()
-    run_cpu_s = time.process_time() - c2
-
-    peak_rss = peak_rss_bytes()
-    rss_now = current_rss_bytes()
-    mk = m.market
-    days_run = int(m.steps)
-    active = mk.rec.data[2 : days_run + 1, METRICS.index("active_customers"), 0]
-    customer_steps = int(np.nansum(active))
-    created = int(mk.cust.n)
-    run_s = t3 - t2
-    return {
-        "customers": size,
-        "shops": int(mk.shops.n),
-        "days": days_run,
-        "seed": seed,
-        "agents": agents,
-        "numba": accel.use_numba(),
-        "import_s": import_s,
-        "setup_s": t2 - t1 - first_day_s,
-        "first_day_s": first_day_s,
-        "run_s": run_s,
-        "run_cpu_s": run_cpu_s,
-        "customer_steps": customer_steps,
-        "customer_steps_per_s": customer_steps / run_s if run_s > 0 else float("nan"),
-        "customers_created": created,
-        "customers_active_end": int(active[-1]) if active.size else size,
-        "baseline_rss_mb": baseline_rss / 2**20,
-        "peak_rss_mb": peak_rss / 2**20,
-        "bytes_per_customer": (peak_rss - baseline_rss) / max(created, 1),
-        "array_bytes_per_customer": mk.cust.nbytes() / max(created, 1),
-        "end_rss_mb": None if rss_now is None else rss_now / 2**20,
-        "stop_reason": mk.stop_reason,
-        "source_tree": str(Path(sim.__file__).resolve().parent.parent),
-    }
-
-
-def child_main(args: argparse.Namespace) -> None:
-    """Entry point of the child process: run once and print the record as one JSON line."""
-    if args.reference:
-        from bench_reference import time_reference
-
-        record = time_reference(args.child, args.days, args.seed)
-        record["peak_rss_mb"] = peak_rss_bytes() / 2**20
-    else:
-        record = run_one(args.child, args.shops_one, args.days, args.seed, args.agents)
-    sys.stdout.write(RESULT_MARKER + json.dumps(record) + "\n")
-    sys.stdout.flush()
 
 
 # -- orchestration (parent process) -------------------------------------------------------------
@@ -381,15 +244,20 @@ def point_label(args: argparse.Namespace, size: int, shops: int | None) -> str:
 
 
 def rounds(args: argparse.Namespace) -> list[list[Record]]:
-    """``--repeat`` rounds, each running every point once (the reference first, if any), so
-    the runs of one round share the machine's phase; the runs of each point, in round order.
+    """``--repeat`` rounds, each running every point once, so the runs of one round share
+    the machine's phase; the reference runs first and the grid's points in turn forwards and
+    backwards, so a drift within rounds does not favour one end of the grid. Returns the
+    runs of each point (the reference's first, if any), in round order.
     """
     points: list[tuple[int, int | None]] = [(s, n) for s in args.sizes for n in args.shops]
     if args.reference_size > 0:
         points.insert(0, (args.reference_size, None))
+    first = 1 if args.reference_size > 0 else 0
     runs: list[list[Record]] = [[] for _ in points]
     for i in range(args.repeat):
-        for k, (size, shops) in enumerate(points):
+        grid = list(range(first, len(points)))
+        for k in list(range(first)) + (grid if i % 2 == 0 else grid[::-1]):
+            size, shops = points[k]
             label = point_label(args, size, shops)
             print(f"{label}, round {i + 1}/{args.repeat} ...", file=sys.stderr, flush=True)
             runs[k].append(spawn(args, size, shops, reference=shops is None))
@@ -424,13 +292,14 @@ def summaries(
     """The reference's summary (or None) and each point's, with the round-matched ratios:
     ``ratio_to_reference`` (customer-steps/s over the reference's, median of rounds) and
     ``cost_vs_first`` (CPU time per customer-step over the grid's first point's)."""
-    reference = reference_summary(runs.pop(0)) if args.reference_size > 0 else None
+    reference = reference_summary(runs[0]) if args.reference_size > 0 else None
+    grid = runs[1:] if reference is not None else runs
     results = []
-    for point in runs:
+    for point in grid:
         summary = summarise(point)
         if reference is not None:
             summary["ratio_to_reference"] = round_ratios(point, reference["runs"], steps_per_s)
-        summary["cost_vs_first"] = round_ratios(point, runs[0], cpu_ns_per_step)
+        summary["cost_vs_first"] = round_ratios(point, grid[0], cpu_ns_per_step)
         results.append(summary)
     return reference, results
 

@@ -260,6 +260,21 @@ def test_bucket_ranking_paths_are_lexsort(n_shops: int) -> None:
             np.testing.assert_array_equal(got, rank_kernels.lexsort_rank(key, tb), err_msg=name)
 
 
+@pytest.mark.parametrize(
+    "key",
+    [[], [3.0], [0.0, 5e-324, 1e-323], [-1e-310, 0.0, 1e-310] * 20, [1.0, np.inf, 2.0, -np.inf]],
+    ids=["empty", "one", "subnormal range", "range too narrow to scale", "infinite"],
+)
+def test_ranking_of_degenerate_keys_is_lexsort(key: list[float]) -> None:
+    """No shop, one shop, and keys whose range is too narrow for the bucket scale: the
+    same ranks as ``lexsort`` (the kernel hands such keys to the radix sort)."""
+    values = np.array(key, dtype=np.float64)
+    tiebreak = np.random.default_rng(0).random(values.size)
+    np.testing.assert_array_equal(
+        rank_kernels.rank_by_key(values, tiebreak), rank_kernels.lexsort_rank(values, tiebreak)
+    )
+
+
 def test_many_shops_paths_identical(monkeypatch: pytest.MonkeyPatch) -> None:
     """A 2,000-shop market ranks the same on both paths (the kernel against ``lexsort``)."""
     n_shops = 2_000

@@ -108,15 +108,23 @@ CASES: dict[str, Callable[[Market], None]] = {
 
 @pytest.mark.parametrize("case", CASES)
 def test_compiled_platform_day_is_the_numpy_day(market: Market, case: str) -> None:
+    """Each case, three days with different tie-breaks: the same CDF and view."""
     CASES[case](market)
     for seed in range(3):
         tiebreak = np.random.default_rng(seed).random(market.shops.n)
         assert_same_day(market, 30 + seed, tiebreak)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered in subtract:RuntimeWarning")
 def test_nan_score_and_no_trading_shop_fall_back_alike(market: Market) -> None:
+    """A NaN score (``lexsort``'s NaN order, as NumPy ranks), an infinite one (a NaN total
+    weight) and no trading shop (all zeros) give the NumPy day's CDF bytes."""
     tiebreak = np.random.default_rng(1).random(market.shops.n)
-    market.shops.rating_sum[5] = np.nan  # a NaN score: lexsort's NaN order, as NumPy ranks
+    market.shops.festival_boost[3] = np.inf
+    (_, cdf), (_, fast_cdf) = both_days(market, 9, tiebreak)
+    assert np.isnan(cdf[:-1]).all() and fast_cdf.tobytes() == cdf.tobytes()
+    market.shops.festival_boost[3] = 0.0
+    market.shops.rating_sum[5] = np.nan
     (_, cdf), (_, fast_cdf) = both_days(market, 9, tiebreak)
     assert fast_cdf.tobytes() == cdf.tobytes()
     market.shops.alive[:] = False

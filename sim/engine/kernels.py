@@ -124,7 +124,7 @@ def pack_rows(
     """
     dtype = np.result_type(*cols)
     out = reuse(buffers, name, (cols[0].shape[0], len(cols)), dtype)
-    rows_kernel(tuple(c.astype(dtype, copy=False) for c in cols), out)
+    rows_kernel(tuple(np.ascontiguousarray(c, dtype) for c in cols), out)
     return out
 
 

@@ -34,6 +34,14 @@ ROW_FIELDS = (
     "vip_bonus",
 )
 
+#: Shop columns of the scores and prices, of the view, and the view's rule numbers
+#: (``RuleNumbers`` fields), in the kernels' order.
+SCORE_INPUTS = ("rating_sum", "rating_n", "recent_orders", "festival_boost", "price", "discount")
+VIEW_INPUTS = ("discount", "points_rate", "promo_start", "pull_mult", "promised_quality",
+               "assortment", "delivery_days", "vip_bonus")  # fmt: skip
+VIEW_RULES = ("points_value", "programme_saturation", "salience", "wearout_days", "trust",
+              "assortment_weight")  # fmt: skip
+
 
 def platform_day(
     mk: Market, day: int, rating_prior: tuple[float, float], tiebreak: np.ndarray
@@ -46,17 +54,17 @@ def platform_day(
     s, p, r = mk.shops, mk.sc.platform, mk.rules
     cols = reuse(mk.buffers, "platform.columns", (4, s.n), np.dtype(np.float64))
     rows = reuse(mk.buffers, "platform.rows", (s.n, len(ROW_FIELDS)), np.dtype(np.float64))
-    numbers = np.array(
-        [rating_prior[0], rating_prior[1], p.rating_weight, p.sales_weight, r.premium_boost,
-         r.points_value, r.programme_saturation, r.salience, r.wearout_days, r.trust,
-         r.assortment_weight]
+    score_rules = np.array(
+        [rating_prior[0], rating_prior[1], p.rating_weight, p.sales_weight, r.premium_boost]
+    )
+    view_kernel(
+        tuple(getattr(s, name) for name in SCORE_INPUTS),
+        tuple(getattr(s, name) for name in VIEW_INPUTS),
+        (s.premium, s.programme, s.alive),
+        score_rules,
+        np.array([getattr(r, name) for name in VIEW_RULES]),
+        day, cols, rows,
     )  # fmt: skip
-    shop_in = (
-        s.rating_sum, s.rating_n, s.recent_orders, s.festival_boost, s.price, s.discount,
-        s.points_rate, s.promo_start, s.pull_mult, s.promised_quality, s.assortment,
-        s.delivery_days, s.vip_bonus,
-    )  # fmt: skip
-    view_kernel(shop_in, (s.premium, s.programme, s.alive), numbers, day, cols, rows)
     _, score, paid, value = cols
     at = {name: rows[:, k] for k, name in enumerate(ROW_FIELDS)}
     view = choice.ShopView(
@@ -81,33 +89,39 @@ def exposure_day(
     if not weight_kernel(score, alive, tiebreak, power, weight):
         return exposure.exposure_cdf(score, alive, position_bias, tiebreak, compiled=True)
     total = weight.sum()  # pairwise, as NumPy's
-    cdf = np.zeros(score.size)
-    if total > 0:
-        share_kernel(weight, total, cdf)
+    if total <= 0:  # as exposure_cdf (so a NaN total gives NaN shares there and here)
+        return np.zeros(score.size)
+    cdf = np.empty(score.size)
+    share_kernel(weight, total, cdf)
     return cdf
 
 
 @njit
 def view_kernel(
-    shop_in: tuple[np.ndarray, ...],
+    score_in: tuple[np.ndarray, ...],
+    view_in: tuple[np.ndarray, ...],
     flags: tuple[np.ndarray, np.ndarray, np.ndarray],
-    numbers: np.ndarray,
+    score_rules: np.ndarray,
+    view_rules: np.ndarray,
     day: int,
     cols: np.ndarray,
     rows: np.ndarray,
 ) -> None:
     """M7 scores and ``choice.shop_view``'s columns, the latter as the packed rows of
     :data:`ROW_FIELDS`; ``cols`` gets rating, score, price paid and programme value.
-    Exited shops get NaN scores and rows (their logs and exponentials are skipped): no rule
-    reads them, since they get no traffic and are invalid candidates, and a NaN would show.
+    Exited shops get NaN scores and rows (their logs and exponentials are skipped): they get
+    no traffic and are invalid candidates, so what is read of them (the prior expectation of
+    an unremembered candidate) is discarded, and a NaN that was not would show in the paths'
+    comparison.
 
-    ``shop_in`` and ``numbers`` are in :func:`platform_day`'s order; ``flags`` are
-    premium, programme and alive.
+    ``score_in``, ``view_in``: the columns of :data:`SCORE_INPUTS`, :data:`VIEW_INPUTS`;
+    ``flags``: premium, programme, alive; ``score_rules``: prior stars, prior weight, rating
+    weight, sales weight, premium boost; ``view_rules``: :data:`VIEW_RULES`.
     """
     rating, score, paid, value = cols[0], cols[1], cols[2], cols[3]
-    rating_sum, rating_n, recent, festival, price, discount, points_rate = shop_in[:7]
+    rating_sum, rating_n, recent, festival, price, discount = score_in
     premium, programme, alive = flags
-    prior, prior_weight, w_rating, w_sales, boost = numbers[:5]
+    prior, prior_weight, w_rating, w_sales, boost = score_rules
     head = prior * prior_weight
     for i in range(rows.shape[0]):
         rating[i] = (head + rating_sum[i]) / (prior_weight + rating_n[i])
@@ -119,9 +133,9 @@ def view_kernel(
                 + boost * (1.0 if premium[i] else 0.0)
                 + festival[i]
             )  # fmt: skip
-    programme_value(programme, alive, points_rate, numbers[5], numbers[6], value)
+    programme_value(programme, alive, view_in[1], view_rules[0], view_rules[1], value)
     median = live_median(paid, alive)
-    shop_rows(shop_in[5:], alive, rating, paid, value, median, day, numbers[7:], rows)
+    shop_rows(view_in, alive, rating, paid, value, median, day, view_rules, rows)
 
 
 @inline
@@ -172,7 +186,7 @@ def live_median(paid: np.ndarray, alive: np.ndarray) -> float:
 
 @inline
 def shop_rows(
-    shop_in: tuple[np.ndarray, ...],
+    view_in: tuple[np.ndarray, ...],
     alive: np.ndarray,
     rating: np.ndarray,
     paid: np.ndarray,
@@ -185,12 +199,10 @@ def shop_rows(
     """``choice.shop_view``'s per-shop numbers written as the rows of :data:`ROW_FIELDS`
     (NaN for exited shops).
 
-    ``shop_in``: discount, points rate, promotion start, pull multiplier, promised quality,
-    assortment, delivery days, VIP bonus; ``rules``: salience, wear-out days, trust,
-    assortment weight.
+    ``view_in``: the columns of :data:`VIEW_INPUTS`; ``rules``: :data:`VIEW_RULES`.
     """
-    discount, _, promo_start, pull_mult, promised, assortment, delivery_days, vip_bonus = shop_in
-    salience, wearout, trust, assortment_weight = rules[0], rules[1], rules[2], rules[3]
+    discount, _, promo_start, pull_mult, promised, assortment, delivery_days, vip_bonus = view_in
+    _, _, salience, wearout, trust, assortment_weight = rules
     for i in range(rows.shape[0]):
         if not alive[i]:
             rows[i, :] = np.nan

@@ -24,8 +24,9 @@ class ShopView:
     static_term: np.ndarray
     programme_value: np.ndarray
     #: The compiled path's packed rows of the pick kernel's per-shop inputs, made with the
-    #: view (``platform_kernels.ROW_FIELDS``; valid for the day; NaN for exited shops, as
-    #: are the columns above that are views of it); None on the NumPy path.
+    #: view (``platform_kernels.ROW_FIELDS``); None on the NumPy path. On the compiled path
+    #: the rows and the columns above that are views of them last one day (the buffer is
+    #: reused) and are NaN for exited shops, where the NumPy path has numbers nobody uses.
     rows: np.ndarray | None = None
 
 

@@ -35,7 +35,7 @@ def exposure_cdf(
     Equal scores are ranked in the random order ``tiebreak`` so no shop is favoured by its
     index. Computed once a day in O(shops log shops); shoppers sample from it by bisection.
     Only trading shops are ranked: exited ones would all rank after them and get no traffic.
-    ``compiled`` ranks by the numba radix kernel (same ranks as ``lexsort``, faster).
+    ``compiled`` ranks by the numba kernel (``rank_kernels``: same ranks as ``lexsort``, faster).
     """
     live = np.flatnonzero(alive)
     weight = np.zeros(score.shape)
