@@ -20,27 +20,6 @@ RECORDED = np.array([M[k] for k in ("purchases", "revenue", "complaints", "servi
                                     "returns")])  # fmt: skip
 
 
-def shop_fields(mk: Market, view: choice.ShopView) -> np.ndarray:
-    """Per-shop choice inputs of every candidate, packed in one 64-byte row (a cache line)
-    per shop, in ``logit_kernels.utility``'s column order; the VIP columns come last.
-    The compiled platform packed them already (``view.rows``).
-    """
-    if view.rows is not None:
-        return view.rows
-    s = mk.shops
-    cols = (
-        view.log_rel_price,
-        view.promo_pull,
-        s.delivery_days,
-        view.rating_term,
-        view.static_term,
-        view.prior_expect,
-        view.programme_value,
-        s.vip_bonus,
-    )
-    return kernels.pack_rows(cols, mk.buffers, "shop_fields").astype(np.float64, copy=False)
-
-
 def segment_fields(mk: Market) -> np.ndarray:
     """Per-segment taste weights packed one row per segment (``logit_kernels.utility``)."""
     g = mk.seg
@@ -65,8 +44,11 @@ def decay_factors(mk: Market) -> np.ndarray:
 
 
 def pick_shops(mk: Market, v: np.ndarray, day: int, view: choice.ShopView) -> Orders:
-    """Compiled ``shopping.pick_shops``: same draws (consideration, Gumbel, habit, cart)."""
+    """Compiled ``shopping.pick_shops``: same draws (consideration, Gumbel, habit, cart).
+    ``view`` is the compiled platform day's (its ``rows`` are the per-candidate shop rows).
+    """
     c, s, r = mk.cust, mk.shops, mk.rules
+    assert view.rows is not None, "the compiled path shops with the compiled platform's view"
     k = mk.sc.platform.consideration_set
     u_cons = mk.rng.random((v.size, k))
     gumbel_u = mk.rng.random((v.size, k + 2))
@@ -77,7 +59,7 @@ def pick_shops(mk: Market, v: np.ndarray, day: int, view: choice.ShopView) -> Or
     kernels.pick_kernel(
         v, day, c.segment, c.won_on_discount, c.price_mult,
         c.slot_shop, c.slot_loyalty, c.slot_touched, c.slot_expect, c.slot_count,
-        shop_fields(mk, view), s.assortment, mk.care_live, mk.any_care, s.alive, s.vip_after,
+        view.rows, s.assortment, mk.care_live, mk.any_care, s.alive, s.vip_after,
         segment_fields(mk), rule_f,
         mk.cdf, kernels.bucket_table(mk.cdf), decay_factors(mk),
         u_cons, gumbel_u, u_habit, out_i, out_f,

@@ -181,7 +181,7 @@ def pick_kernel(
     """M6-M12 choice for each shopper ``v[r]``: favourite, consideration set, logit or habit.
 
     Mirrors ``shopping.pick_shops`` up to the cart-completion draw. ``shop_f`` holds one
-    64-byte row per shop (``fast_shopping.shop_fields``); ``assortment`` and ``care_live``
+    64-byte row per shop (``platform_kernels.ROW_FIELDS``); ``assortment`` and ``care_live``
     (care per month of live shops; ``any_care``: some is not 0) are read only for remembered
     shops.
     ``rule_f``: decay, decay relief, won price multiplier, narrow-return factor;

@@ -41,7 +41,7 @@ def utility(
 ) -> float:
     """M1/M2/M4/M6/M8/M9/M11/M12 deterministic utility of shop ``c`` (``choice.utilities``).
 
-    ``shop_f`` (shops x 8 fields, ``fast_shopping.shop_fields``) columns: log relative price,
+    ``shop_f`` (shops x 8 fields, ``platform_kernels.ROW_FIELDS``) columns: log relative price,
     promotion pull, delivery days, rating term, static term, (prior expectation), programme
     value, VIP bonus; ``seg_f`` (segments x fields) columns: price, quality, delivery, rating
     and loyalty weights, outside utility.

@@ -22,7 +22,7 @@ from sim.mechanisms import choice, exposure
 if TYPE_CHECKING:
     from sim.engine.market import Market
 
-#: Columns of the packed shop rows, in ``logit_kernels.utility``'s order (``shop_fields``).
+#: Columns of the packed shop rows, in ``logit_kernels.utility``'s order.
 ROW_FIELDS = (
     "log_rel_price",
     "promo_pull",
