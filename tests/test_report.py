@@ -101,22 +101,19 @@ def test_runs_carry_the_new_outcomes_and_tables(swept: Path) -> None:
 def test_paired_interval_covers_the_truth_at_the_nominal_rate() -> None:
     rng = np.random.default_rng(2026)
     truth, hits, rejections = 0.03, 0, 0
-    for i in range(200):
+    for _ in range(200):
         base = rng.normal(0.6, 0.05, size=8)  # shared seed effect, cancelled by pairing
         variant = base + truth + rng.normal(0, 0.02, size=8)
-        d = stats.paired_difference(variant, base, np.random.default_rng(i))
+        d = stats.paired_difference(variant, base)
         hits += d.low <= truth <= d.high
         rejections += d.p_value < 0.05
     assert 0.90 <= hits / 200 <= 0.99
     assert rejections / 200 > 0.75  # a clear effect (1.5 sd) is usually found
 
 
-def test_bootstrap_p_is_calibrated_under_the_null() -> None:
+def test_paired_t_p_is_calibrated_under_the_null() -> None:
     rng = np.random.default_rng(7)
-    ps = [
-        stats.paired_difference(rng.normal(0, 1, 10), np.zeros(10), np.random.default_rng(i))
-        for i in range(200)
-    ]
+    ps = [stats.paired_difference(rng.normal(0, 1, 10), np.zeros(10)) for _ in range(200)]
     rate = np.mean([d.p_value < 0.05 for d in ps])
     assert 0.01 <= rate <= 0.10
     cover = np.mean([d.low <= 0 <= d.high for d in ps])
@@ -125,18 +122,12 @@ def test_bootstrap_p_is_calibrated_under_the_null() -> None:
 
 def test_equal_variant_is_not_significant() -> None:
     ref = np.array([0.61, 0.64, 0.58, 0.66, 0.6])
-    same = stats.paired_difference(ref, ref, np.random.default_rng(1))
+    same = stats.paired_difference(ref, ref)
     assert same.p_value == 1.0 and same.low <= 0 <= same.high and same.mean == 0
-    noisy = stats.paired_difference(
-        ref + np.array([0.01, -0.012, 0.004, -0.003, 0.0]), ref, np.random.default_rng(1)
-    )
+    noisy = stats.paired_difference(ref + np.array([0.01, -0.012, 0.004, -0.003, 0.0]), ref)
     assert noisy.p_value > 0.05 and noisy.low < 0 < noisy.high
-
-
-def test_bootstrap_is_deterministic() -> None:
-    d = np.array([0.1, 0.3, -0.05, 0.2])
-    a = stats.bootstrap_p(d, np.random.default_rng(5))
-    assert a == stats.bootstrap_p(d, np.random.default_rng(5))
+    shifted = stats.paired_difference(ref + 0.25, ref)  # no spread: an exact difference
+    assert shifted.p_value == 0.0 and shifted.low == shifted.high == pytest.approx(0.25)
 
 
 def test_logrank_from_km_tables_matches_scipy() -> None:
@@ -201,9 +192,14 @@ def test_doubled_hazard_is_significant_with_the_right_sign(swept: Path) -> None:
     assert r["difference"] < 0 and r["ci_high"] < 0 and r["p_value"] < 0.05
     assert diffs.loc["churned", "difference"] > 0
     assert diffs.loc["platform retention curve (all)", "p_value"] < 0.001
+    paired = diffs[diffs["test"] == "paired t"]
+    assert len(paired) == len(diffs) - 2  # all but the two log-rank rows
+    excludes = (paired["ci_low"] > 0) | (paired["ci_high"] < 0)
+    assert ((paired["p_value"] < 0.05) == excludes).all()
     md = (swept / "report" / "report.md").read_text()
     answer = md.split("## The answer")[1].split("##")[0]
     assert "**high_churn** keeps" in answer and "fewer customers at 90 days than baseline" in answer
+    assert "**paired t-test**" in answer and "| paired t |" in md
 
 
 def test_cli_report_is_deterministic_and_bad_dirs_exit_2(

@@ -30,10 +30,15 @@ TESTED = (*(f"retention_{d}d" for d in RETENTION_DAYS), "revenue", "profit")
 TESTED += ("clv", "shop_retention_180d", "churned")
 
 
+SHARES = (*(o for o in OUTCOMES if "retention" in o), "premium_share")
+"""Outcomes that are shares in [0, 1]: their intervals are clipped to the possible range."""
+
 DIFF_COLUMNS = [
     *("arm", "reference", "outcome", "test", "n", "difference", "ci_low", "ci_high"),
-    *("statistic", "p_value", "p_t"),
+    *("statistic", "p_value", "note"),
 ]
+"""Columns of differences.csv: ``test`` names the one method of the row's interval and p;
+``note`` says why they are missing (too few replications) or degenerate."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,8 @@ def summary_table(sweep: Sweep) -> pd.DataFrame:
             values = _numeric(sub[name])
             if name == "median_lifetime" and np.isnan(values).any():
                 values = np.full_like(values, np.nan)  # not reached in some runs: no mean
-            ci = stats.t_interval(values)
+            bounds = stats.SHARE_BOUNDS if name in SHARES else None
+            ci = stats.t_interval(values, bounds=bounds)
             rows.append(
                 _arm_cols(arm)
                 | {"outcome": name, "n": ci.n, "mean": ci.mean}
@@ -112,20 +118,20 @@ def _numeric(values: pd.Series) -> np.ndarray:
 
 
 def differences_table(sweep: Sweep, km: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Each compared arm minus its reference: paired t interval, bootstrap p; log-rank rows."""
-    seed = int(sweep.manifest.get("experiment", {}).get("seed") or 0)
+    """Each compared arm minus its reference: a paired t-test per outcome (interval, t and p
+    from the same test), then log-rank rows for the whole curves."""
     present = [o for o in TESTED if o in outcomes_present(sweep.runs)]
     rows = []
-    for i, (arm, ref) in enumerate(comparisons(sweep)):
+    for arm, ref in comparisons(sweep):
         head: dict[str, object] = {"arm": arm.label, "reference": ref.label}
-        for j, name in enumerate(present):
-            rng = np.random.default_rng([seed, i, j])
-            d = stats.paired_difference(*_paired(sweep, arm, ref, name), rng)
+        for name in present:
+            bounds = stats.SHARE_DIFF_BOUNDS if name in SHARES else None
+            d = stats.paired_difference(*_paired(sweep, arm, ref, name), bounds=bounds)
             rows.append(
                 head
-                | {"outcome": name, "test": "paired bootstrap", "n": d.n}
+                | {"outcome": name, "test": stats.PAIRED_TEST, "n": d.n}
                 | {"difference": d.mean, "ci_low": d.low, "ci_high": d.high}
-                | {"statistic": np.nan, "p_value": d.p_value, "p_t": d.p_t}
+                | {"statistic": d.statistic, "p_value": d.p_value, "note": d.note}
             )
         for kind, table in km.items():
             chi2, p = pooled_logrank(sweep, table, arm, ref)
@@ -134,7 +140,7 @@ def differences_table(sweep: Sweep, km: dict[str, pd.DataFrame]) -> pd.DataFrame
                 | {"outcome": f"{kind} curve (all)", "test": "log-rank, pooled"}
                 | {"n": int((sweep.runs["arm"] == arm.key).sum())}
                 | {"difference": np.nan, "ci_low": np.nan, "ci_high": np.nan}
-                | {"statistic": chi2, "p_value": p, "p_t": np.nan}
+                | {"statistic": chi2, "p_value": p, "note": ""}
             )
     return pd.DataFrame(rows, columns=DIFF_COLUMNS)
 

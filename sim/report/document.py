@@ -11,11 +11,12 @@ from sim.report import aggregate
 
 METHODS = (
     "- **Bands and intervals** of each variant: Student t 95% intervals over the replication "
-    "values (each run's Kaplan-Meier curve or outcome is one value), pointwise for curves.\n"
+    "values (each run's Kaplan-Meier curve or outcome is one value), pointwise for curves; "
+    "intervals of shares (retention, premium share) are clipped to 0-100%.\n"
     "- **Differences** against the reference: variant minus reference on the same seed (common "
-    "random numbers), mean with a paired Student t 95% interval; the p-value comes from a "
-    "studentised paired bootstrap (9,999 resamples of the centred differences, seeded from the "
-    "experiment seed).\n"
+    "random numbers), tested by one **paired t-test** per row: its 95% interval and its "
+    "two-sided p-value come from the same test, so p < 0.05 exactly when the interval excludes "
+    "0. With a single replication there is no test: the table says *too few replications*.\n"
     "- **Log-rank**: per-day customers at risk and churn events, recovered from each run's "
     "Kaplan-Meier table and pooled over replications; seeds are shared between variants, which "
     "makes this test conservative. See docs/reports.md."
@@ -58,8 +59,27 @@ def summary_markdown(summary: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame
 
 
 def _p(p: float) -> str:
-    """A p-value for text."""
-    return "-" if not math.isfinite(p) else ("p<0.001" if p < 0.001 else f"p={p:.3f}")
+    """A p-value for text; one just below 0.05 is "p<0.05", not "p=0.050" (its side of 0.05
+    decides whether the interval excludes 0, and the text must show that side)."""
+    if not math.isfinite(p):
+        return "-"
+    if p < 0.001:
+        return "p<0.001"
+    return "p<0.05" if p < 0.05 and f"{p:.3f}" == "0.050" else f"p={p:.3f}"
+
+
+def _p_or_note(p: float, note: object) -> str:
+    """The p-value, or the row's note (e.g. "too few replications (n=1)") when p is missing."""
+    if not math.isfinite(p) and isinstance(note, str) and note:
+        return note
+    return _p(p)
+
+
+def _ci_text(low: float, high: float, scale: float, fmt: str) -> str:
+    """The headline's "95% CI low to high; " scaled and formatted, or "" without bounds."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return ""
+    return f"95% CI {scale * low:{fmt}} to {scale * high:{fmt}}; "
 
 
 def headline_day(outcomes: list[str]) -> str | None:
@@ -82,19 +102,19 @@ def headline(diffs: pd.DataFrame, outcomes: list[str]) -> list[str]:
             lines.append(
                 f"- **{arm}** keeps {100 * abs(r.difference):.1f} points {word} customers at "
                 f"{day[10:-1]} days than {r.reference} (difference {100 * r.difference:+.1f}, "
-                f"95% CI {100 * r.ci_low:+.1f} to {100 * r.ci_high:+.1f}; {_p(r.p_value)})."
+                f"{_ci_text(r.ci_low, r.ci_high, 100, '+.1f')}{_p_or_note(r.p_value, r.note)})."
             )
         if "profit" in rows.index:
             r = rows.loc["profit"]
             lines.append(
-                f"- **{arm}** profit vs {r.reference}: {r.difference:+,.0f} (95% CI "
-                f"{r.ci_low:+,.0f} to {r.ci_high:+,.0f}; {_p(r.p_value)})."
+                f"- **{arm}** profit vs {r.reference}: {r.difference:+,.0f} ("
+                f"{_ci_text(r.ci_low, r.ci_high, 1, '+,.0f')}{_p_or_note(r.p_value, r.note)})."
             )
     return lines
 
 
 def differences_markdown(diffs: pd.DataFrame) -> pd.DataFrame:
-    """The differences as a formatted table."""
+    """The differences as a formatted table; the ``test`` column names each row's method."""
     rows = []
     for r in diffs.itertuples(index=False):
         scale = 100.0 if "retention" in r.outcome else 1.0
@@ -105,6 +125,7 @@ def differences_markdown(diffs: pd.DataFrame) -> pd.DataFrame:
             if not math.isfinite(r.ci_low)
             else (f"{scale * r.ci_low:+,.2f} to {scale * r.ci_high:+,.2f}")
         )
-        rows.append([r.arm, r.reference, r.outcome, diff, ci, _p(r.p_value), r.test])
+        p = _p_or_note(r.p_value, r.note)
+        rows.append([r.arm, r.reference, r.outcome, diff, ci, p, r.test])
     cols = ["arm", "reference", "outcome", "difference", "95% CI", "p", "test"]
     return pd.DataFrame(rows, columns=cols)

@@ -81,7 +81,10 @@ def summary_section(summary: pd.DataFrame, diffs: pd.DataFrame) -> Section:
         if shown:
             sec.blocks.append(document.summary_markdown(summary, shown))
     if not diffs.empty:
-        sec.blocks.append("Differences from the reference (`differences.csv`):")
+        sec.blocks.append(
+            "Differences from the reference (`differences.csv`); each row's 95% CI and p-value "
+            "come from the one test named in its `test` column:"
+        )
         sec.blocks.append(document.differences_markdown(diffs))
     return sec
 

@@ -1,11 +1,14 @@
 """Confidence intervals and tests for sweep reports: t intervals over replications, a paired
-bootstrap over common seeds, and a log-rank test from Kaplan-Meier tables.
+t-test over common seeds, and a log-rank test from Kaplan-Meier tables.
 
-Everything is deterministic: the bootstrap draws from a Generator seeded by the caller.
+Each paired difference gets its interval and its p-value from one paired t-test, so the two
+never disagree (p < 0.05 exactly when the 95% interval excludes 0). Everything is
+deterministic: no resampling.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +17,15 @@ from scipy import stats
 
 FloatArray = npt.NDArray[np.float64]
 LEVEL = 0.95
-BOOTSTRAP_DRAWS = 9999
+PAIRED_TEST = "paired t"
+"""The method of every paired difference row (its interval and its p-value)."""
+MIN_PAIRS = 2
+"""Fewest pairs with which a t-test (and its interval) exists: one pair has no spread."""
+SHARE_BOUNDS = (0.0, 1.0)
+"""Range of a share (retention, premium share): per-arm intervals are clipped to it."""
+SHARE_DIFF_BOUNDS = (-1.0, 1.0)
+"""Range of a difference of two shares: difference intervals are clipped to it."""
+Bounds = tuple[float, float] | None
 
 
 @dataclass(frozen=True)
@@ -29,18 +40,32 @@ class Interval:
 
 @dataclass(frozen=True)
 class Difference:
-    """A paired difference (variant minus reference): t interval, bootstrap and t-test p."""
+    """A paired difference (variant minus reference) with the interval, statistic and p-value
+    of one paired t-test; ``note`` says why a value is missing or degenerate ("" if none)."""
 
     n: int
     mean: float
     low: float
     high: float
+    statistic: float
     p_value: float
-    p_t: float
+    note: str
 
 
-def t_interval(values: npt.ArrayLike, level: float = LEVEL) -> Interval:
-    """Student t interval for the mean of independent replications (NaNs dropped)."""
+def _clip(low: float, high: float, bounds: Bounds) -> tuple[float, float]:
+    """Interval bounds clipped to the parameter's range (unchanged when ``bounds`` is None).
+
+    Clipping to the range the true value must lie in never changes whether the interval
+    covers it, so coverage is exactly that of the unclipped interval.
+    """
+    if bounds is None or not math.isfinite(low):
+        return low, high
+    return max(low, bounds[0]), min(high, bounds[1])
+
+
+def t_interval(values: npt.ArrayLike, level: float = LEVEL, bounds: Bounds = None) -> Interval:
+    """Student t interval for the mean of independent replications (NaNs dropped), clipped
+    to ``bounds`` when given (e.g. SHARE_BOUNDS for a retention share)."""
     x = np.asarray(values, np.float64)
     x = x[np.isfinite(x)]
     n = int(x.size)
@@ -50,7 +75,8 @@ def t_interval(values: npt.ArrayLike, level: float = LEVEL) -> Interval:
     if n < 2:
         return Interval(n, mean, float("nan"), float("nan"))
     half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
-    return Interval(n, mean, mean - half, mean + half)
+    low, high = _clip(mean - half, mean + half, bounds)
+    return Interval(n, mean, low, high)
 
 
 def t_band(matrix: FloatArray, level: float = LEVEL) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -63,47 +89,42 @@ def t_band(matrix: FloatArray, level: float = LEVEL) -> tuple[FloatArray, FloatA
     return mean, np.clip(mean - half, 0.0, 1.0), np.clip(mean + half, 0.0, 1.0)
 
 
-def _t_stats(samples: FloatArray) -> FloatArray:
-    """|Studentised mean| of each row of ``samples``; NaN where the row has no spread."""
-    n = samples.shape[1]
-    se = samples.std(axis=1, ddof=1) / np.sqrt(n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(se > 0, np.abs(samples.mean(axis=1)) / np.where(se > 0, se, 1.0), np.nan)
-
-
-def bootstrap_p(diffs: FloatArray, rng: np.random.Generator, draws: int = BOOTSTRAP_DRAWS) -> float:
-    """Two-sided p-value of a studentised paired bootstrap for mean difference 0.
-
-    The differences are centred (imposing the null) and resampled with replacement; p is the
-    share of resampled |t| at least the observed |t|, counting the observed one. Resamples
-    without spread (all one value; likely only with very few pairs) have no t and are dropped.
-    """
-    n = diffs.size
-    if n < 2:
-        return float("nan")
-    observed = float(_t_stats(diffs[None, :])[0])
-    if not observed > 0.0:
-        return 1.0
-    centred = diffs - diffs.mean()
-    t = _t_stats(centred[rng.integers(0, n, size=(draws, n))])
-    t = t[np.isfinite(t)]
-    extreme = int((t >= observed * (1 - 1e-12)).sum())
-    return (extreme + 1) / (t.size + 1)
+def too_few(n: int) -> str:
+    """The note shown instead of an interval and p-value when no test is possible."""
+    return f"too few replications (n={n})"
 
 
 def paired_difference(
-    variant: npt.ArrayLike, reference: npt.ArrayLike, rng: np.random.Generator
+    variant: npt.ArrayLike, reference: npt.ArrayLike, bounds: Bounds = None
 ) -> Difference:
-    """Variant minus reference over common seeds: t interval and bootstrap p (NaN pairs dropped)."""
+    """Variant minus reference over common seeds (NaN pairs dropped): one paired t-test.
+
+    Why a paired t-test (``scipy.stats.ttest_1samp`` on the per-seed differences, with its
+    own ``confidence_interval``): the interval and the p-value are the same test read two
+    ways, so p < 0.05 exactly when the 95% interval excludes 0; each run's outcome averages
+    over hundreds of customers, so per-seed differences are close to normal, where the test
+    is exact at any n >= 2. The alternatives reject nothing at report-sized n: an exact
+    sign-flip test cannot reach p < 0.05 below 6 pairs (its smallest p is 2/2^n), and the
+    studentised bootstrap it replaces had too few distinct resamples (with 2 pairs every p
+    was below 0.001). With fewer than two pairs there is no test: NaN values and a note.
+    ``bounds`` clips the interval to the difference's range (SHARE_DIFF_BOUNDS for shares).
+    """
     a, b = np.asarray(variant, np.float64), np.asarray(reference, np.float64)
     keep = np.isfinite(a) & np.isfinite(b)
     d = a[keep] - b[keep]
-    ci = t_interval(d)
-    if d.size >= 2 and np.all(d == d[0]):  # identical differences: no spread, no interval width
-        p = 1.0 if d[0] == 0 else 1.0 / (BOOTSTRAP_DRAWS + 1)
-        return Difference(ci.n, ci.mean, ci.mean, ci.mean, p, p)
-    p_t = float(stats.ttest_1samp(d, 0.0).pvalue) if d.size >= 2 else float("nan")
-    return Difference(ci.n, ci.mean, ci.low, ci.high, bootstrap_p(d, rng), p_t)
+    n = int(d.size)
+    nan = float("nan")
+    mean = float(d.mean()) if n else nan
+    if n < MIN_PAIRS:
+        return Difference(n, mean, nan, nan, nan, nan, too_few(n))
+    if np.all(d == d[0]):  # no spread: the t statistic is 0/0 or x/0, its limit is exact
+        p = 1.0 if d[0] == 0 else 0.0
+        stat = 0.0 if d[0] == 0 else math.copysign(math.inf, d[0])
+        return Difference(n, mean, mean, mean, stat, p, "every pair differs by the same amount")
+    res = stats.ttest_1samp(d, 0.0)
+    ci = res.confidence_interval(LEVEL)
+    low, high = _clip(float(ci.low), float(ci.high), bounds)
+    return Difference(n, mean, low, high, float(res.statistic), float(res.pvalue), "")
 
 
 def events_from_km(survival: FloatArray, at_risk: FloatArray) -> FloatArray:
