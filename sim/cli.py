@@ -45,6 +45,9 @@ def run(
     ] = None,
     transactions: Annotated[bool, typer.Option(help="also write transactions.parquet")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar or summary")] = False,
+    force: Annotated[
+        bool, typer.Option(help="write into a non-empty --out churnsim run did not write")
+    ] = False,
 ) -> None:
     """Run one scenario and write its outputs (tables, retention curves) to a folder."""
     from sim.config.loader import parse_set
@@ -58,7 +61,7 @@ def run(
         overrides.append((("days",), days))
     sc = load_scenario(scenario, overrides)
     target = out or Path("results") / f"{sc.name}-seed{sc.seed}"
-    result = run_scenario(sc, target, transactions=transactions, progress=not quiet)
+    result = run_scenario(sc, target, transactions=transactions, progress=not quiet, force=force)
     if not quiet:
         for line in result.summary:
             typer.echo(line)
@@ -172,7 +175,9 @@ def viz(
         from sim.lessons.command import viz_scenario
 
         scenario = str(viz_scenario(lesson))
-    serve(scenario, host=host, port=port)
+    code = serve(scenario, host=host, port=port)
+    if code:  # 128 + the signal that stopped it (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP)
+        raise typer.Exit(code)
 
 
 # -- teaching lessons (sim/lessons) --

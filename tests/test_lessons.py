@@ -7,15 +7,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
+import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
+from viz_serving import free_port, kill_leftovers, seconds_until_gone, server_pids, wait_up
 
 from sim.cli import main
 from sim.engine.recorder import METRICS
@@ -167,31 +166,28 @@ def test_claims_on_a_missing_variant_say_which_exist(tiny_sweep: Path) -> None:
 # -- the lessons themselves (pytest -m lessons; run by .ci/run) --
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _serve_once(command: str, cwd: Path) -> None:
-    """Start a quoted `churnsim viz ...` command, wait until the page answers, stop it."""
-    port = _free_port()
+    """Start a quoted `churnsim viz ...` command, wait until the page answers, stop it with
+    Ctrl-C (SIGINT to its process group, as a terminal sends it) and check no server is left.
+    """
+    port = free_port()
     args = [sys.executable, "-m", "sim.cli", *command.split()[1:], "--port", str(port)]
-    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = cwd / f"viz-{port}.stderr"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(
+            args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=sink, start_new_session=True
+        )
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
-                    assert page.status == 200
-                    return
-            except OSError:
-                time.sleep(0.5)
-        pytest.fail(f"{command}: no page within 90 s")
+        wait_up(f"http://127.0.0.1:{port}/", proc, timeout=90, log=log)
+        assert server_pids(port), f"{command}: no solara process found for port {port}"
+        os.killpg(proc.pid, signal.SIGINT)
+        seconds_until_gone(port)
+        assert proc.wait(timeout=10) == 130, f"{command}: exit code {proc.returncode} on Ctrl-C"
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        kill_leftovers(port)
 
 
 @pytest.mark.lessons

@@ -26,6 +26,8 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwrig
 pytest.importorskip("solara", reason="the browser view needs solara (mesa[viz])")
 pytest.importorskip("altair", reason="mesa.visualization needs altair (mesa[viz])")
 
+from viz_serving import kill_leftovers, seconds_until_gone  # noqa: E402
+
 from sim.viz import assets  # noqa: E402
 
 ARGS = [
@@ -80,10 +82,13 @@ def server() -> Iterator[str]:
         os.killpg(proc.pid, signal.SIGINT)
         try:
             proc.wait(timeout=15)
+            seconds_until_gone(port)  # no solara process of it left, the port free again
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             pytest.fail("churnsim viz did not stop on Ctrl-C")
+        finally:
+            kill_leftovers(port)
 
 
 def _click_until(page, button: str, pattern: str) -> float:
