@@ -1,7 +1,16 @@
-"""Run one scenario and write its outputs to a folder, each file atomically."""
+"""Run one scenario and write its outputs to a folder, each file atomically.
+
+The folder is locked for the whole command (:mod:`sim.outputs.folder`). ``run.json``, the
+run's marker, is written first as incomplete and last as complete, with the sha256 of every
+output: a folder whose marker says ``"complete": false`` was killed or failed mid-write.
+A folder that is not empty and holds no run marker was not written by ``churnsim run`` and
+is refused unless ``force``; even then only the files ``run`` names are replaced.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -20,6 +29,12 @@ from sim.config.yamlio import dump_yaml
 from sim.errors import UserError
 from sim.model import ChurnModel
 from sim.outputs import atomic, tables
+from sim.outputs.folder import (
+    clear_temps,
+    is_empty,
+    locked_folder,
+    refuse_not_ours,
+)
 from sim.outputs.summary import summary_lines
 
 #: Files every run writes (transactions.parquet is added with ``transactions=True``).
@@ -31,6 +46,11 @@ OUTPUT_FILES = (
     "retention.csv",
     "retention.png",
 )
+MARKER = "run.json"
+"""The run's marker: incomplete while it writes, then scenario, seed and every file's sha256."""
+OWN_NAMES = (*OUTPUT_FILES, "transactions.parquet", MARKER)
+"""Every file name ``churnsim run`` writes: the only files it ever replaces or removes."""
+MARKER_KIND = "churnsim run"
 
 
 @dataclass(frozen=True)
@@ -87,8 +107,66 @@ def write_parquet(table: pa.Table, path: Path) -> None:
     atomic.write_with(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
 
+def file_digest(path: Path) -> dict[str, object]:
+    """Size and sha256 of a file (read in chunks), as listed in run.json and summary.json."""
+    with open(path, "rb") as fh:
+        sha = hashlib.file_digest(fh, "sha256").hexdigest()
+    return {"bytes": path.stat().st_size, "sha256": sha}
+
+
+def read_marker(out: Path) -> dict[str, object] | None:
+    """The run marker in ``out`` if it is one ``churnsim run`` wrote (complete or not)."""
+    try:
+        data = json.loads((out / MARKER).read_text())
+    except (OSError, ValueError):
+        return None
+    ok = isinstance(data, dict) and data.get("kind") == MARKER_KIND
+    return data if ok and isinstance(data.get("complete"), bool) else None
+
+
+def check_out(out: Path, *, force: bool) -> None:
+    """Refuse a non-empty ``out`` that holds no run marker, unless ``force``.
+
+    A folder with a marker (complete or not) is a run folder: a new run replaces it. Other
+    files in it are never touched.
+    """
+    if force or is_empty(out, OWN_NAMES) or read_marker(out) is not None:
+        return
+    raise refuse_not_ours(out, "churnsim run")
+
+
+def _marker_text(doc: dict[str, object]) -> str:
+    """run.json's text: the marker kind, churnsim's version, then ``doc`` (no timestamps)."""
+    head = {"kind": MARKER_KIND, "churnsim": sim.__version__}
+    return json.dumps({**head, **doc}, indent=1) + "\n"
+
+
+def begin_outputs(out: Path) -> None:
+    """Mark ``out`` as an incomplete run, then remove every file a previous run wrote there
+    (so none is left beside the new config) and its writers' temporary files."""
+    atomic.write_text(out / MARKER, _marker_text({"complete": False}))
+    for name in OWN_NAMES:
+        if name != MARKER:
+            (out / name).unlink(missing_ok=True)
+    clear_temps(out, OWN_NAMES)
+
+
+def finish_outputs(result: RunResult) -> None:
+    """Write run.json last: scenario, seed, days, summary and each output's size and sha256."""
+    doc = {
+        "complete": True,
+        "scenario": result.model.config.name,
+        "seed": result.model.seed,
+        "days": result.model.day,
+        "summary": list(result.summary),
+        "files": {name: file_digest(result.out / name) for name in result.files},
+    }
+    atomic.write_text(result.out / MARKER, _marker_text(doc))
+
+
 def write_outputs(model: ChurnModel, out: Path, *, transactions: bool) -> RunResult:
     """Write config, tables, retention CSV and plot to ``out``; return the summary."""
+    begin_outputs(out)
     customers = tables.customers_table(model)
     retention = tables.platform_retention(model)
     atomic.write_text(out / "config.yaml", config_text(model.config))
@@ -105,13 +183,24 @@ def write_outputs(model: ChurnModel, out: Path, *, transactions: bool) -> RunRes
         write_parquet(tables.transactions_table(model), out / "transactions.parquet")
         files.append("transactions.parquet")
     lines = tuple(summary_lines(model, retention, customers))
-    return RunResult(out, tuple(files), lines, model)
+    result = RunResult(out, tuple(files), lines, model)
+    finish_outputs(result)
+    return RunResult(out, (*files, MARKER), lines, model)
 
 
 def run_scenario(
-    sc: Scenario, out: Path, *, transactions: bool = False, progress: bool = True
+    sc: Scenario,
+    out: Path,
+    *,
+    transactions: bool = False,
+    progress: bool = True,
+    force: bool = False,
 ) -> RunResult:
-    """Check ``out`` is writable, simulate ``sc``, write every output atomically."""
-    prepare_out(out)
-    model = simulate(sc, transactions=transactions, progress=progress)
-    return write_outputs(model, out, transactions=transactions)
+    """Lock and check ``out``, simulate ``sc``, write every output atomically, marker last.
+
+    The previous run's files in ``out`` are replaced only once the simulation has finished.
+    """
+    with locked_folder(out):
+        check_out(out, force=force)
+        model = simulate(sc, transactions=transactions, progress=progress)
+        return write_outputs(model, out, transactions=transactions)

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.cli import main
-from sim.run import OUTPUT_FILES
+from sim.run import MARKER, OUTPUT_FILES
 
 SMALL = ["--days", "60", "--set", "customers.initial=400", "--set", "customers.arrivals_per_day=4"]
 OUTPUTS = set(OUTPUT_FILES)
@@ -35,7 +35,7 @@ def small_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_run_writes_every_output(small_run: Path) -> None:
-    assert {p.name for p in small_run.iterdir()} == OUTPUTS | {"transactions.parquet"}
+    assert {p.name for p in small_run.iterdir()} == OUTPUTS | {"transactions.parquet", MARKER}
     ts = pq.read_table(small_run / "timeseries.parquet").to_pandas()
     assert list(ts.columns) == ["day", "metric", "group", "value"]
     for metric in (

@@ -1,0 +1,217 @@
+"""`--out` folders of `churnsim run` and `churnsim sweep`: never touch a file they did not write.
+
+A non-empty folder a command did not write is refused (one line, exit 2) unless ``--force``,
+which replaces only files named like the command's outputs; a run's marker (run.json) is
+written first as incomplete and last as complete; a folder is locked while a command writes
+it, so a second command there is refused instead of corrupting the first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from sim.outputs import atomic
+from sim.outputs.folder import LOCK_NAME
+from sim.run import MARKER, OUTPUT_FILES, run_scenario
+from sim.scenarios import load_scenario
+
+SMALL = ["--days", "30", "--set", "customers.initial=200", "--set", "customers.arrivals_per_day=2"]
+EXP = """\
+name: folders
+description: a tiny experiment for the output folder tests
+base: baseline
+seed: 3
+days: 30
+set:
+  customers.initial: 200
+  customers.arrivals_per_day: 2
+variants:
+  baseline: {}
+replications: 2
+"""
+#: Long enough (20 runs of 200 days on one worker, several seconds) for a second sweep to
+#: start while the first is still writing.
+SLOW_EXP = EXP.replace("days: 30", "days: 200").replace("replications: 2", "replications: 20")
+
+
+def run_cli(*args: str) -> int:
+    return main(["run", *args, "--quiet"])
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def one_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def exp(tmp_path: Path) -> Path:
+    path = tmp_path / "exp.yaml"
+    path.write_text(EXP)
+    return path
+
+
+# --- churnsim run ------------------------------------------------------------------------------
+
+
+def test_run_refuses_a_folder_it_did_not_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "v"
+    out.mkdir()
+    (out / "config.yaml").write_text("my own config\n")
+    (out / "retention.csv").write_text("my,data\n")
+    before = snapshot(out)
+    assert run_cli("baseline", *SMALL, "--out", str(out)) == 2
+    err = one_line(capsys)
+    assert f"--out {out}: folder is not empty and was not written by churnsim run" in err
+    assert "found config.yaml, retention.csv" in err and "--force" in err
+    assert snapshot(out) == before
+
+
+def test_run_force_replaces_only_files_named_like_its_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "v"
+    out.mkdir()
+    (out / "config.yaml").write_text("my own config\n")
+    (out / "notes.txt").write_text("keep me\n")
+    (out / ".notes.tmp").write_text("keep me too\n")
+    assert run_cli("baseline", *SMALL, "--out", str(out), "--force") == 0
+    assert (out / "notes.txt").read_text() == "keep me\n"
+    assert (out / ".notes.tmp").read_text() == "keep me too\n"
+    assert (out / "config.yaml").read_text().startswith("# Resolved scenario")
+    assert json.loads((out / MARKER).read_text())["complete"] is True
+
+
+def test_rerun_replaces_a_run_folder_and_leaves_no_stale_file(tmp_path: Path) -> None:
+    out = tmp_path / "v"
+    assert run_cli("baseline", *SMALL, "--seed", "1", "--out", str(out), "--transactions") == 0
+    (out / "notes.txt").write_text("keep me\n")
+    assert run_cli("baseline", *SMALL, "--seed", "2", "--out", str(out)) == 0
+    names = {p.name for p in out.iterdir()}
+    assert names == {*OUTPUT_FILES, MARKER, "notes.txt"}  # no transactions.parquet of seed 1
+    marker = json.loads((out / MARKER).read_text())
+    assert marker["kind"] == "churnsim run" and marker["complete"] is True
+    assert marker["seed"] == 2 and marker["scenario"] == "baseline"
+    assert set(marker["files"]) == set(OUTPUT_FILES)
+    for name, meta in marker["files"].items():
+        assert meta == {"bytes": (out / name).stat().st_size, "sha256": sha(out / name)}
+
+
+def test_marker_is_written_first_as_incomplete_and_last_as_complete(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written: list[tuple[str, bool | None]] = []
+    real = atomic.atomic_path
+
+    @contextmanager
+    def spy(target: str | os.PathLike[str]) -> Iterator[Path]:
+        with real(target) as tmp:
+            yield tmp
+        path = Path(target)
+        complete = json.loads(path.read_text())["complete"] if path.name == MARKER else None
+        written.append((path.name, complete))
+
+    monkeypatch.setattr(atomic, "atomic_path", spy)
+    out = tmp_path / "v"
+    assert run_cli("baseline", *SMALL, "--out", str(out), "--transactions") == 0
+    assert written[0] == (MARKER, False) and written[-1] == (MARKER, True)
+    middle = {name for name, _ in written[1:-1]}
+    assert middle == {*OUTPUT_FILES, "transactions.parquet"}
+
+
+def test_a_run_that_failed_mid_write_is_marked_incomplete_and_can_be_rerun(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sim.outputs.retention_plot as plot
+
+    out = tmp_path / "v"
+    assert run_cli("baseline", *SMALL, "--out", str(out), "--transactions") == 0
+
+    def disk_full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(plot, "plot_retention", disk_full)
+    sc = load_scenario("baseline", [(("days",), 30), (("customers", "initial"), 200)])
+    with pytest.raises(OSError, match="No space"):
+        run_scenario(sc, out, progress=False)
+    assert json.loads((out / MARKER).read_text()) == {
+        "kind": "churnsim run",
+        "churnsim": json.loads((out / MARKER).read_text())["churnsim"],
+        "complete": False,
+    }
+    assert not (out / "transactions.parquet").exists()  # the old run's files went first
+    assert not (out / LOCK_NAME).exists()
+    monkeypatch.undo()
+    assert run_cli("baseline", *SMALL, "--out", str(out)) == 0  # still its own folder
+    assert json.loads((out / MARKER).read_text())["complete"] is True
+
+
+def test_a_refused_or_interrupted_run_leaves_no_new_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sim.run
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.run, "simulate", interrupted)
+    out = tmp_path / "new" / "v"
+    assert run_cli("baseline", *SMALL, "--out", str(out)) == 130
+    assert not out.exists()
+
+
+@contextmanager
+def lock_holder(folder: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding ``folder``'s lock (as a running churnsim command does)."""
+    code = (
+        "import fcntl, os, sys, time\n"
+        "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "os.write(fd, f'{os.getpid()}\\n'.encode())\n"
+        "print('locked', flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(folder / LOCK_NAME)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "locked\n"
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def test_run_into_a_locked_folder_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "v"
+    with lock_holder(out) as holder:
+        assert run_cli("baseline", *SMALL, "--out", str(out)) == 2
+        err = one_line(capsys)
+        assert f"--out {out}: another churnsim command is writing there (pid {holder.pid};" in err
+    assert [p.name for p in out.iterdir()] == [LOCK_NAME]
+    assert run_cli("baseline", *SMALL, "--out", str(out)) == 0  # a stale lock file is no lock
+    assert not (out / LOCK_NAME).exists()
