@@ -16,7 +16,7 @@ try:  # recent typer vendors its own click; older ones use the click package
 except ImportError:  # pragma: no cover - depends on the installed typer
     from click import exceptions as cx  # type: ignore[no-redef]
 
-from sim.errors import UserError
+from sim.errors import RunError, UserError
 
 app = typer.Typer(
     add_completion=False,
@@ -263,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"churnsim: error: {exc}", file=sys.stderr)
         return 2
+    except RunError as exc:
+        print(f"churnsim: run failed: {exc}", file=sys.stderr)
+        return 1
     except cx.NoArgsIsHelpError as exc:
         if exc.ctx is not None:
             print(exc.ctx.get_help())

@@ -43,3 +43,11 @@ class UserError(Exception):
         return UserError(
             self.problem, source=source, path=self.path, line=self.line, hint=self.hint
         )
+
+
+class RunError(Exception):
+    """A run that went wrong although its input was valid (NaN or infinity in a result).
+
+    The CLI prints it as one line, ``churnsim: run failed: <message>``, with exit code 1; a
+    sweep records the run as failed. No output of such a run is presented as complete.
+    """

@@ -35,8 +35,21 @@ class SatisfactionParams(Section):
         le=1,
     )
     delighted_above: float = param(
-        0.8, "evaluation above which a customer is delighted (recommends)", ge=0, le=1
+        0.8,
+        "evaluation above which a customer is delighted (recommends); not below dissatisfied_below",
+        ge=0,
+        le=1,
     )
+
+    @model_validator(mode="after")
+    def _delight_above_dissatisfaction(self) -> SatisfactionParams:
+        """One purchase cannot both delight (recommend) and dissatisfy (complain, warn)."""
+        if self.delighted_above < self.dissatisfied_below:
+            raise ValueError(
+                f"delighted_above ({self.delighted_above:g}) is below dissatisfied_below "
+                f"({self.dissatisfied_below:g}): a purchase would both delight and dissatisfy"
+            )
+        return self
 
 
 class ChurnParams(Section):
@@ -71,7 +84,11 @@ class ShopRules(Section):
     exits_enabled: bool = param(True, "a shop whose cash runs out leaves the market")
     rating_prior: float = param(4.0, "rating of a shop with no reviews yet", ge=1, le=5)
     rating_prior_weight: float = param(
-        20.0, "reviews' worth of weight of the rating prior", ge=0, le=1e6
+        20.0,
+        "reviews' worth of weight of the rating prior (above 0: a shop without reviews has no "
+        "other rating)",
+        gt=0,
+        le=1e6,
     )
     review_share: float = param(0.3, "share of purchases that leave a review", ge=0, le=1)
 

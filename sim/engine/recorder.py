@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.errors import RunError
+
 METRICS = (
     "active_customers",
     "new_customers",
@@ -74,6 +76,7 @@ class Recorder:
     def close_day(self, day: int, active_cells: np.ndarray, satisfaction_cells: np.ndarray) -> None:
         """Turn today's cell totals into group totals and start a new day."""
         self._cells[M["active_customers"]] = active_cells
+        self._check_finite(day, satisfaction_cells)
         totals = self._cells @ self._to_groups
         sat = satisfaction_cells @ self._to_groups
         active = totals[M["active_customers"]]
@@ -89,6 +92,19 @@ class Recorder:
         self._cells[:] = 0.0
         self._shop_churn[:] = 0.0
         self._extra[:] = 0.0
+
+    def _check_finite(self, day: int, satisfaction_cells: np.ndarray) -> None:
+        """Fail loudly on the first day a metric is NaN or infinite (a broken rule or edge)."""
+        parts = (self._cells, satisfaction_cells, self._shop_churn, self._extra)
+        if all(np.isfinite(p).all() for p in parts):
+            return
+        rows = ~np.isfinite(self._cells).all(axis=1) | ~np.isfinite(self._extra)
+        names = [METRICS[i] for i in np.flatnonzero(rows)]
+        if not np.isfinite(satisfaction_cells).all():
+            names.append("mean_satisfaction")
+        if not np.isfinite(self._shop_churn).all():
+            names.append("shop_churned")
+        raise RunError(f"day {day}: {', '.join(names)} is not a finite number")
 
     def latest(self, day: int, metric: str, group: str = "all") -> float:
         """Value of ``metric`` for ``group`` on ``day`` (NaN where undefined)."""

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sim.analysis.km import retention_table
 from sim.config.shops import TIERS
 from sim.engine.customers import ACTIVE, CAUSES, TIER_ORDINARY, TIER_PREMIUM
 from sim.engine.recorder import METRICS
+from sim.errors import RunError
 from sim.model import ChurnModel
+
+
+def finite(table: pa.Table, name: str) -> pa.Table:
+    """Return ``table`` if no float column holds NaN or infinity, else raise ``RunError``.
+
+    Missing values are nulls by design; a NaN in an output is always a fault of the run.
+    """
+    for col in table.column_names:
+        values = table[col]
+        if pa.types.is_floating(values.type) and not pc.all(pc.is_finite(values)).as_py():
+            raise RunError(f"{name}.{col} holds NaN or infinite values")
+    return table
 
 
 def timeseries_table(model: ChurnModel) -> pa.Table:
@@ -44,6 +58,11 @@ def _nullable(values: np.ndarray, missing: np.ndarray, typ: pa.DataType) -> pa.A
 
 def customers_table(model: ChurnModel) -> pa.Table:
     """One row per customer ever on the platform, with its churn day and cause."""
+    return finite(_customers(model), "customers")
+
+
+def _customers(model: ChurnModel) -> pa.Table:
+    """The customers table, unchecked."""
     c, names = model.market.cust, model.market.seg.names
     n = c.n
     churned = c.churned[:n]
@@ -72,6 +91,11 @@ def customers_table(model: ChurnModel) -> pa.Table:
 
 def shops_table(model: ChurnModel) -> pa.Table:
     """One row per shop: tier, strategy, ledger, exit day and repeat rate."""
+    return finite(_shops(model), "shops")
+
+
+def _shops(model: ChurnModel) -> pa.Table:
+    """The shops table, unchecked."""
     s, sc = model.market.shops, model.config
     names = [g.name for g in sc.shops.groups]
     served = s.customers_served
@@ -100,6 +124,11 @@ def transactions_table(model: ChurnModel) -> pa.Table:
     """The purchase log (customer_id, day, shop_id, amount), as CLV libraries read it."""
     chunks = model.market.transactions or []
     cols = [np.concatenate([ch[i] for ch in chunks]) if chunks else np.zeros(0) for i in range(4)]
+    return finite(_log(cols), "transactions")
+
+
+def _log(cols: list[np.ndarray]) -> pa.Table:
+    """The purchase log's Arrow table from its four columns, unchecked."""
     return pa.table(
         {
             "customer_id": pa.array(cols[0], pa.int64()),
@@ -123,4 +152,4 @@ def platform_retention(model: ChurnModel) -> pa.Table:
         "tier:ordinary": c.first_tier[:n] == TIER_ORDINARY,
         **{f"segment:{s}": c.segment[:n] == i for i, s in enumerate(names)},
     }
-    return retention_table(durations, observed, groups, horizon)
+    return finite(retention_table(durations, observed, groups, horizon), "retention")
