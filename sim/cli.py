@@ -124,6 +124,9 @@ def sweep(
     no_report: Annotated[
         bool, typer.Option("--no-report", help="skip the report (churnsim report) at the end")
     ] = False,
+    force: Annotated[
+        bool, typer.Option(help="write into a non-empty --out churnsim sweep did not write")
+    ] = False,
 ) -> None:
     """Run an experiment (variants x grid/sample points x replications) in parallel."""
     from sim.sweep.command import sweep_command
@@ -137,6 +140,7 @@ def sweep(
         set_exprs=set_ or [],
         quiet=quiet,
         with_report=not no_report,
+        force=force,
     )
     if code:  # SystemExit, not typer.Exit: main() drops typer.Exit's code (standalone_mode=False)
         raise SystemExit(code)

@@ -25,6 +25,7 @@ OUTPUTS = {
     "shops.parquet",
     "retention.csv",
     "retention.png",
+    "run.json",
 }
 
 

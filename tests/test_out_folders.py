@@ -13,10 +13,12 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from sim.cli import main
@@ -46,6 +48,13 @@ SLOW_EXP = EXP.replace("days: 30", "days: 200").replace("replications: 2", "repl
 
 def run_cli(*args: str) -> int:
     return main(["run", *args, "--quiet"])
+
+
+def sweep_cli(*args: str) -> int:
+    try:
+        return main(["sweep", *args, "--quiet", "--no-report", "--workers", "1"])
+    except SystemExit as exc:
+        return int(exc.code or 0)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -214,4 +223,105 @@ def test_run_into_a_locked_folder_is_refused(
         assert f"--out {out}: another churnsim command is writing there (pid {holder.pid};" in err
     assert [p.name for p in out.iterdir()] == [LOCK_NAME]
     assert run_cli("baseline", *SMALL, "--out", str(out)) == 0  # a stale lock file is no lock
+    assert not (out / LOCK_NAME).exists()
+
+
+# --- churnsim sweep ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["runs.parquet", "report/report.html", "notes.txt"])
+def test_sweep_refuses_a_folder_it_did_not_write(
+    exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    out = tmp_path / "v"
+    (out / name).parent.mkdir(parents=True)
+    (out / name).write_text("mine\n")
+    assert sweep_cli(str(exp), "--out", str(out)) == 2
+    err = one_line(capsys)
+    assert f"--out {out}: folder is not empty and was not written by churnsim sweep" in err
+    assert snapshot(out) == {name: b"mine\n"}
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('{"mine": true}\n', "no experiment name"),
+        ("not json\n", "not JSON"),
+        ('{"experiment": "x", "runs": []}\n', "no experiment name"),
+        ('{"experiment": {"name": "folders"}, "runs": [{"run_id": 1}]}\n', "no list of runs"),
+    ],
+)
+@pytest.mark.parametrize("resume", [False, True])
+def test_an_invalid_manifest_is_an_error_not_an_empty_folder(
+    exp: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    text: str,
+    problem: str,
+    resume: bool,
+) -> None:
+    out = tmp_path / "v"
+    out.mkdir()
+    (out / "manifest.json").write_text(text)
+    assert sweep_cli(str(exp), "--out", str(out), *(["--resume"] if resume else [])) == 2
+    err = one_line(capsys)
+    assert f"{out / 'manifest.json'}: is not a churnsim sweep manifest ({problem}" in err
+    assert snapshot(out) == {"manifest.json": text.encode()}
+
+
+def test_sweep_force_keeps_unrelated_files(exp: Path, tmp_path: Path) -> None:
+    out = tmp_path / "v"
+    out.mkdir()
+    (out / "manifest.json").write_text("not json\n")
+    (out / "notes.txt").write_text("keep me\n")
+    assert sweep_cli(str(exp), "--out", str(out), "--force") == 0
+    assert (out / "notes.txt").read_text() == "keep me\n"
+    assert json.loads((out / "manifest.json").read_text())["counts"]["done"] == 2
+    assert sweep_cli(str(exp), "--out", str(out), "--resume") == 0  # its own folder now
+
+
+def test_sweep_clears_only_its_own_temporary_files(exp: Path, tmp_path: Path) -> None:
+    out = tmp_path / "v"
+    assert sweep_cli(str(exp), "--out", str(out)) == 0
+    run_dir = next((out / "runs").iterdir())
+    mine = [out / ".notes.tmp", out / ".x.tmp", run_dir / ".notes.tmp"]
+    theirs = [out / ".manifest.json.k1ll3d.tmp", run_dir / ".shops.parquet.k1ll3d.tmp"]
+    for path in [*mine, *theirs]:
+        path.write_text("x")
+    assert sweep_cli(str(exp), "--out", str(out), "--resume") == 0
+    assert all(p.exists() for p in mine) and not any(p.exists() for p in theirs)
+
+
+def test_two_sweeps_into_one_folder_the_second_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    exp = tmp_path / "slow.yaml"
+    exp.write_text(SLOW_EXP)
+    out = tmp_path / "v"
+    argv = [sys.executable, "-m", "sim", "sweep", str(exp), "--out", str(out)]
+    first = subprocess.Popen(
+        [*argv, "--workers", "1", "--quiet", "--no-report"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / "manifest.json").exists():
+            assert first.poll() is None and time.monotonic() < deadline, "first sweep ended"
+            time.sleep(0.01)
+        assert sweep_cli(str(exp), "--out", str(out)) == 2
+        assert first.poll() is None, "the first sweep ended before the second started"
+        err = one_line(capsys)
+        assert f"--out {out}: another churnsim command is writing there (pid {first.pid};" in err
+        _, first_err = first.communicate(timeout=120)
+    finally:
+        if first.poll() is None:
+            first.kill()
+        first.wait()
+    assert first.returncode == 0 and first_err == "", first_err
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["counts"] == {"done": 20, "failed": 0, "pending": 0} and man["finished"]
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == 20 and (runs.status == "done").all()
     assert not (out / LOCK_NAME).exists()

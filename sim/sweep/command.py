@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim.errors import UserError
-from sim.sweep.engine import SweepInterrupted, run_sweep
+from sim.outputs.folder import locked_folder
+from sim.sweep.engine import SweepInterrupted, SweepReport, run_sweep
 from sim.sweep.executors import check_scheduler, default_workers
 from sim.sweep.plan import load_plan
 
@@ -23,9 +24,11 @@ def sweep_command(
     set_exprs: Sequence[str],
     quiet: bool,
     with_report: bool = True,
+    force: bool = False,
 ) -> int:
     """Run an experiment into ``out`` (then report on it unless ``with_report`` is False);
-    0 if every run succeeded, 1 if any failed."""
+    0 if every run succeeded, 1 if any failed. ``out`` stays locked until the report is
+    written, so a second sweep there is refused until this one has finished."""
     if workers is not None and workers < 1:
         raise UserError(f"must be >= 1 (got {workers})", source="--workers")
     if workers is not None and scheduler:
@@ -33,26 +36,34 @@ def sweep_command(
     if scheduler:
         check_scheduler(scheduler)
     plan = load_plan(experiment, set_exprs)
-    try:
-        report = run_sweep(
-            plan,
-            out,
-            workers=workers or default_workers(),
-            scheduler=scheduler,
-            resume=resume,
-            progress=not quiet,
-        )
-    except SweepInterrupted as stop:
-        again = resume_command(experiment, out, workers, scheduler, set_exprs, with_report)
-        print(
-            f"churnsim: interrupted after {stop.done} of {stop.total} runs; resume with: {again}",
-            file=sys.stderr,
-        )
-        return 130
+    with locked_folder(out):
+        try:
+            report = run_sweep(
+                plan,
+                out,
+                workers=workers or default_workers(),
+                scheduler=scheduler,
+                resume=resume,
+                progress=not quiet,
+                force=force,
+            )
+        except SweepInterrupted as stop:
+            again = resume_command(experiment, out, workers, scheduler, set_exprs, with_report)
+            print(
+                f"churnsim: interrupted after {stop.done} of {stop.total} runs; "
+                f"resume with: {again}",
+                file=sys.stderr,
+            )
+            return 130
+        return _finish(plan.experiment.name, report, out, quiet=quiet, with_report=with_report)
+
+
+def _finish(name: str, report: SweepReport, out: Path, *, quiet: bool, with_report: bool) -> int:
+    """Print the tally, write the report, say which runs failed; the exit code."""
     reused = f" ({report.reused} already done)" if report.reused else ""
     if not quiet:
         print(
-            f"{plan.experiment.name}: {report.total} runs, {report.done + report.reused} done"
+            f"{name}: {report.total} runs, {report.done + report.reused} done"
             f"{reused}, {report.failed} failed; results in {report.out}",
         )
     if with_report and report.failed < report.total:

@@ -14,11 +14,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from sim.run import prepare_out
+from sim.errors import UserError
+from sim.outputs.folder import clear_temps, locked_folder
 from sim.sweep.executors import open_executor
 from sim.sweep.plan import Plan, RunSpec
-from sim.sweep.runner import RunOutcome, RunTask, execute, read_summary
-from sim.sweep.store import Manifest, check_target, write_runs_table
+from sim.sweep.runner import RUN_FILES, RunOutcome, RunTask, execute, read_summary
+from sim.sweep.store import TEMP_NAMES, Manifest, check_target, write_runs_table
 
 RETRIES = 2
 """How many times a run whose worker was lost (not a run that failed) is submitted again."""
@@ -132,10 +133,21 @@ def _drive(
 
 def _clear_leftovers(out: Path, specs: Iterable[RunSpec]) -> None:
     """Remove the temporary files killed writers left in ``out`` and in the folders of
-    ``specs``' runs, complete or not (never finished files)."""
-    for folder in (out, *(out / "runs" / spec.run_id for spec in specs)):
-        for tmp in folder.glob(".*.tmp"):
-            tmp.unlink(missing_ok=True)
+    ``specs``' runs, complete or not: only those of the names a sweep writes (never finished
+    files, never a user's own ``.*.tmp``)."""
+    clear_temps(out, TEMP_NAMES)
+    for spec in specs:
+        clear_temps(out / "runs" / spec.run_id, RUN_FILES)
+
+
+def _runs_folder(out: Path) -> None:
+    """Create ``out/runs`` (refusing a file of that name, which --force does not replace)."""
+    runs = out / "runs"
+    if runs.exists() and not runs.is_dir():
+        raise UserError(
+            "is a file, not the sweep's runs folder", source=str(runs), hint="choose another --out"
+        )
+    runs.mkdir(exist_ok=True)
 
 
 def run_sweep(
@@ -146,13 +158,32 @@ def run_sweep(
     scheduler: str | None = None,
     resume: bool = False,
     progress: bool = True,
+    force: bool = False,
 ) -> SweepReport:
-    """Run every run of ``plan`` not already complete in ``out``; write manifest and runs table."""
-    prev = check_target(out, plan, resume)
-    prepare_out(out)
-    (out / "runs").mkdir(exist_ok=True)
-    _clear_leftovers(out, plan.runs)  # an earlier sweep may have been killed mid-write
-    manifest = Manifest(out, plan, prev)
+    """Run every run of ``plan`` not already complete in ``out``; write manifest and runs table.
+
+    ``out`` is locked for the whole sweep; a folder holding files a sweep did not write is
+    refused unless ``force`` (see :func:`sim.sweep.store.check_target`).
+    """
+    with locked_folder(out):
+        prev = check_target(out, plan, resume, force)
+        manifest = Manifest(out, plan, prev)
+        if prev is None:
+            manifest.write()  # the folder is marked as this sweep's before anything else
+        _runs_folder(out)
+        _clear_leftovers(out, plan.runs)  # an earlier sweep may have been killed mid-write
+        return _execute(plan, out, manifest, workers, scheduler, progress)
+
+
+def _execute(
+    plan: Plan,
+    out: Path,
+    manifest: Manifest,
+    workers: int,
+    scheduler: str | None,
+    progress: bool,
+) -> SweepReport:
+    """Skip the runs complete on disk, execute the others, write manifest and runs table."""
     todo = []
     for spec in plan.runs:
         if read_summary(out / "runs" / spec.run_id, spec.run_id) is not None:

@@ -32,6 +32,19 @@ FAIL_ENV = "CHURNSIM_SWEEP_FAIL_VARIANT"
 
 RETENTION_DAYS = (30, 90, 180, 365)
 
+RUN_FILES = (
+    "timeseries.parquet",
+    "retention.parquet",
+    "shop_retention.parquet",
+    "cohorts.parquet",
+    "shops.parquet",
+    "customers.parquet",
+    "transactions.parquet",
+    "config.yaml",
+    "summary.json",
+)
+"""Every file a run of a sweep may write into its folder (the sweep cleans up only these)."""
+
 
 @dataclass(frozen=True)
 class RunTask:

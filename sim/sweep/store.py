@@ -22,6 +22,7 @@ import sim
 from sim.engine.customers import CAUSES
 from sim.errors import UserError
 from sim.outputs import atomic
+from sim.outputs.folder import is_empty, refuse_not_ours
 from sim.run import write_parquet
 from sim.sweep.plan import Plan
 from sim.sweep.runner import RETENTION_DAYS, RunOutcome
@@ -42,6 +43,8 @@ OUTCOME_TYPES: dict[str, pa.DataType] = {
     **{f"churned_{cause}": pa.int64() for cause in CAUSES},
 }
 WRITE_EVERY = 2.0  # seconds between manifest rewrites while runs finish
+TEMP_NAMES = ("manifest.json", "runs.parquet")
+"""Files the coordinator writes at the top of the sweep folder (atomically, via temporaries)."""
 
 
 def _now() -> str:
@@ -49,24 +52,63 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def previous_manifest(out: Path) -> dict[str, Any] | None:
-    """The manifest a previous sweep left in ``out``, if any (unreadable counts as none)."""
-    try:
-        data = json.loads((out / "manifest.json").read_text())
-    except (OSError, ValueError):
+def _manifest_problem(data: Any) -> str | None:
+    """Why ``data`` is not a manifest a churnsim sweep wrote (None if it is one)."""
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    experiment = data.get("experiment")
+    if not isinstance(experiment, dict) or not isinstance(experiment.get("name"), str):
+        return "no experiment name"
+    runs = data.get("runs")
+    if not isinstance(runs, list) or not all(
+        isinstance(r, dict) and isinstance(r.get("run_id"), str) for r in runs
+    ):
+        return "no list of runs with string run_id"
+    return None
+
+
+def previous_manifest(out: Path, force: bool = False) -> dict[str, Any] | None:
+    """The manifest a previous sweep left in ``out``; None if there is none.
+
+    An unreadable or invalid manifest.json is an error (it may be the user's file, or a
+    damaged sweep), unless ``force``: then it counts as none and is replaced.
+    """
+    path = out / "manifest.json"
+    if not path.exists() and not path.is_symlink():
         return None
-    return data if isinstance(data, dict) else None
+    try:
+        data = json.loads(path.read_text())
+        problem = _manifest_problem(data)
+    except OSError as exc:
+        problem = f"cannot be read: {exc.strerror}"
+    except ValueError as exc:
+        problem = f"not JSON: {' '.join(str(exc).split())}"
+    if problem is None:
+        return data
+    if force:
+        return None
+    raise UserError(
+        f"is not a churnsim sweep manifest ({problem})",
+        source=str(path),
+        hint="choose another --out, or --force to start a new sweep there",
+    )
 
 
-def check_target(out: Path, plan: Plan, resume: bool) -> dict[str, Any] | None:
-    """Refuse to mix experiments in one folder, or to resume where nothing was started."""
-    prev = previous_manifest(out)
+def check_target(out: Path, plan: Plan, resume: bool, force: bool = False) -> dict[str, Any] | None:
+    """Refuse a folder this sweep does not own: one that is not empty and holds no sweep
+    manifest (unless ``force``), or the results of another experiment; refuse to resume
+    where nothing was started. Returns the previous manifest, if any."""
+    prev = previous_manifest(out, force) if out.is_dir() else None
     if resume and prev is None:
         raise UserError(
             "nothing to resume (no manifest.json)", source=str(out), hint="drop --resume"
         )
-    name = (prev or {}).get("experiment", {}).get("name")
-    if prev is not None and name != plan.experiment.name:
+    if prev is None:
+        if out.is_dir() and not force and not is_empty(out, TEMP_NAMES):
+            raise refuse_not_ours(out, "churnsim sweep")
+        return None
+    name = prev["experiment"]["name"]
+    if name != plan.experiment.name:
         raise UserError(
             f"holds results of experiment '{name}', not '{plan.experiment.name}'",
             source=str(out),
