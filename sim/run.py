@@ -151,8 +151,9 @@ def begin_outputs(out: Path) -> None:
     clear_temps(out, OWN_NAMES)
 
 
-def finish_outputs(result: RunResult) -> None:
-    """Write run.json last: scenario, seed, days, summary and each output's size and sha256."""
+def finish_outputs(result: RunResult) -> RunResult:
+    """Write run.json last (scenario, seed, days, summary and each output's size and sha256)
+    and return ``result`` with the marker added to its files."""
     doc = {
         "complete": True,
         "scenario": result.model.config.name,
@@ -162,6 +163,7 @@ def finish_outputs(result: RunResult) -> None:
         "files": {name: file_digest(result.out / name) for name in result.files},
     }
     atomic.write_text(result.out / MARKER, _marker_text(doc))
+    return RunResult(result.out, (*result.files, MARKER), result.summary, result.model)
 
 
 def write_outputs(model: ChurnModel, out: Path, *, transactions: bool) -> RunResult:
@@ -183,9 +185,7 @@ def write_outputs(model: ChurnModel, out: Path, *, transactions: bool) -> RunRes
         write_parquet(tables.transactions_table(model), out / "transactions.parquet")
         files.append("transactions.parquet")
     lines = tuple(summary_lines(model, retention, customers))
-    result = RunResult(out, tuple(files), lines, model)
-    finish_outputs(result)
-    return RunResult(out, (*files, MARKER), lines, model)
+    return finish_outputs(RunResult(out, tuple(files), lines, model))
 
 
 def run_scenario(
