@@ -133,6 +133,8 @@ def test_nan_in_a_metric_stops_the_run_on_that_day() -> None:
 def test_nan_in_an_output_table_is_refused() -> None:
     ok = pa.table({"x": pa.array([1.0, None]), "n": pa.array([1, 2])})
     assert tables.finite(ok, "t") is ok  # nulls are missing values, not faults
+    nulls = pa.table({"x": pa.array([None, None], pa.float64())})
+    assert tables.finite(nulls, "t") is nulls
     bad = pa.table({"x": pa.array([1.0, float("nan")])})
     with pytest.raises(RunError, match=r"t\.x holds NaN"):
         tables.finite(bad, "t")

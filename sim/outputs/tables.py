@@ -21,7 +21,7 @@ def finite(table: pa.Table, name: str) -> pa.Table:
     """
     for col in table.column_names:
         values = table[col]
-        if pa.types.is_floating(values.type) and not pc.all(pc.is_finite(values)).as_py():
+        if pa.types.is_floating(values.type) and pc.any(pc.invert(pc.is_finite(values))).as_py():
             raise RunError(f"{name}.{col} holds NaN or infinite values")
     return table
 
