@@ -16,7 +16,7 @@ try:  # recent typer vendors its own click; older ones use the click package
 except ImportError:  # pragma: no cover - depends on the installed typer
     from click import exceptions as cx  # type: ignore[no-redef]
 
-from sim.errors import RunError, UserError
+from sim.errors import RunError, UserError, printable
 
 app = typer.Typer(
     add_completion=False,
@@ -55,11 +55,10 @@ def run(
     from sim.scenarios import load_scenario
 
     overrides = [parse_set(expr) for expr in set_ or []]
-    if seed is not None:
-        overrides.append((("seed",), seed))
-    if days is not None:
-        overrides.append((("days",), days))
-    sc = load_scenario(scenario, overrides)
+    given = {("seed",): ("--seed", seed), ("days",): ("--days", days)}
+    options = {path: opt for path, (opt, value) in given.items() if value is not None}
+    overrides += [(path, value) for path, (_, value) in given.items() if value is not None]
+    sc = load_scenario(scenario, overrides, options=options)
     target = out or Path("results") / f"{sc.name}-seed{sc.seed}"
     result = run_scenario(sc, target, transactions=transactions, progress=not quiet, force=force)
     if not quiet:
@@ -80,16 +79,20 @@ def scenarios() -> None:
 
 @app.command()
 def params(
+    scenario: Annotated[
+        str | None,
+        typer.Argument(help="show this scenario's resolved values (name or YAML file)"),
+    ] = None,
     markdown: Annotated[bool, typer.Option(help="print the Markdown reference")] = False,
 ) -> None:
-    """List every scenario parameter with its default, bounds, unit and help."""
-    from sim.docs import parameter_rows, parameters_markdown
+    """List every scenario parameter with its default, bounds and help, or a scenario's values."""
+    from sim.docs import parameter_lines, parameters_markdown, scenario_lines
 
     if markdown:
         typer.echo(parameters_markdown(), nl=False)
         return
-    for row in parameter_rows():
-        typer.echo(f"{row.path:52s} {row.default:>12s}  {row.bounds:14s} {row.help}")
+    for line in scenario_lines(scenario) if scenario is not None else parameter_lines():
+        typer.echo(line)
 
 
 @app.command()
@@ -268,14 +271,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"churnsim: error: {exc}", file=sys.stderr)
         return 2
     except RunError as exc:
-        print(f"churnsim: run failed: {exc}", file=sys.stderr)
+        print(f"churnsim: run failed: {printable(str(exc))}", file=sys.stderr)
         return 1
     except cx.NoArgsIsHelpError as exc:
         if exc.ctx is not None:
             print(exc.ctx.get_help())
         return 0
     except cx.UsageError as exc:
-        print(f"churnsim: error: {exc.format_message()} (see churnsim --help)", file=sys.stderr)
+        message = printable(" ".join(exc.format_message().split()))
+        print(f"churnsim: error: {message} (see churnsim --help)", file=sys.stderr)
         return 2
     except (typer.Abort, KeyboardInterrupt):
         print("churnsim: interrupted", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,19 +34,27 @@ class ParamRow:
     help: str
 
 
+def _bound(value: Any) -> str:
+    """A bound as written: whole numbers in full (the seed's 9223372036854775807, not
+    9.22337e+18), other numbers short (``1e+06``, ``0.5``)."""
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:g}"
+
+
 def _bounds(info: FieldInfo) -> str:
     """Render numeric bounds like '[0, 1]' or '(0, 60]'."""
     lo = hi = ""
     lo_br, hi_br = "[", "]"
     for m in info.metadata:
         if isinstance(m, Ge):
-            lo = f"{m.ge:g}"
+            lo = _bound(m.ge)
         elif isinstance(m, Gt):
-            lo, lo_br = f"{m.gt:g}", "("
+            lo, lo_br = _bound(m.gt), "("
         elif isinstance(m, Le):
-            hi = f"{m.le:g}"
+            hi = _bound(m.le)
         elif isinstance(m, Lt):
-            hi, hi_br = f"{m.lt:g}", ")"
+            hi, hi_br = _bound(m.lt), ")"
     if not lo and not hi:
         return ""
     return f"{lo_br}{lo or '-inf'}, {hi or 'inf'}{hi_br}"
@@ -111,6 +120,64 @@ def _rows(model: type[BaseModel], prefix: str) -> Iterator[ParamRow]:
 def parameter_rows() -> list[ParamRow]:
     """Every leaf parameter of the scenario schema, in schema order."""
     return list(_rows(Scenario, ""))
+
+
+PARAM_HEADER = f"{'key path':52s} {'default':>12s}  {'bounds':14s} meaning"
+
+
+def parameter_lines() -> list[str]:
+    """``churnsim params``: a header, then each parameter's default, bounds and help."""
+    rows = [f"{r.path:52s} {r.default:>12s}  {r.bounds:14s} {r.help}" for r in parameter_rows()]
+    return [PARAM_HEADER, *rows]
+
+
+def _leaves(node: Any, path: str = "") -> dict[str, Any]:
+    """Flatten JSON-like data to ``{key.path[i]: value}``; lists of scalars stay one value."""
+    if isinstance(node, dict) and node:
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            out |= _leaves(value, f"{path}.{key}" if path else str(key))
+        return out
+    if isinstance(node, list) and any(isinstance(v, dict | list) for v in node):
+        out = {}
+        for i, value in enumerate(node):
+            out |= _leaves(value, f"{path}[{i}]")
+        return out
+    return {path: node}
+
+
+def _shown(value: Any) -> str:
+    """A resolved value as YAML would read it back (``true``, ``null``, ``'text'``, ``[1, 2]``)."""
+    if isinstance(value, bool) or value is None or isinstance(value, list | dict):
+        text = json.dumps(value)
+    else:
+        text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def scenario_lines(name_or_path: str) -> list[str]:
+    """``churnsim params SCENARIO``: every resolved value of the scenario (after ``extends``
+    and defaults), ``*`` marking one that differs from what an empty scenario gives and
+    ``+`` one the default scenario does not have (an extra group, event or strategy)."""
+    from sim.config.loader import resolve_file
+    from sim.scenarios import load_scenario, scenario_dir
+
+    path = resolve_file(name_or_path, scenario_dir())
+    values = _leaves(load_scenario(path).model_dump(mode="json"))
+    defaults = _leaves(Scenario().model_dump(mode="json"))
+    lines = [
+        f"# {path}: resolved values; * differs from the default (shown after it), "
+        "+ not in the default scenario",
+        f"{'key path':52s} {'value':>12s}    default",
+    ]
+    for key, value in values.items():
+        mark, default = " ", ""
+        if key not in defaults:
+            mark = "+"
+        elif defaults[key] != value:
+            mark, default = "*", _shown(defaults[key])
+        lines.append(f"{key:52s} {_shown(value):>12s} {mark}  {default}".rstrip())
+    return lines
 
 
 def _cell(text: str) -> str:

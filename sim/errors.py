@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    r"""Escape control characters (ESC, BEL, CR, C1 codes...) as text like ``\x1b``.
+
+    Messages echo user text (file names, keys, values, scenario names); a terminal escape
+    code in one must be shown, not obeyed, so every message goes through this once.
+    """
+    return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
 
 class UserError(Exception):
     """An error caused by the user's input, shown as one line and exit code 2 by the CLI.
@@ -36,7 +49,7 @@ class UserError(Exception):
         text = ": ".join([*parts, self.problem])
         if self.hint:
             text += f" ({self.hint})"
-        return " ".join(text.split())
+        return printable(" ".join(text.split()))
 
     def with_source(self, source: str) -> UserError:
         """Return a copy naming ``source`` as the file the problem was found in."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from sim.config import Scenario
 from sim.config.loader import apply_overrides, load_yaml, resolve_file, validate
+from sim.config.messages import show_value
 from sim.errors import UserError
 
 PathLike = str | os.PathLike[str]
@@ -68,15 +69,30 @@ def _named(group: Any, by_name: Mapping[Any, Any]) -> bool:
     return isinstance(group, dict) and group.get("name") in by_name
 
 
+#: What a scenario file's name ends with; ``extends:`` reads no other file.
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+EMPTY_HINT = "write the keys to change, or 'extends: baseline' to start from the baseline"
+
+
 def read_scenario_data(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], Any]:
-    """Raw data of a scenario file, with ``extends: <scenario>`` resolved recursively."""
+    """Raw data of a scenario file, with ``extends: <scenario>`` resolved recursively.
+
+    An empty or comment-only file is refused: running every default silently is never what
+    its author meant.
+    """
     data, lines = load_yaml(path)
+    if not data:
+        raise UserError(
+            "the scenario file is empty (only comments or nothing)",
+            source=str(path),
+            hint=EMPTY_HINT,
+        )
     parent = data.pop("extends", None)
     if parent is None:
         return data, lines
     if not isinstance(parent, str):
         raise UserError("expected a scenario name or path", source=str(path), path="extends")
-    base_path = resolve_file(parent, scenario_dir(), kind="scenario")
+    base_path = _base_file(parent, path)
     chain = (*seen, path.resolve())
     if base_path.resolve() in chain:
         names = " -> ".join(p.stem for p in (*chain, base_path.resolve()))
@@ -90,21 +106,61 @@ def read_scenario_data(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[st
         raise exc.with_source(str(path)) from None
 
 
+def _base_file(parent: str, path: Path) -> Path:
+    """The file ``extends: parent`` names; only a scenario file (``.yaml``/``.yml``) is read,
+    so no error can ever echo a line of another kind of file (``/etc/shadow``)."""
+    base_path = resolve_file(parent, scenario_dir(), kind="scenario")
+    if base_path.suffix.lower() not in SCENARIO_SUFFIXES:
+        raise UserError(
+            f"{show_value(parent)} is not a scenario file",
+            source=str(path),
+            path="extends",
+            hint="name a scenario, or a .yaml or .yml file",
+        )
+    return base_path
+
+
+def _refuse_experiment(data: Mapping[str, Any], path: Path) -> None:
+    """Point an experiment file given as a scenario to ``churnsim sweep``: its keys that no
+    scenario has (``variants``, ``grid``, ``replications``...) are all experiment keys."""
+    extra = set(data) - set(Scenario.model_fields)
+    if not extra:
+        return  # a scenario's keys only: nothing to import (the sweep schema is slow to load)
+    from sim.sweep.schema import Experiment
+
+    fields = Experiment.model_fields.items()
+    if extra <= {k for name, info in fields for k in (name, info.alias) if k}:
+        raise UserError(
+            "is an experiment file, not a scenario",
+            source=str(path),
+            hint=f"run it with: churnsim sweep {path} --out DIR",
+        )
+
+
 def load_scenario(
     name_or_path: PathLike,
     overrides: Sequence[tuple[KeyPath, Any]] = (),
+    options: Mapping[KeyPath, str] | None = None,
 ) -> Scenario:
     """Load (resolving ``extends``), merge ``overrides`` into, and validate a scenario file;
-    errors are UserError."""
+    errors are UserError. ``options`` names the command-line option behind an override
+    (``("days",)``: ``"--days"``) so its errors blame that option rather than ``--set``."""
     path = resolve_file(str(name_or_path), scenario_dir(), kind="scenario")
     data, lines = read_scenario_data(path)
+    _refuse_experiment(data, path)
     sc = validate(Scenario, data, source=str(path), lines=lines)
     if not overrides:
         return sc
     # Overrides apply to the resolved scenario, so defaults not written in the file (the
     # default shop groups, an empty timeline) can be changed too.
     data = apply_overrides(sc.model_dump(mode="json"), overrides)
-    return validate(Scenario, data, source=str(path), set_paths=[p for p, _ in overrides])
+    return validate(
+        Scenario,
+        data,
+        source=str(path),
+        set_paths=[p for p, _ in overrides],
+        options=options,
+    )
 
 
 def with_overrides(

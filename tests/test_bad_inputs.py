@@ -165,6 +165,14 @@ FILE_CASES: dict[str, FileCase] = {
     "copy_of_unknown.yaml": FileCase(
         "shops.groups[0].copy_of", "copy_of names no group of the base scenario: 'nosuch'"
     ),
+    "extends_system_file.yaml": FileCase(
+        "extends", "'/etc/passwd' is not a scenario file (name a scenario, or a .yaml"
+    ),
+    # nothing to run: an empty file is not "every default" (issue 18, item 10)
+    "empty_file.yaml": FileCase(None, "the scenario file is empty"),
+    "comment_only.yaml": FileCase(None, "the scenario file is empty"),
+    # the name becomes the default output folder: a path is refused
+    "name_is_a_path.yaml": FileCase("name", "must be a plain name", line=1),
 }
 
 
@@ -341,15 +349,37 @@ CLI_CASES: dict[str, CliCase] = {
     "seed_not_a_number": CliCase(
         _args("baseline", "--seed", "abc"), None, None, "Invalid value for '--seed'"
     ),
-    "seed_negative": CliCase(_args("baseline", "--seed", "-1"), None, "seed", "must be >= 0"),
+    # --seed and --days name themselves, not --set (issue 18, item 10)
+    "seed_negative": CliCase(
+        _args("baseline", "--seed", "-1"), None, None, "error: --seed: must be >= 0 (got -1)"
+    ),
     "seed_too_large": CliCase(
-        _args("baseline", "--seed", str(2**64)), None, "seed", "must be <= 9223372036854775807"
+        _args("baseline", "--seed", str(2**64)),
+        None,
+        None,
+        "error: --seed: must be <= 9223372036854775807",
     ),
     "days_not_a_number": CliCase(
         _args("baseline", "--days", "1.5"), None, None, "Invalid value for '--days'"
     ),
-    "days_zero": CliCase(_args("baseline", "--days", "0"), None, "days", "must be >= 1 days"),
-    "days_too_many": CliCase(_args("baseline", "--days", "99999"), None, "days", "<= 36500"),
+    "days_zero": CliCase(
+        _args("baseline", "--days", "0"), None, None, "error: --days: must be >= 1 days (got 0)"
+    ),
+    "days_too_many": CliCase(
+        _args("baseline", "--days", "99999"), None, None, "error: --days: must be <= 36500"
+    ),
+    "days_and_set_blame_each_own": CliCase(
+        _args("baseline", "--days", "0", "--set", "customers.initial=-1"),
+        None,
+        None,
+        "error: --days: must be >= 1 days (got 0); customers.initial: must be >= 0 (got -1)",
+    ),
+    "experiment_file": CliCase(
+        _args(str(HERE.parent / "experiments" / "logistics_grid.yaml")),
+        "logistics_grid.yaml",
+        None,
+        "is an experiment file, not a scenario (run it with: churnsim sweep ",
+    ),
     "unknown_option": CliCase(_args("baseline", "--sed", "1"), None, None, "No such option: --sed"),
     "missing_argument": CliCase(_args(), None, None, "Missing argument 'scenario'"),
 }
@@ -394,3 +424,69 @@ def test_read_only_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
         )
     finally:
         locked.chmod(0o700)
+
+
+# --- issue 18, item 10: what an error line may echo -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'name: "red\\e[31m\\e]0;pwned\\a"\n',  # a scenario name with escape codes
+        '"\\e[2Jdays": 3\n',  # an unknown key with one
+    ],
+)
+def test_terminal_escape_codes_are_shown_not_obeyed(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Control characters in echoed user text come out as ``\\x1b``, never raw."""
+    path = tmp_path / "esc.yaml"
+    path.write_text(text)
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err, repr(err)
+    assert "\\x1b" in err
+    check_one_line(err, path=None, problem="", blamed="esc.yaml", out=tmp_path / "out")
+
+
+def test_escape_codes_in_a_file_name_are_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A scenario name typed on the command line is echoed escaped as well."""
+    assert main(["run", "\x1b[31mnosuch", "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b[31mnosuch" in err
+
+
+def test_extends_never_echoes_another_files_content(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``extends:`` naming a file that is not a scenario is refused before it is read."""
+    secret = tmp_path / "secret.conf"
+    secret.write_text("password: hunter2\n")
+    path = tmp_path / "s.yaml"
+    path.write_text(f"extends: {secret}\n")
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "hunter2" not in err and "password" not in err
+    check_one_line(
+        err, path="extends", problem="is not a scenario file", blamed="s.yaml", out=tmp_path / "out"
+    )
+
+
+def test_every_problem_is_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Several problems: the first in full, then each other one, on the same line."""
+    path = tmp_path / "s.yaml"
+    path.write_text("days: 0\nseed: -1\ncustomers:\n  inital: 5\n")
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    check_one_line(
+        err,
+        path="days",
+        problem="must be >= 1 days (got 0)",
+        blamed="s.yaml:1",
+        out=tmp_path / "out",
+    )
+    assert "; seed: must be >= 0 (got -1)" in err
+    assert "; customers.inital: unknown key 'inital'" in err
+    assert "more problem" not in err

@@ -162,6 +162,32 @@ def test_unwritable_out_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "not a directory" in capsys.readouterr().err
 
 
+def test_params_has_a_header_and_whole_bounds(capsys: pytest.CaptureFixture[str]) -> None:
+    """``churnsim params``: a header line, and the seed bound as a whole number."""
+    assert main(["params"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["key", "path", "default", "bounds", "meaning"]
+    seed = next(ln for ln in lines if ln.startswith("seed "))
+    assert "[0, 9223372036854775807]" in seed and "e+18" not in seed
+
+
+def test_params_of_a_scenario_marks_what_differs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``churnsim params SCENARIO``: resolved values (after extends), changed ones marked."""
+    path = tmp_path / "mine.yaml"
+    path.write_text("extends: baseline\nname: mine\ndays: 90\n")
+    assert main(["params", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert str(path) in lines[0] and "differs from the default" in lines[0]
+    rows = {ln.split()[0]: ln.split()[1:] for ln in lines[2:]}
+    assert rows["days"] == ["90", "*", "365"]
+    assert rows["seed"] == ["0"]  # as the default: not marked
+    assert rows["shops.groups[0].name"][0] == "'flagship'"  # from baseline, via extends
+    assert main(["params", "nosuch"]) == 2
+    assert "unknown scenario 'nosuch'" in capsys.readouterr().err
+
+
 def test_generated_docs_are_in_sync_with_the_code() -> None:
     from sim.docs import mechanisms_markdown, parameters_markdown
 

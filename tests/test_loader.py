@@ -343,8 +343,9 @@ def test_lower_bound_with_more_problems(tmp_path: Path) -> None:
         "shops:\n  groups:\n    - name: a\n      price: -3\n      count: 0\ncustomers: {count: 0}\n"
     )
     assert validate_error(tmp_path, doc) == (
-        "F:4: shops.groups[0].price: must be >= 0 (got -3) (2 more problems)"
-    )
+        "F:4: shops.groups[0].price: must be >= 0 (got -3); shops.groups[0].count: must be "
+        ">= 1 (got 0); customers.count: must be >= 1 (got 0)"
+    )  # every problem is shown, not "(2 more problems)" (issue 18, item 10)
 
 
 def test_bound_with_unit(tmp_path: Path) -> None:

@@ -63,12 +63,27 @@ def _find_non_finite(data: Any) -> tuple[KeyPath, float] | None:
 
 
 def _attribute(
-    path: KeyPath, source: str, lines: LineMap | None, set_paths: Sequence[KeyPath]
+    path: KeyPath,
+    source: str,
+    lines: LineMap | None,
+    set_paths: Sequence[KeyPath],
+    options: Mapping[KeyPath, str] | None = None,
 ) -> tuple[str, int | None]:
-    """Blame ``--set`` (no line) when ``path`` lies under an override, else the file and line."""
+    """Blame the option that set ``path`` (``--days``, ``--seed``: ``options``), else
+    ``--set`` (no line) when ``path`` lies under an override, else the file and line."""
+    for opt_path, option in (options or {}).items():
+        if path[: len(opt_path)] == tuple(opt_path):
+            return option, None
     if any(path[: len(p)] == tuple(p) for p in set_paths):
         return "--set", None
     return source, line_for(lines, path)
+
+
+def _shown_path(path: KeyPath, where_src: str, options: Mapping[KeyPath, str] | None) -> str:
+    """The key path to print: none when the blamed option is that very key (``--days: ...``)."""
+    if options and options.get(path) == where_src:
+        return ""
+    return format_path(path)
 
 
 _LEADING_PATH_RE = re.compile(
@@ -151,18 +166,22 @@ def validate[M: BaseModel](
     lines: LineMap | None = None,
     set_paths: Sequence[KeyPath] = (),
     allow_non_finite: bool = False,
+    options: Mapping[KeyPath, str] | None = None,
 ) -> M:
-    """Validate plain data against ``model_cls``; the first problem becomes a one-line UserError.
+    """Validate plain data against ``model_cls``; every problem goes into one UserError line.
 
-    ``set_paths`` are the key paths changed by ``--set``: problems under them blame ``--set``.
+    ``set_paths`` are the key paths changed by ``--set``: problems under them blame ``--set``;
+    ``options`` maps key paths set by a named option (``("days",)``: ``"--days"``) to it.
+    The first problem is shown in full (file, line, path, problem, hint); the others follow
+    it on the same line as ``; path: problem``, so none is hidden.
     """
     bad = None if allow_non_finite else _find_non_finite(data)
     if bad is not None:
-        where_src, line = _attribute(bad[0], source, lines, set_paths)
+        where_src, line = _attribute(bad[0], source, lines, set_paths, options)
         raise UserError(
             f"must be a finite number (got {show_value(bad[1])})",
             source=where_src,
-            path=format_path(bad[0]) or None,
+            path=_shown_path(bad[0], where_src, options) or None,
             line=line,
         )
     try:
@@ -172,25 +191,49 @@ def validate[M: BaseModel](
         if not errors:
             raise UserError(clean_message(str(exc)), source=source) from None
         err, rest = pick_error(errors)
-        where = locate(model_cls, _reroot(data, err))
-        problem, hints = describe(err, where, model_cls)
-        path = where.path
-        if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            key = str((err.get("ctx") or {}).get("discriminator", "kind")).strip("'")
-            path = (*path, key)
-        elif err["type"] == "invalid_key":
-            path = path[:-1]  # the "key" pydantic names is the bad key itself, not a path
-        elif err["type"] in ("value_error", "assertion_error"):
-            path, problem = _leading_path(data, path, problem)
-        shown = format_path(path)
-        others = {format_path(locate(model_cls, _reroot(data, e)).path) for e in rest}
-        more = len(others - {shown})
-        if more:
-            hints.append(f"{more} more problem{'s' if more > 1 else ''}")
-        where_src, line = _attribute(path, source, lines, set_paths)
+        path, problem, hints = _problem(model_cls, data, err)
+        where_src, line = _attribute(path, source, lines, set_paths, options)
+        shown = _shown_path(path, where_src, options)
+        hint = "; ".join(hints) or None
+        others = _other_problems(model_cls, data, rest, format_path(path))
+        if others:
+            problem = f"{problem} ({hint})" if hint else problem
+            hint = None
+            problem += "".join(f"; {o}" for o in others)
         raise UserError(
-            problem, source=where_src, path=shown or None, line=line, hint="; ".join(hints) or None
+            problem, source=where_src, path=shown or None, line=line, hint=hint
         ) from None
+
+
+def _problem(
+    model_cls: type[BaseModel], data: Mapping[str, Any], err: ErrorDetails
+) -> tuple[KeyPath, str, list[str]]:
+    """The key path, problem text and hints of one pydantic error."""
+    where = locate(model_cls, _reroot(data, err))
+    problem, hints = describe(err, where, model_cls)
+    path = where.path
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        key = str((err.get("ctx") or {}).get("discriminator", "kind")).strip("'")
+        path = (*path, key)
+    elif err["type"] == "invalid_key":
+        path = path[:-1]  # the "key" pydantic names is the bad key itself, not a path
+    elif err["type"] in ("value_error", "assertion_error"):
+        path, problem = _leading_path(data, path, problem)
+    return path, problem, hints
+
+
+def _other_problems(
+    model_cls: type[BaseModel], data: Mapping[str, Any], rest: list[ErrorDetails], shown: str
+) -> list[str]:
+    """``path: problem`` of each further error, one per key path (a union's members report
+    the same key several times) and none for the path already shown."""
+    out: dict[str, str] = {}
+    for err in rest:
+        path, problem, _ = _problem(model_cls, data, err)
+        text = format_path(path)
+        if text != shown and text not in out:
+            out[text] = f"{text}: {problem}" if text else problem
+    return list(out.values())
 
 
 def resolve_file(name_or_path: str, search_dir: Path, kind: str = "scenario") -> Path:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+import re
+
+from pydantic import Field, field_validator, model_validator
 
 from sim.config.fields import Section, param
 from sim.config.mechanisms import Mechanisms
@@ -10,6 +12,8 @@ from sim.config.platform import PlatformParams
 from sim.config.population import CustomerParams
 from sim.config.shops import TIERS, ShopParams
 from sim.config.timeline import TimelineEvent
+
+_NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 
 
 class SatisfactionParams(Section):
@@ -96,7 +100,11 @@ class ShopRules(Section):
 class Scenario(Section):
     """A complete, validated description of one simulated market."""
 
-    name: str = param("scenario", "short name shown in outputs")
+    name: str = param(
+        "scenario",
+        "short name shown in outputs and naming the default output folder: letters, digits, "
+        "'_', '-', '.'",
+    )
     description: str = param("", "what question this scenario asks")
     days: int = param(365, "simulated days", unit="days", ge=1, le=36_500)
     seed: int = param(0, "seed of the run's random generators", ge=0, le=2**63 - 1)
@@ -110,6 +118,18 @@ class Scenario(Section):
     timeline: list[TimelineEvent] = param(
         None, "changes on given days to shop groups or the platform", default_factory=list
     )
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, name: str) -> str:
+        """The name becomes a folder name (results/<name>-seed<seed>) and is printed: a path
+        (``../../x``) or a terminal escape code in it must never get that far."""
+        if not _NAME_RE.fullmatch(name):
+            raise ValueError(
+                f"must be a plain name of letters, digits, '_', '-' or '.' not starting with "
+                f"'.' or '-', at most 100 characters (got {name[:60]!r})"
+            )
+        return name
 
     @model_validator(mode="after")
     def _timeline_fits(self) -> Scenario:
