@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from sim.calibrate.cohorts import cohort_stats
-from sim.calibrate.command import build_evaluator, common_seeds
-from sim.calibrate.evaluate import simulate_retention
-from sim.calibrate.optimise import optimise
+from sim.calibrate.command import best_so_far, build_evaluator, common_seeds
+from sim.calibrate.evaluate import Evaluation, Simulated, simulate_retention
+from sim.calibrate.optimise import Trial, optimise
 from sim.calibrate.readers import read_target
 from sim.calibrate.targets import RetentionTarget, TransactionTarget
 from sim.cli import main
@@ -155,6 +156,7 @@ def calibrate_cli(target: Path, out: Path, workers: int) -> int:
     args = ["calibrate", "cdnow", "--target", str(target), "--quiet", "--seed", "4"]
     fit = "customers.segments.quality_seeking.shop_rate=0.005:0.03"
     opts = ["--fit", fit, "--budget", "3", "--replications", "1", "--customers", "200"]
+    opts += ["--holdout", "15"]  # fit on three cohort-months (the default leaves one)
     return main([*args, *opts, "--workers", str(workers), "--out", str(out)])
 
 
@@ -201,3 +203,77 @@ def test_the_original_cdnow_format_reads_like_the_csv(tmp_path: Path) -> None:
     assert t.stats.shares[0, :2].tolist() == [0.0, 0.5]  # 00002 buys again in March (k=2)
     assert t.weeks == 23  # 1 January to 10 June: 161 days
     assert t.stats.cumulative[-1] == 2  # 00002 on 2 March, 00001 on 10 June
+
+
+NOTHING_TO_FIT = {
+    # one row: its only period is the whole fit window, the holdout is empty
+    "one_row.csv": ("week,retained\n1,0.9\n", [], "retained: nothing to fit"),
+    # every period is at or after the holdout
+    "late.csv": ("week,retained\n5,0.9\n6,0.8\n7,0.7\n", ["--holdout", "2"], "holds 0 period"),
+    # a purchase log of one customer (cohorts with nobody in them give NaN shares)
+    "one_customer.csv": (
+        "customer_id,date,amount\n1,2000-01-01,3\n1,2000-03-20,4\n1,2000-06-20,4\n",
+        [],
+        "customer_id: 1 customer(s) buy in the first three months",
+    ),
+    # no cohort-month is fully observed before the holdout
+    "short_log.csv": (
+        "customer_id,date,amount\n1,2000-01-01,3\n2,2000-01-02,4\n1,2000-01-20,4\n",
+        [],
+        "date: nothing to fit: the fit window holds 0 fully observed cohort-month",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOTHING_TO_FIT))
+def test_nothing_to_fit_is_refused_up_front(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A target with fewer than two values to fit is one line and exit 2, nothing written
+    (it was exit 0 with RMSE nan and a meaningless fitted.yaml)."""
+    text, extra, message = NOTHING_TO_FIT[name]
+    path = tmp_path / name
+    path.write_text(text)
+    out = tmp_path / "out"
+    args = ["calibrate", "sbg", "--target", str(path), "--fit", "churn.base_hazard", *extra]
+    assert main([*args, "--budget", "1", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"churnsim: error: {path}: ")
+    assert message in err and "at least 2" in err
+    assert not out.exists()
+
+
+def test_an_empty_cohort_has_no_cells() -> None:
+    """A cohort month nobody joined gives no (NaN) cells to fit or plot."""
+    t = read_target("cdnow")
+    assert isinstance(t, TransactionTarget)
+    sizes = t.stats.sizes.copy()
+    sizes[2] = 0
+    stats = dataclasses.replace(t.stats, sizes=sizes)
+    empty = dataclasses.replace(t, stats=stats)
+    assert {c for c, _, _ in empty.cells()} == {0, 1}
+    assert np.isfinite(empty.observed).all()
+
+
+class _Bar:
+    """Stands in for the tqdm bar: records what it was told."""
+
+    def __init__(self) -> None:
+        self.n, self.postfix = 0, ""
+
+    def update(self, n: int) -> None:
+        self.n += n
+
+    def set_postfix_str(self, text: str) -> None:
+        self.postfix = text
+
+
+def test_the_progress_bar_ends_on_the_best_rmse() -> None:
+    """The bar shows the best RMSE so far (the one reported), not the latest trial's."""
+    bar = _Bar()
+    report = best_so_far(bar)  # type: ignore[arg-type]
+    for i, rmse in enumerate([5.0, 2.5, 7.0, 3.0], start=1):
+        ev = Evaluation(np.zeros(1), Simulated(np.zeros(1), None), rmse, 0.0)
+        report(Trial(i, "design", ev))
+    assert bar.n == 4
+    assert bar.postfix == "best rmse 2.50 pp"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import shlex
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ from tqdm import tqdm
 from sim.calibrate.evaluate import Evaluator, cohort_overrides, with_values
 from sim.calibrate.optimise import Search, Trial, optimise
 from sim.calibrate.outputs import FILES, Settings, write_all
-from sim.calibrate.readers import read_target
+from sim.calibrate.readers import check_fittable, read_target
 from sim.calibrate.space import parse_fit
 from sim.calibrate.targets import RetentionTarget, Target
 from sim.config.loader import parse_set
@@ -69,6 +70,21 @@ def _bar(budget: int, quiet: bool) -> tqdm[NoReturn]:
     )
 
 
+def best_so_far(bar: tqdm[NoReturn]) -> Callable[[Trial], None]:
+    """A trial reporter that advances ``bar`` and shows the best RMSE so far, the one the
+    result will report (the latest trial's RMSE jumps about and ends wherever it ends)."""
+    best = math.inf
+
+    def report(trial: Trial) -> None:
+        """Advance the bar; show the lowest fit RMSE seen."""
+        nonlocal best
+        best = min(best, trial.evaluation.rmse_fit)
+        bar.update(1)
+        bar.set_postfix_str(f"best rmse {best:.2f} pp")
+
+    return report
+
+
 def calibrate_command(
     scenario: str,
     target_file: str,
@@ -89,6 +105,7 @@ def calibrate_command(
     if budget < 1:
         raise UserError("--budget must be at least 1", source="--budget")
     target = read_target(target_file, column=column, holdout=holdout)
+    check_fittable(target)
     kind = "retention" if isinstance(target, RetentionTarget) else "transactions"
     n = customers or DEFAULT_CUSTOMERS[kind]
     if n < 10:
@@ -96,13 +113,7 @@ def calibrate_command(
     evaluator = build_evaluator(scenario, target, fit, sets, n, common_seeds(seed, replications))
     prepare_out(out)
     with _bar(budget, quiet) as bar, make_executor(workers) as pool:
-
-        def report(trial: Trial) -> None:
-            """Advance the progress bar and show the latest error."""
-            bar.update(1)
-            bar.set_postfix_str(f"rmse {trial.evaluation.rmse_fit:.2f} pp")
-
-        search = optimise(evaluator, budget, seed, pool, report)
+        search = optimise(evaluator, budget, seed, pool, best_so_far(bar))
     best = search.best
     opts: dict[str, object] = {"--budget": budget, "--replications": replications}
     opts |= {"--seed": seed, "--holdout": holdout, "--column": column}

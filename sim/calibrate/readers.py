@@ -69,11 +69,53 @@ def read_target(
     a purchase log), ``none``, or None for the default (the later ~40% of the horizon)."""
     path = resolve_target(name_or_path)
     header, rows = read_rows(path)
+    target: Target
     if any(h in ID_NAMES for h in header):
-        return read_transactions(path, header, rows, holdout)
-    if header[0] in UNIT_DAYS:
-        return read_retention(path, header, rows, column, holdout)
-    raise UserError(f"unrecognised columns {', '.join(header)}", source=str(path), hint=FORMAT_HINT)
+        target = read_transactions(path, header, rows, holdout)
+    elif header[0] in UNIT_DAYS:
+        target = read_retention(path, header, rows, column, holdout)
+    else:
+        raise UserError(
+            f"unrecognised columns {', '.join(header)}", source=str(path), hint=FORMAT_HINT
+        )
+    return target
+
+
+#: Fewest observed values the fit part must hold: one point says nothing about a curve.
+MIN_FIT_VALUES = 2
+
+
+def check_fittable(target: Target) -> None:
+    """Refuse a target with nothing to fit up front (a fit window with fewer than two
+    values, a log of one customer), instead of optimising a NaN RMSE into a meaningless
+    fitted.yaml."""
+    if isinstance(target, TransactionTarget) and target.stats.customers < MIN_FIT_VALUES:
+        raise UserError(
+            f"{target.stats.customers} customer(s) buy in the first three months; "
+            f"at least {MIN_FIT_VALUES} are needed to fit",
+            source=target.source,
+            path="customer_id",
+            hint="a calibration needs a log of many customers",
+        )
+    n = int(np.count_nonzero(target.fit))
+    if n >= MIN_FIT_VALUES:
+        return
+    if isinstance(target, RetentionTarget):
+        where, cut = target.name, target.holdout_from
+        what = (
+            f"{n} period(s) before the holdout ({target.unit} {cut})" if cut else f"{n} period(s)"
+        )
+    else:
+        where, cut = "date", target.holdout_week
+        what = f"{n} fully observed cohort-month(s)" + (f" before week {cut}" if cut else "")
+    longer = "a longer log" if isinstance(target, TransactionTarget) else "a longer series"
+    fix = "a later --holdout, or --holdout none" if cut and target.fit.size >= 2 else longer
+    raise UserError(
+        f"nothing to fit: the fit window holds {what}; at least {MIN_FIT_VALUES} are needed",
+        source=target.source,
+        path=where,
+        hint=f"give {fix}",
+    )
 
 
 def parse_holdout(holdout: str | None, default: int, last: int, source: str) -> int | None:

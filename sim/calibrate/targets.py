@@ -78,10 +78,11 @@ class TransactionTarget:
         return self.horizon if self.holdout_week is None else 7 * (self.holdout_week - 1)
 
     def cells(self) -> list[tuple[int, int, bool]]:
-        """(cohort, k, in fit part) of every fully observed cohort-month cell."""
+        """(cohort, k, in fit part) of every fully observed cohort-month cell; a cohort
+        nobody joined has no share to fit (it would be NaN), so it has no cells."""
         out = []
         months = self.stats.shares.shape[1]
-        for c in range(self.cohort_months):
+        for c in np.flatnonzero(self.stats.sizes).tolist():
             for k in range(1, months + 1):
                 end = month_start_day(c + k + 1, self.stats.origin)
                 if end <= self.horizon:
