@@ -10,6 +10,7 @@ JOBS   ?= 2
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@echo "setting up $(VENV) (first time: about 2 minutes)"
 	test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'

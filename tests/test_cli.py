@@ -242,3 +242,24 @@ def test_every_named_scenario_runs(name: str, tmp_path: Path) -> None:
         == 0
     )
     assert (out / "retention.png").exists()
+
+
+def test_listing_lessons_loads_no_sweep_or_report_code() -> None:
+    """``churnsim lessons`` reads seven small files: it must not import the sweep engine, the
+    report or the model (it took 3-4 s, now a fraction of a second)."""
+    code = (
+        "import sys; from sim.cli import main; main(['lessons']); "
+        "print(sorted(m for m in sys.modules if m.startswith(('sim.sweep', 'sim.report', "
+        "'sim.model', 'sim.engine', 'matplotlib'))))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    *lessons, loaded = proc.stdout.splitlines()
+    assert len(lessons) >= 7 and lessons[0].lstrip().startswith("1  ")
+    assert loaded == "[]"
+
+
+def test_first_make_setup_says_what_it_does() -> None:
+    """The first ``make demo``/``make test`` installs for minutes: say so before it starts."""
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    recipe = makefile.split("$(STAMP): pyproject.toml\n", 1)[1].splitlines()
+    assert "echo" in recipe[0] and "setting up" in recipe[0] and "2 minutes" in recipe[0]

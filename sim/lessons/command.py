@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.lessons.catalog import Lesson, get_lesson, load_lessons
-from sim.lessons.claims import ClaimResult, check_claims
-from sim.outputs import atomic
-from sim.report.command import report_command
-from sim.sweep.engine import run_sweep
-from sim.sweep.plan import experiment_dir, load_plan
+
+if TYPE_CHECKING:  # the sweep, report and claims machinery loads only to run a lesson, so
+    from sim.lessons.claims import ClaimResult  # `churnsim lessons` lists them in a blink
 
 
 def lesson_lines() -> list[str]:
@@ -41,6 +40,8 @@ def observed_markdown(results: list[ClaimResult]) -> str:
 
 def _write_results(lesson: Lesson, results: list[ClaimResult], out: Path) -> None:
     """lesson.md (the table) and lesson.json (the numbers) in the lesson's output folder."""
+    from sim.outputs import atomic
+
     head = f"# Lesson {lesson.number}: {lesson.spec.title}\n\n{lesson.spec.question}\n\n"
     atomic.write_text(out / "lesson.md", head + observed_markdown(results) + "\n")
     data = [
@@ -55,6 +56,11 @@ def run_lesson(
     number: int, out: Path | None, *, workers: int | None, quiet: bool
 ) -> tuple[Lesson, list[ClaimResult], Path]:
     """Run lesson ``number``'s experiment into ``out``, write its report and check its claims."""
+    from sim.lessons.claims import check_claims
+    from sim.report.command import report_command
+    from sim.sweep.engine import run_sweep
+    from sim.sweep.plan import experiment_dir, load_plan
+
     lesson = get_lesson(number)
     target = out or lesson.default_out()
     plan = load_plan(experiment_dir() / lesson.spec.experiment)
@@ -85,6 +91,7 @@ def lesson_command(number: int, out: Path | None, *, workers: int | None, quiet:
 def viz_scenario(number: int, folder: Path | None = None) -> Path:
     """Write the lesson's browser scenario (its scenario with its lever values) and return it."""
     from sim.config.loader import parse_set
+    from sim.outputs import atomic
     from sim.run import config_text
     from sim.scenarios import load_scenario
 
