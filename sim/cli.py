@@ -55,7 +55,10 @@ def run(
     from sim.scenarios import load_scenario
 
     overrides = [parse_set(expr) for expr in set_ or []]
-    given = {("seed",): ("--seed", seed), ("days",): ("--days", days)}
+    given: dict[tuple[str | int, ...], tuple[str, int | None]] = {
+        ("seed",): ("--seed", seed),
+        ("days",): ("--days", days),
+    }
     options = {path: opt for path, (opt, value) in given.items() if value is not None}
     overrides += [(path, value) for path, (_, value) in given.items() if value is not None]
     sc = load_scenario(scenario, overrides, options=options)
