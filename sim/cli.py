@@ -181,10 +181,10 @@ def viz(
     """Serve the browser view (SolaraViz) of a scenario; Ctrl-C stops it."""
     from sim.viz.server import serve
 
-    if lesson is not None:
-        from sim.lessons.command import viz_scenario
+    if lesson is not None:  # the page builds the lesson's scenario in memory: nothing written
+        from sim.viz.model import LESSON_PREFIX
 
-        scenario = str(viz_scenario(lesson))
+        scenario = f"{LESSON_PREFIX}{lesson}"
     code = serve(scenario, host=host, port=port)
     if code:  # 128 + the signal that stopped it (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP)
         raise typer.Exit(code)

@@ -14,13 +14,12 @@ pytest.importorskip("altair", reason="mesa.visualization needs altair (mesa[viz]
 import ipyvuetify as v
 import ipywidgets as widgets
 import solara
-from mesa.visualization.solara_viz import _build_model_init_kwargs
 from mesa.visualization.utils import force_update
 
 from sim.cli import main
 from sim.errors import UserError
 from sim.scenarios import load_scenario
-from sim.viz import components, levers, network
+from sim.viz import checks, components, levers, network
 from sim.viz.app import LivePanel, Page, StatusBar, levers_text
 from sim.viz.model import BrowserModel
 from sim.viz.server import scenario_arg, solara_command
@@ -35,26 +34,26 @@ def baseline():
 
 
 def test_levers_come_from_the_schema(baseline):
-    params = levers.model_params(baseline, "baseline")
+    levs = {lv.key: lv for lv in levers.scenario_levers(baseline)}
     sliders = [f for f in levers.walk_schema() if f.slider is not None]
     assert {"platform.premium_boost", "customers.initial"} <= {f.path for f in sliders}
     for spec in sliders:
-        p = params[levers.lever_key(spec)]
-        lo, hi, step = spec.slider
-        assert p["min"] <= lo and p["max"] >= hi and p["step"] == step
-        assert p["value"] == levers.current_value(baseline, spec)
-    group = params["shops.groups[tier=ordinary].delivery_days"]
+        lever = levs[levers.lever_key(spec)]
+        lo, hi, _step = checks.slider_range(baseline, lever)
+        assert spec.slider is not None and spec.slider[0] <= lo and hi <= spec.slider[1]
+        assert lever.value == levers.current_value(baseline, spec)
+    group = levs["shops.groups[tier=ordinary].delivery_days"]
     ordinary = next(g for g in baseline.shops.groups if g.tier == "ordinary")
-    assert group["value"] == ordinary.delivery_days
-    assert "small_seller" in group["label"]
-    assert params["shops.groups[tier=ordinary].loyalty_programme"]["type"] == "Checkbox"
-    assert params["seed"]["value"] == str(baseline.seed)
-    assert params["scenario_name"] == "baseline"
+    assert group.value == ordinary.delivery_days and "small_seller" in group.label
+    assert levs["shops.groups[tier=ordinary].loyalty_programme"].spec.kind == "checkbox"
+    assert levers.initial_values(baseline)["seed"] == str(baseline.seed)
 
 
 def test_help_text_is_the_field_description(baseline):
-    spec = next(f for f in levers.lever_fields() if f.path == "platform.premium_boost")
-    assert spec.info.description in levers.lever_help(baseline, spec)
+    lever = next(
+        lv for lv in levers.scenario_levers(baseline) if lv.key == "platform.premium_boost"
+    )
+    assert lever.spec.info.description in levers.lever_help(lever)
 
 
 def test_group_levers_fan_out_to_ordinary_groups(baseline):
@@ -66,28 +65,21 @@ def test_group_levers_fan_out_to_ordinary_groups(baseline):
     assert ordinary and all(baseline.shops.groups[i].tier == "ordinary" for i in ordinary)
     assert {f"shops.groups.{i}.delivery_days" for i in ordinary} <= set(out)
     assert out["seed"] == 7 and out["customers.initial"] == 500
-    with pytest.raises(UserError, match="whole number"):
-        levers.expand_levers(baseline, {"seed": "abc"})
+    assert "whole number" in checks.check_levers(baseline, {"seed": "abc"})["seed"]
     with pytest.raises(UserError, match="unknown lever"):
         levers.expand_levers(baseline, {"nope": 1})
 
 
-def test_mesa_reset_rebuilds_with_lever_values(baseline):
-    """Mesa's Reset: its own kwargs builder, then type(model)(**kwargs)."""
-    model = BrowserModel("baseline", **SMALL)
-    model.step()
+def test_reset_rebuilds_with_lever_values(baseline):
+    """Reset: BrowserModel(scenario name, **lever values)."""
     params = {
-        "scenario_name": "baseline",
         "platform.premium_boost": 1.5,
         "shops.groups[tier=ordinary].delivery_days": 2.0,
         "shops.groups[tier=ordinary].loyalty_programme": True,
         "seed": "11",
         **SMALL,
     }
-    kwargs = _build_model_init_kwargs(
-        model, params, add_scenario_when_empty=True, require_model_accepts_scenario=True
-    )
-    fresh = type(model)(**kwargs)
+    fresh = BrowserModel("baseline", **params)
     assert fresh.day == 0 and fresh.seed == 11
     assert fresh.config.platform.premium_boost == 1.5
     for i in levers.target_groups(baseline):
@@ -210,5 +202,5 @@ def test_scenario_picker_rebuilds_from_the_chosen_scenario(tmp_path, monkeypatch
     assert picker.items == ["baseline", "small"]
     picker.v_model = "small"
     status = [w for w in rc.find(v.Html).widgets if "churnsim-levers" in w.class_]
-    assert "customers: initial = 1200" in status[0].children[0]
+    assert "customers: initial = 1,200" in status[0].children[0]
     rc.close()

@@ -1,57 +1,60 @@
 """The browser page: ``solara run sim/viz/app.py`` (or ``churnsim viz``) serves ``page``.
 
-Mesa's SolaraViz gives the sidebar: Step / Play / Reset and the levers (Reset rebuilds the
-model with the levers' values). The panels are laid out here in a plain two-column grid:
-Mesa's draggable grid stayed blank (its layout library is Vue 2; solara runs Vue 3). The
-scenario comes from $CHURNSIM_VIZ_SCENARIO (default baseline) and can be switched above the
-panels; switching rebuilds the model and resets the levers to that scenario's values.
+The sidebar (:mod:`sim.viz.controls`) has Step / Play / Reset and the levers (Reset rebuilds
+the model with the levers' values). The panels are laid out in a plain two-column grid with
+the leaderboard across both columns. The scenario comes from $CHURNSIM_VIZ_SCENARIO (default
+baseline; ``lesson:N`` for a lesson) and can be switched above the panels; switching
+rebuilds the model and resets the levers to that scenario's values.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 import solara as _solara
-from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from sim.scenarios import load_scenario, scenario_names
-from sim.viz.components import DETAIL, OVERVIEW, Panel, day_text, status_text
-from sim.viz.levers import current_value, lever_fields, lever_help, lever_label, model_params
-from sim.viz.model import BrowserModel, scenario_from_env
+from sim.config import Scenario
+from sim.scenarios import scenario_names
+from sim.viz.checks import shown
+from sim.viz.components import DETAIL, OVERVIEW, WIDE, Panel, day_text, status_text
+from sim.viz.controls import Controls, component
+from sim.viz.levers import initial_values, lever_help, scenario_levers
+from sim.viz.model import BrowserModel, page_scenario, page_title, scenario_from_env
 
 #: solara ships partial type information; its components are used untyped here.
 solara: Any = _solara
 
 
-def component[F: Callable[..., Any]](func: F) -> F:
-    """``solara.component``, typed: the element factory keeps the function's signature."""
-    return cast(F, solara.component(func))
-
-
 VIEWS = {"Overview": OVERVIEW, "Market share & satisfaction": DETAIL}
-#: Mesa's slider labels sit left of the slider; this puts them on their own line.
+#: Slider labels on their own line; charts as wide as their column; room for the Solara badge.
 CSS = """
 .v-navigation-drawer .v-slider.v-input--horizontal { display: block; }
 .v-navigation-drawer .v-slider .v-input__prepend { margin-bottom: -6px; }
 .churnsim-day { font-size: 1.5em; font-weight: 600; }
+.churnsim-changed { font-size: 0.85em; color: #8d6e00; }
+.churnsim-panels { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 12px; }
+.churnsim-panels .churnsim-wide { grid-column: 1 / -1; }
+.churnsim-panels img { width: 100%; height: auto; }
+.churnsim-main { padding-bottom: 64px; }
 """
 
 
 @component
 def LivePanel(panel: Panel, model: solara.Reactive[BrowserModel]) -> Any:  # noqa: N802 (solara component)
-    """One panel, redrawn whenever Mesa's controls step or reset the model."""
+    """One panel, redrawn after every Step, Play tick or Reset; it reads the model under its
+    lock, so a Play step never changes the arrays halfway through a drawing."""
     update_counter.get()
-    return panel(model.value)
+    current = model.value
+    with current.lock:
+        return panel(current)
 
 
 def levers_text(model: BrowserModel) -> str:
     """The running model's lever values, so a Reset's effect can be read off the page."""
-    sc = model.config
     return " · ".join(
-        f"{lever_label(sc, spec)} = {current_value(sc, spec)}" for spec in lever_fields()
+        f"{lv.label} = {shown(lv.value, lv.spec.unit)}" for lv in scenario_levers(model.config)
     )
 
 
@@ -59,11 +62,13 @@ def levers_text(model: BrowserModel) -> str:
 def StatusBar(model: solara.Reactive[BrowserModel]) -> Any:  # noqa: N802 (solara component)
     """'Day N of D', a one-line summary and the levers the running model was built with."""
     update_counter.get()
-    with solara.Column(gap="0px") as col:
-        solara.Text(day_text(model.value), classes=["churnsim-day"])
-        solara.Text(status_text(model.value), classes=["churnsim-status"])
+    current = model.value
+    running_with = solara.use_memo(lambda: levers_text(current), [current])
+    with current.lock, solara.Column(gap="0px") as col:
+        solara.Text(day_text(current), classes=["churnsim-day"])
+        solara.Text(status_text(current), classes=["churnsim-status"])
         solara.Text(
-            f"Running with: {levers_text(model.value)}",
+            f"Running with: {running_with}",
             classes=["churnsim-levers"],
             style={"font-size": "0.8em", "color": "#555"},
         )
@@ -71,12 +76,11 @@ def StatusBar(model: solara.Reactive[BrowserModel]) -> Any:  # noqa: N802 (solar
 
 
 @component
-def LeverHelp(scenario_name: str) -> Any:  # noqa: N802 (solara component)
+def LeverHelp(sc: Scenario) -> Any:  # noqa: N802 (solara component)
     """What each lever means, from the schema's descriptions."""
-    sc = load_scenario(scenario_name)
     items = "".join(
-        f"<li><b>{html.escape(lever_label(sc, spec))}</b>: {html.escape(lever_help(sc, spec))}</li>"
-        for spec in lever_fields()
+        f"<li><b>{html.escape(lv.label)}</b>: {html.escape(lever_help(lv))}</li>"
+        for lv in scenario_levers(sc)
     )
     note = "Shop levers change the ordinary shop groups; premium storefronts keep theirs."
     body = solara.HTML(tag="div", unsafe_innerHTML=f"<ul>{items}</ul><p>{note}</p>")
@@ -84,14 +88,22 @@ def LeverHelp(scenario_name: str) -> Any:  # noqa: N802 (solara component)
 
 
 @component
+def Sidebar(model: solara.Reactive[BrowserModel], sc: Scenario) -> Any:  # noqa: N802
+    """The sidebar of one scenario: its levers start at the scenario's exact values."""
+    initial = solara.use_memo(lambda: initial_values(sc), [])
+    values = solara.use_reactive(initial)
+    with solara.Sidebar():
+        Controls(model, sc, values, initial)
+
+
+@component
 def Page() -> Any:  # noqa: N802 (solara component)
-    """Scenario picker, status and panels around Mesa's SolaraViz controls."""
+    """Title, sidebar, scenario picker, status and panels."""
     first = solara.use_memo(scenario_from_env, [])
     name = solara.use_reactive(first)
     model = solara.use_reactive(solara.use_memo(lambda: BrowserModel(first), []))
     view = solara.use_reactive("Overview")
-    scenario = solara.use_memo(lambda: load_scenario(name.value), [name.value])
-    params = solara.use_memo(lambda: model_params(scenario, name.value), [name.value])
+    scenario = solara.use_memo(lambda: page_scenario(name.value), [name.value])
 
     def choose(new: str) -> None:
         """Switch scenario: a fresh model, and levers reset to the new scenario's values."""
@@ -99,23 +111,28 @@ def Page() -> Any:  # noqa: N802 (solara component)
         name.set(new)
 
     solara.Style(CSS)
-    # the scenario's own name: a lesson's scenario file shows as "lesson-05", not its path
-    title = f"churnsim: {scenario.name}"
-    SolaraViz(model, components=[], model_params=params, name=title).key(f"viz-{name.value}")
-    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        solara.Select(
-            "Scenario",
-            values=sorted({*scenario_names(), first}),
-            value=name.value,
-            on_value=choose,
-            style={"max-width": "220px"},
-        )
-        StatusBar(model)
-    LeverHelp(name.value)
-    solara.ToggleButtonsSingle(value=view, values=list(VIEWS))
-    with solara.GridFixed(columns=2, align_items="start"):
-        for panel in VIEWS[view.value]:
-            LivePanel(panel, model).key(panel.__name__)
+    # the scenario's own name, or the lesson's title: never a file's path
+    title = solara.use_memo(lambda: page_title(name.value), [name.value])
+    solara.Title(title)
+    with solara.AppBar():
+        solara.AppBarTitle(title)
+    Sidebar(model, scenario).key(f"sidebar-{name.value}")
+    with solara.Column(classes=["churnsim-main"]):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.Select(
+                "Scenario",
+                values=sorted({*scenario_names(), first}),
+                value=name.value,
+                on_value=choose,
+                style={"max-width": "220px"},
+            )
+            StatusBar(model)
+        LeverHelp(scenario)
+        solara.ToggleButtonsSingle(value=view, values=list(VIEWS))
+        with solara.Div(classes=["churnsim-panels"]):
+            for panel in VIEWS[view.value]:
+                with solara.Div(classes=["churnsim-wide"] if panel in WIDE else []):
+                    LivePanel(panel, model).key(panel.__name__)
 
 
 page = Page

@@ -7,6 +7,7 @@ every Step, Play tick or Reset.
 from __future__ import annotations
 
 import html
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -29,14 +30,22 @@ SAVEFIG_KWARGS: dict[str, Any] = {"pil_kwargs": {"compress_level": 1}}
 Panel = Callable[[ChurnModel], Any]
 
 
+def png(fig: Figure) -> bytes:
+    """The figure encoded as PNG now: a snapshot taken while the caller holds the model."""
+    out = io.BytesIO()
+    fig.savefig(out, format="png", **SAVEFIG_KWARGS)
+    return out.getvalue()
+
+
 def figure_card(title: str, fig: Figure, caption: str, name: str, day: int) -> Any:
     """A card with a title, a matplotlib figure (as PNG) and a caption below it.
 
-    Figures are kept and updated across steps, so the PNG is re-encoded when the figure or
-    the day changes (solara would otherwise memoise it on the figure object alone).
+    The PNG is encoded here, inside the panel's call (under the model's lock), rather than
+    later by solara, so a figure is never drawn from a model that moved on meanwhile.
     """
+    del day  # the PNG is a new snapshot on every redraw
     with solara.Card(title, classes=[f"churnsim-{name}"], style={"height": "100%"}) as card:
-        solara.FigureMatplotlib(fig, dependencies=[fig, day], format="png", **SAVEFIG_KWARGS)
+        solara.Image(png(fig), format="png", width="100%")
         solara.Text(caption, style={"font-size": "0.85em", "color": "#555"})
     return card
 
@@ -112,6 +121,8 @@ def leaderboard_rows(model: ChurnModel, top: int = LEADERBOARD_ROWS) -> list[dic
             "shop": f"{model.shops[i].group} #{i}",
             "tier": TIERS[int(s.tier[i])],
             "strategy": model.shops[i].strategy,
+            "price": float(s.price[i]),
+            "list price": float(s.list_price[i]),
             "revenue": float(s.revenue[i]),
             "customers": int(s.customers_served[i]),
             "repeat rate": float(repeat[i]),
@@ -124,7 +135,9 @@ def leaderboard_rows(model: ChurnModel, top: int = LEADERBOARD_ROWS) -> list[dic
 
 def leaderboard_html(rows: list[dict[str, Any]]) -> str:
     """The leaderboard rows as an HTML table (Markdown would pull mermaid from a CDN)."""
-    cols = ["#", "shop", "tier", "strategy", "revenue", "customers", "repeat rate", "rating"]
+    cols = [
+        "#", "shop", "tier", "strategy", "price", "revenue", "customers", "repeat rate", "rating",
+    ]  # fmt: skip
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{c}</th>" for c in cols)
     body = "".join(
         "<tr>"
@@ -135,6 +148,7 @@ def leaderboard_html(rows: list[dict[str, Any]]) -> str:
                 r["shop"] + ("" if r["trading"] else " (closed)"),
                 r["tier"],
                 r["strategy"],
+                _price(r["price"], r["list price"]),
                 f"{r['revenue']:,.0f}",
                 f"{r['customers']:,}",
                 _percent(r["repeat rate"]),
@@ -144,7 +158,13 @@ def leaderboard_html(rows: list[dict[str, Any]]) -> str:
         + "</tr>"
         for n, r in enumerate(rows, 1)
     )
-    return f"<table style='border-collapse:collapse;font-size:0.9em'><tr>{head}</tr>{body}</table>"
+    table = f"<table style='border-collapse:collapse'><tr>{head}</tr>{body}</table>"
+    return f"<div style='overflow-x:auto'>{table}</div>"
+
+
+def _price(price: float, list_price: float) -> str:
+    """Today's price, with the list price beside it when the shop is off its list price."""
+    return f"{price:,.2f}" if price == list_price else f"{price:,.2f} (list {list_price:,.2f})"
 
 
 def _percent(x: float) -> str:
@@ -157,8 +177,9 @@ def leaderboard_panel(model: ChurnModel) -> Any:
     with solara.Card("Shop leaderboard", classes=["churnsim-leaderboard"]) as card:
         solara.HTML(tag="div", unsafe_innerHTML=leaderboard_html(leaderboard_rows(model)))
         solara.Text(
-            f"Top {LEADERBOARD_ROWS} shops by revenue so far; repeat rate: share of a shop's "
-            "customers who bought from it more than once.",
+            f"Top {LEADERBOARD_ROWS} shops by revenue so far; price: today's price of a "
+            "typical order; repeat rate: share of a shop's customers who bought from it more "
+            "than once.",
             style={"font-size": "0.85em", "color": "#555"},
         )
     return card
@@ -167,6 +188,8 @@ def leaderboard_panel(model: ChurnModel) -> Any:
 #: Panels shown together; the detail view is drawn only when chosen, to keep a step cheap.
 OVERVIEW: list[Panel] = [retention_panel, network_panel, flows_panel, leaderboard_panel]
 DETAIL: list[Panel] = [share_panel, satisfaction_panel]
+#: Panels laid across both columns of the page.
+WIDE: set[Panel] = {leaderboard_panel}
 
 
 def day_text(model: ChurnModel) -> str:

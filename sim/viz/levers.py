@@ -1,10 +1,13 @@
 """The browser's levers, generated from the scenario schema: sliders, checkboxes, seed input.
 
 A lever is any schema field carrying ``slider`` metadata (see ``sim/config/fields.py``) plus
-the few extras in :data:`EXTRA_LEVERS`. Bounds, steps, labels and defaults are read from the
-schema and the chosen scenario, never written here. Per-group shop levers apply to every
-*ordinary* shop group (all groups if a scenario has none): ordinary shops are the many small
-sellers a platform's policy affects most, and premium storefronts keep their scenario values.
+the few extras in :data:`EXTRA_LEVERS`, and every slider field of a strategy the scenario's
+shop groups follow (the price war's undercut step, say). Bounds, steps, units, labels and
+values are read from the schema and the chosen scenario, never written here. Per-group shop
+levers apply to every *ordinary* shop group (all groups if a scenario has none): ordinary
+shops are the many small sellers a platform's policy affects most, and premium storefronts
+keep their scenario values. Values are checked the way the command line checks ``--set``
+(:mod:`sim.viz.checks`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from sim.config import Scenario
+from sim.config.strategies import Strategy
 from sim.errors import UserError
 
 #: Levers without slider metadata shown anyway (schema paths; ``[]`` is each shop group).
@@ -51,6 +55,29 @@ class FieldSpec:
         extra = self.info.json_schema_extra
         return str(extra.get("unit", "")) if isinstance(extra, dict) else ""
 
+    @property
+    def kind(self) -> str:
+        """How the page shows it: 'checkbox', 'text' (typed in) or 'slider'."""
+        if self.info.annotation is bool:
+            return "checkbox"
+        return "text" if self.slider is None else "slider"
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One control of the page: its key, schema field, label and the paths it overrides."""
+
+    key: str
+    spec: FieldSpec
+    label: str
+    targets: tuple[str, ...]
+    value: Any
+
+    @property
+    def is_int(self) -> bool:
+        """True for whole-number fields (their slider moves in whole steps)."""
+        return self.spec.info.annotation is int
+
 
 def walk_schema(model: type[BaseModel] = Scenario, prefix: str = "") -> Iterator[FieldSpec]:
     """Every leaf field of the schema, depth-first in schema order (dict sections skipped)."""
@@ -74,6 +101,18 @@ def lever_fields() -> list[FieldSpec]:
     return [f for f in walk_schema() if f.slider is not None or f.path in EXTRA_LEVERS]
 
 
+def strategy_sliders() -> dict[str, list[FieldSpec]]:
+    """Slider fields of each strategy kind (the members of the Strategy union)."""
+    union = get_args(Strategy)[0]
+    out: dict[str, list[FieldSpec]] = {}
+    for cls in get_args(union):
+        kind = cls.model_fields["kind"].default
+        specs = [s for s in walk_schema(cls) if s.slider is not None]
+        if specs:
+            out[str(kind)] = specs
+    return out
+
+
 def target_groups(sc: Scenario) -> list[int]:
     """Indices of the shop groups per-group levers change: ordinary ones, else all."""
     groups = sc.shops.groups
@@ -82,7 +121,7 @@ def target_groups(sc: Scenario) -> list[int]:
 
 
 def lever_key(spec: FieldSpec) -> str:
-    """The model_params key of a lever: its dotted path, ``[]`` becoming GROUP_MARK."""
+    """The page key of a schema lever: its dotted path, ``[]`` becoming GROUP_MARK."""
     return spec.path.replace("[]", GROUP_MARK)
 
 
@@ -110,8 +149,39 @@ def lever_label(sc: Scenario, spec: FieldSpec) -> str:
     return f"{where}: {name}"
 
 
-def lever_help(sc: Scenario, spec: FieldSpec) -> str:
+def _schema_lever(sc: Scenario, spec: FieldSpec) -> Lever:
+    """A lever of the scenario schema, fanned out to the targeted groups if per-group."""
+    if "[]" in spec.path:
+        targets = tuple(spec.path.replace("[]", f".{i}") for i in target_groups(sc))
+    else:
+        targets = (spec.path,)
+    return Lever(lever_key(spec), spec, lever_label(sc, spec), targets, current_value(sc, spec))
+
+
+def _strategy_levers(sc: Scenario) -> Iterator[Lever]:
+    """Slider fields of the strategies the shop groups follow on day 0, one lever each."""
+    sliders = strategy_sliders()
+    for g, group in enumerate(sc.shops.groups):
+        for s, strategy in enumerate(group.strategies):
+            for spec in sliders.get(strategy.kind, []):
+                kind = strategy.kind.replace("_", " ")
+                yield Lever(
+                    key=f"shops.groups[{group.name}].strategies[{s}].{spec.path}",
+                    spec=spec,
+                    label=f"{group.name}: {kind} {spec.path.replace('_', ' ')}",
+                    targets=(f"shops.groups.{g}.strategies.{s}.{spec.path}",),
+                    value=getattr(strategy, spec.path),
+                )
+
+
+def scenario_levers(sc: Scenario) -> list[Lever]:
+    """Every lever of the page for this scenario, in schema order, strategies last."""
+    return [*(_schema_lever(sc, spec) for spec in lever_fields()), *_strategy_levers(sc)]
+
+
+def lever_help(lever: Lever) -> str:
     """Help line: the field's description, unit, mechanism and the slider range."""
+    spec = lever.spec
     text = spec.info.description or spec.path
     extra = spec.info.json_schema_extra
     mech = extra.get("mechanism") if isinstance(extra, dict) else None
@@ -122,59 +192,38 @@ def lever_help(sc: Scenario, spec: FieldSpec) -> str:
     return f"{text} ({', '.join(notes)})" if notes else text
 
 
-def lever_param(sc: Scenario, spec: FieldSpec) -> dict[str, Any]:
-    """Mesa's user-parameter dict for one lever, from the schema and the scenario's value."""
-    value, label = current_value(sc, spec), lever_label(sc, spec)
-    if spec.info.annotation is bool:
-        return {"type": "Checkbox", "value": bool(value), "label": label}
-    if spec.slider is None:
-        return {"type": "InputText", "value": str(value), "label": label}
-    lo, hi, step = spec.slider
-    is_int = spec.info.annotation is int
-    lo, hi = min(lo, value), max(hi, value)  # a scenario beyond the slider stays reachable
-    conv = int if is_int else float
+def initial_values(sc: Scenario) -> dict[str, Any]:
+    """The levers' values as the page starts them: the scenario's, text fields as text."""
     return {
-        "type": "SliderInt" if is_int else "SliderFloat",
-        "value": conv(value),
-        "min": conv(lo),
-        "max": conv(hi),
-        "step": conv(step),
-        "label": label,
+        lv.key: str(lv.value) if lv.spec.kind == "text" else lv.value for lv in scenario_levers(sc)
     }
 
 
-def model_params(sc: Scenario, scenario_name: str) -> dict[str, Any]:
-    """SolaraViz ``model_params``: the fixed scenario name plus one input per lever."""
-    params: dict[str, Any] = {"scenario_name": scenario_name}
-    for spec in lever_fields():
-        params[lever_key(spec)] = lever_param(sc, spec)
-    return params
+def _coerce(lever: Lever, raw: Any) -> Any:
+    """A lever's value as its schema type; typed-in text is read as ``--set`` reads it."""
+    from sim.config.loader import parse_set
 
-
-def _coerce(spec: FieldSpec, key: str, value: Any) -> Any:
-    """A lever's value as its schema type (text inputs arrive as strings)."""
-    if spec.info.annotation is int and not isinstance(value, bool):
-        try:
-            return int(str(value).strip())
-        except ValueError:
-            raise UserError(f"'{value}' is not a whole number", path=key) from None
-    if spec.info.annotation is float and isinstance(value, int | float):
-        return float(value)
-    return value
+    if lever.spec.kind == "text":
+        return parse_set(f"{lever.targets[0]}={raw}")[1]
+    if lever.is_int and isinstance(raw, int | float) and not isinstance(raw, bool):
+        return int(raw)
+    if lever.spec.info.annotation is float and isinstance(raw, int | float):
+        return float(raw)
+    return raw
 
 
 def expand_levers(sc: Scenario, levers: Mapping[str, Any]) -> dict[str, Any]:
-    """Dotted-path overrides for ChurnModel from lever values (group levers fanned out)."""
-    specs = {lever_key(s): s for s in lever_fields()}
+    """Dotted-path overrides for ChurnModel from lever values (group levers fanned out).
+
+    Raises UserError (path: the lever's key) for a value that cannot be read.
+    """
+    by_key = {lv.key: lv for lv in scenario_levers(sc)}
     out: dict[str, Any] = {}
     for key, raw in levers.items():
-        spec = specs.get(key)
-        if spec is None:
+        lever = by_key.get(key)
+        if lever is None:
             raise UserError(f"unknown lever '{key}'")
-        value = _coerce(spec, key, raw)
-        if GROUP_MARK in key:
-            for i in target_groups(sc):
-                out[key.replace(GROUP_MARK, f".{i}")] = value
-        else:
-            out[key] = value
+        value = _coerce(lever, raw)
+        for target in lever.targets:
+            out[target] = value
     return out

@@ -1,15 +1,19 @@
 """The model class the browser view runs: ChurnModel built from a scenario name and levers.
 
-Mesa's Reset calls ``type(model)(**model_params)`` and also passes its own ``scenario`` object
-(a ``mesa.experimental.scenarios.Scenario``), which would clash with ChurnModel's
-``scenario`` argument; this thin subclass takes the scenario by name and drops Mesa's.
+The page names its scenario by name, by path, or as ``lesson:N`` (lesson N's scenario with
+its lever values, built in memory: nothing is written). :class:`BrowserModel` adds what a
+page shared by a stepping thread and a drawing thread needs: a lock held while the model
+steps and while a panel reads it, and stepping that stops at the horizon.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 from typing import Any
 
+from sim.config import Scenario
 from sim.model import ChurnModel
 from sim.scenarios import load_scenario
 from sim.viz.levers import expand_levers
@@ -17,6 +21,8 @@ from sim.viz.levers import expand_levers
 #: Environment variable naming the scenario the page opens with (set by ``churnsim viz``).
 SCENARIO_ENV = "CHURNSIM_VIZ_SCENARIO"
 DEFAULT_SCENARIO = "baseline"
+#: Prefix of a lesson's scenario: ``lesson:2``.
+LESSON_PREFIX = "lesson:"
 
 
 def scenario_from_env() -> str:
@@ -24,14 +30,57 @@ def scenario_from_env() -> str:
     return os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO
 
 
-class BrowserModel(ChurnModel):
-    """``ChurnModel(load_scenario(scenario_name), **overrides)`` with lever keys expanded."""
+def lesson_scenario(number: int) -> Scenario:
+    """Lesson ``number``'s browser scenario with its lever values set, named ``lesson-NN``."""
+    from sim.config.loader import parse_set
+    from sim.lessons.catalog import get_lesson
 
-    def __init__(
-        self, scenario_name: str = DEFAULT_SCENARIO, *, scenario: Any = None, **levers: Any
-    ) -> None:
-        """Build the scenario with the levers' values; ``scenario`` (Mesa's) is ignored."""
-        del scenario  # Mesa's own scenario object: churnsim scenarios come by name
-        sc = load_scenario(scenario_name)
+    lesson = get_lesson(number)
+    viz = lesson.spec.viz
+    overrides = [parse_set(f"{k}={json.dumps(v)}") for k, v in viz.set.items()]
+    sc = load_scenario(viz.scenario, overrides)
+    return sc.model_copy(update={"name": f"lesson-{lesson.number:02d}"})
+
+
+def page_scenario(name: str) -> Scenario:
+    """The scenario a page name stands for: ``lesson:N``, a scenario name or a file."""
+    if name.startswith(LESSON_PREFIX):
+        return lesson_scenario(int(name.removeprefix(LESSON_PREFIX)))
+    return load_scenario(name)
+
+
+def page_title(name: str) -> str:
+    """The page's title: the lesson's number and title, or the scenario's own name."""
+    if name.startswith(LESSON_PREFIX):
+        from sim.lessons.catalog import get_lesson
+
+        lesson = get_lesson(int(name.removeprefix(LESSON_PREFIX)))
+        return f"churnsim: Lesson {lesson.number}: {lesson.spec.title}"
+    return f"churnsim: {page_scenario(name).name}"
+
+
+class BrowserModel(ChurnModel):
+    """``ChurnModel(page_scenario(scenario_name), **overrides)`` with lever keys expanded."""
+
+    def __init__(self, scenario_name: str = DEFAULT_SCENARIO, **levers: Any) -> None:
+        """Build the scenario with the levers' values (UserError if one is refused)."""
+        sc = page_scenario(scenario_name)
         self.scenario_name = scenario_name
+        self.levers = dict(levers)
+        #: Held while the model steps and while a panel reads it: no half-stepped charts.
+        self.lock = threading.RLock()
         super().__init__(sc, **expand_levers(sc, levers))
+
+    @property
+    def finished(self) -> bool:
+        """True once the run reached its last day (or stopped early)."""
+        return not self.running or self.day >= self.config.days
+
+    def advance(self, days: int) -> int:
+        """Step up to ``days`` days, never past the horizon; returns the days stepped."""
+        done = 0
+        with self.lock:
+            while done < days and not self.finished:
+                self.step()
+                done += 1
+        return done

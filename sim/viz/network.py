@@ -20,7 +20,15 @@ from matplotlib.figure import Figure
 from sim.config.shops import TIERS
 from sim.engine.customers import ACTIVE
 from sim.model import ChurnModel
-from sim.viz.charts import CHURNED_COLOUR, TIER_COLOURS, Drawing, kept, new_figure
+from sim.viz.charts import (
+    CHURNED_COLOUR,
+    FONT_PT,
+    TIER_COLOURS,
+    Drawing,
+    kept,
+    new_figure,
+    readable,
+)
 
 #: Most customers drawn in the network view, whatever the population.
 SAMPLE_SIZE = 250
@@ -100,7 +108,6 @@ NODE_KINDS = (
 def _build_network(sample: NetworkSample) -> Drawing:
     """The fixed part: contact lines, one (empty) scatter per node kind, legend."""
     fig, ax = new_figure()
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.12, top=0.92)
     xy = sample.xy
     if sample.edges.size:
         segs = np.stack([xy[sample.edges[:, 0]], xy[sample.edges[:, 1]]], axis=1)
@@ -122,8 +129,8 @@ def _build_network(sample: NetworkSample) -> Drawing:
     ax.set_ylim(xy[:, 1].min(initial=-1) - pad, xy[:, 1].max(initial=1) + pad)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=4, fontsize="small")
-    return Drawing(fig, [ax], extra=[nodes])
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=2)
+    return Drawing(readable(fig), [ax], extra=[nodes])
 
 
 def network_figure(model: ChurnModel) -> Figure:
@@ -135,5 +142,7 @@ def network_figure(model: ChurnModel) -> Figure:
     for kind, _ in NODE_KINDS:
         keep = churned if kind == "churned" else (tier == kind) & ~churned
         nodes[kind].set_offsets(sample.xy[keep])
-    d.axes[0].set_title(f"{int(churned.sum())} of {sample.rows.size} sampled customers have left")
+    d.axes[0].set_title(
+        f"{int(churned.sum())} of {sample.rows.size} sampled customers have left", fontsize=FONT_PT
+    )
     return d.fig

@@ -22,8 +22,7 @@ from pathlib import Path
 from types import FrameType
 
 from sim.errors import UserError
-from sim.scenarios import load_scenario
-from sim.viz.model import SCENARIO_ENV
+from sim.viz.model import SCENARIO_ENV, page_scenario
 
 APP = Path(__file__).with_name("app.py")
 #: Seconds the server gets to shut down after a forwarded signal before its group is killed.
@@ -35,8 +34,11 @@ POLL_SECONDS = 0.1
 
 
 def scenario_arg(scenario: str) -> str:
-    """The scenario as the page should load it: checked now, files made absolute."""
-    load_scenario(scenario)  # a bad name or file fails here, as one line, before serving
+    """The scenario as the page should load it: checked now, files made absolute.
+
+    ``lesson:N`` is lesson N's scenario, built by the page in memory (nothing is written).
+    """
+    page_scenario(scenario)  # a bad name, file or lesson fails here, as one line, before serving
     path = Path(scenario)
     return str(path.resolve()) if path.is_file() else scenario
 
