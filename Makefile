@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-stamp
 EXTRAS ?= dev,dask,fast
 JOBS   ?= 2
 
-.PHONY: setup demo test test-slow facts lessons lint bench clean
+.PHONY: setup demo test test-slow facts lessons patterns validate lint bench clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,12 @@ facts: $(STAMP)
 
 lessons: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) -q -m lessons
+
+patterns: $(STAMP)
+	$(PY) -m pytest -n $(JOBS) -q -m patterns
+
+validate: $(STAMP)
+	$(VENV)/bin/churnsim validate --out results/validation
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sim tests benchmarks

@@ -266,6 +266,31 @@ def calibrate(
     )
 
 
+# -- pattern-oriented validation (sim/validation) --
+
+
+@app.command()
+def validate(
+    scenario: Annotated[str, typer.Argument(help="scenario name or path to a YAML file")] = (
+        "baseline"
+    ),
+    seeds: Annotated[int, typer.Option(help="replications (seeds 1..N)")] = 10,
+    days: Annotated[int, typer.Option(help="days to simulate (year-2 patterns need 730)")] = 730,
+    set_: SetOpt = None,
+    out: Annotated[Path | None, typer.Option(help="write validation.md/.csv/.png here")] = None,
+    workers: Annotated[int, typer.Option(help="worker processes (capped at the CPUs)")] = 2,
+    quiet: Annotated[bool, typer.Option(help="print nothing")] = False,
+) -> None:
+    """Hold a scenario against the published patterns of churn, with 95% intervals over seeds."""
+    from sim.config.loader import parse_set
+    from sim.scenarios import load_scenario
+    from sim.validation.command import validate_command
+
+    overrides = [(("days",), days), *(parse_set(expr) for expr in set_ or [])]
+    sc = load_scenario(scenario, overrides, options={("days",): "--days"})
+    validate_command(sc, seeds=seeds, workers=workers, out=out, quiet=quiet)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning user errors into one line and exit code 2."""
     try:

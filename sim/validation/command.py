@@ -1,0 +1,69 @@
+"""``churnsim validate``: run the pattern suite on a scenario, print the table, write files."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+
+from sim.config import Scenario
+from sim.errors import UserError
+from sim.outputs.folder import foreign_entries, locked_folder, refuse_not_ours
+from sim.validation import outputs
+from sim.validation.suite import PatternResult, validate
+
+OWN_NAMES = ("validation.md", "validation.csv", "validation.png")
+MAX_SEEDS = 200
+
+
+@contextmanager
+def seed_executor(workers: int) -> Iterator[Executor]:
+    """One process per worker (seeds are independent runs), or this process for one."""
+    from sim.sweep.executors import InlineExecutor, default_workers, process_pool
+
+    if workers == 1:
+        yield InlineExecutor()
+        return
+    with process_pool(min(workers, default_workers()), preload="sim.validation.suite") as pool:
+        yield pool
+
+
+def check_request(seeds: int, workers: int) -> None:
+    """Refuse counts that give no interval or an absurd plan, before anything runs."""
+    if not 2 <= seeds <= MAX_SEEDS:
+        raise UserError(f"must be 2 to {MAX_SEEDS} (got {seeds})", source="--seeds",
+                        hint="an interval over seeds needs at least two")  # fmt: skip
+    if workers < 1:
+        raise UserError(f"must be at least 1 (got {workers})", source="--workers")
+
+
+def heading(sc: Scenario, seeds: int) -> str:
+    """'baseline, seeds 1-10, 730 days, 3,000 customers'."""
+    return f"{sc.name}, seeds 1-{seeds}, {sc.days} days, {sc.customers.initial:,} customers"
+
+
+def validate_command(
+    sc: Scenario, *, seeds: int, workers: int, out: Path | None, quiet: bool
+) -> list[PatternResult]:
+    """Run the suite, print the table, verdict tally and time; write the files to ``out``."""
+    check_request(seeds, workers)
+    if out is not None and out.is_dir() and foreign_entries(out, OWN_NAMES):
+        raise refuse_not_ours(out, "churnsim validate")
+    start = time.perf_counter()
+    with seed_executor(min(workers, seeds)) as executor:
+        results = validate(sc, seeds, executor)
+    took = time.perf_counter() - start
+    if not quiet:
+        typer.echo(f"validation: {heading(sc, seeds)}")
+        typer.echo(outputs.text_table(results))
+        typer.echo(f"{outputs.tally(results)}; took {took:.1f} s")
+    if out is not None:
+        with locked_folder(out):
+            paths = outputs.write(results, out, heading(sc, seeds))
+        if not quiet:
+            typer.echo(f"wrote {', '.join(p.name for p in paths)} to {out}")
+    return results

@@ -1,0 +1,147 @@
+"""Pattern measures: plain functions of a finished run's arrays, each returning one number.
+
+Kept free of the model so that each can be checked on synthetic data with a known answer
+(``tests/test_validation.py``); ``sim.validation.patterns`` applies them to a run. A measure
+returns NaN when the run cannot show the pattern (too short a horizon, nobody at risk).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.analysis.km import kaplan_meier
+
+NAN = float("nan")
+
+
+def tenure_hazard(tenure: np.ndarray, churned: np.ndarray, start: int, end: int) -> float:
+    """Daily churn hazard over tenure days ``start .. end-1``: events / days at risk there.
+
+    ``tenure`` is days on the platform (to the churn day, or to the horizon if censored).
+    """
+    at_risk = np.clip(tenure - start, 0, end - start).sum()
+    events = (churned & (tenure >= start) & (tenure < end)).sum()
+    return float(events / at_risk) if at_risk > 0 else NAN
+
+
+def hazard_ratio(
+    tenure: np.ndarray, churned: np.ndarray, late: tuple[int, int], early: tuple[int, int]
+) -> float:
+    """Hazard at tenure ``late`` over that at ``early``: below 1 when survivors grow loyal."""
+    first = tenure_hazard(tenure, churned, *early)
+    later = tenure_hazard(tenure, churned, *late)
+    return later / first if first > 0 else NAN
+
+
+def survivor_retention_rise(tenure: np.ndarray, churned: np.ndarray, horizon: int) -> float:
+    """Year-2 retention of year-1 survivors minus year-1 retention (Kaplan-Meier); > 0 in
+    published cohorts (0.63 then 0.74: Fader & Hardie 2007); NaN if no one reaches day 730."""
+    if horizon < 730 or (tenure >= 730).sum() == 0:
+        return NAN
+    s = kaplan_meier(tenure, churned, 730).survival
+    return float(s[730] / s[365] - s[365]) if s[365] > 0 else NAN
+
+
+def cohort_spread(
+    joined: np.ndarray, tenure: np.ndarray, churned: np.ndarray, horizon: int
+) -> float:
+    """Largest gap, in points, between the 365-day survival of customers who joined on day 0,
+    in months 1-3 (days 1-90) and in months 7-12 (days 181-365). In a stationary market a
+    customer's chances must not depend on when they joined; NaN if a cohort is not observed
+    for 365 days."""
+    cohorts = ((0, 0), (1, 90), (181, 365))
+    shares = []
+    for lo, hi in cohorts:
+        member = (joined >= lo) & (joined <= hi) & (joined + 365 <= horizon)
+        if not member.any() or hi + 365 > horizon:
+            return NAN
+        shares.append(float((~churned[member] | (tenure[member] > 365)).mean()))
+    return 100.0 * (max(shares) - min(shares))
+
+
+def exposure_day(
+    contacts: np.ndarray, churn_day: np.ndarray, churned: np.ndarray, n: int
+) -> np.ndarray:
+    """First day each customer heard that a contact left: a leaver tells the customers it
+    names (M13's direction). ``n + huge`` for never; contacts are row-wise, -1 for empty."""
+    never = np.iinfo(np.int64).max
+    exposed = np.full(n, never, np.int64)
+    rows = np.flatnonzero(churned)
+    told = contacts[rows]
+    days = np.broadcast_to(churn_day[rows].astype(np.int64)[:, None], told.shape)
+    valid = told >= 0
+    np.minimum.at(exposed, told[valid].astype(np.int64), days[valid])
+    return exposed
+
+
+def contagion_ratio(
+    joined: np.ndarray,
+    end: np.ndarray,
+    churned: np.ndarray,
+    exposed: np.ndarray,
+    stratum_days: int = 30,
+) -> float:
+    """Mantel-Haenszel churn-rate ratio of customers after a contact left against those not
+    (yet), in strata of join month x calendar month: both are compared at the same time and
+    the same tenure (older customers are named by more contacts and, with a falling hazard,
+    would otherwise look less contagious than they are).
+
+    ``end`` is the churn day (or the horizon); a customer is exposed from the day after
+    ``exposed``; an event is exposed if the churn day is after the exposure day.
+    """
+    horizon = int(end.max()) + 1 if end.size else 0
+    cohort = joined // stratum_days
+    num = den = 0.0
+    for c in np.unique(cohort):
+        member = cohort == c
+        sums = _stratum_sums(joined[member], end[member], churned[member], exposed[member],
+                             horizon, stratum_days)  # fmt: skip
+        d_un, d_ex, e_un, e_ex = sums
+        total = d_un + d_ex
+        ok = total > 0
+        num += float((e_ex[ok] * d_un[ok] / total[ok]).sum())
+        den += float((e_un[ok] * d_ex[ok] / total[ok]).sum())
+    return num / den if den > 0 else NAN
+
+
+def _stratum_sums(
+    joined: np.ndarray,
+    end: np.ndarray,
+    churned: np.ndarray,
+    exposed: np.ndarray,
+    horizon: int,
+    stratum_days: int,
+) -> list[np.ndarray]:
+    """Days at risk and events, unexposed and exposed, per calendar stratum of one cohort."""
+    split = np.clip(np.minimum(exposed, end), joined, end)  # exposure starts after this day
+    days_un = _daily_at_risk(joined, split, horizon)
+    days_ex = _daily_at_risk(split, end, horizon)
+    is_ex = churned & (exposed < end)
+    ev_ex = np.bincount(end[is_ex], minlength=horizon)[:horizon].astype(np.float64)
+    ev_un = np.bincount(end[churned & ~is_ex], minlength=horizon)[:horizon].astype(np.float64)
+    strata = np.arange(horizon) // stratum_days
+    return [np.bincount(strata, w) for w in (days_un, days_ex, ev_un, ev_ex)]
+
+
+def _daily_at_risk(start: np.ndarray, stop: np.ndarray, horizon: int) -> np.ndarray:
+    """Customers at risk on each day ``t`` with ``start < t <= stop`` (a difference array)."""
+    diff = np.zeros(horizon + 2)
+    keep = stop > start
+    np.add.at(diff, start[keep] + 1, 1.0)
+    np.add.at(diff, stop[keep] + 1, -1.0)
+    return np.cumsum(diff)[:horizon]
+
+
+def top_share(values: np.ndarray, top: float) -> float:
+    """Share of the total earned by the top ``top`` fraction of customers (by value)."""
+    total = values.sum()
+    k = max(1, round(top * values.size))
+    return float(np.sort(values)[::-1][:k].sum() / total) if total > 0 else NAN
+
+
+def decile_ratio(values: np.ndarray) -> float:
+    """Value of the top 10 % of customers over that of the next 10 % (domain notes: 5-10x)."""
+    ranked = np.sort(values)[::-1]
+    k = max(1, values.size // 10)
+    nxt = ranked[k : 2 * k].sum()
+    return float(ranked[:k].sum() / nxt) if nxt > 0 else NAN

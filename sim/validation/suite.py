@@ -1,0 +1,76 @@
+"""Run a scenario over seeds and hold each pattern's value against its band.
+
+Seeds are ``1 .. n``: the run's seed is the only thing that differs between replications, so
+the values are independent draws of the same market, and a t interval over them says how sure
+the verdict is. A verdict is *met* when the whole 95 % interval lies in the band, *not met*
+when it lies wholly outside, *unclear* otherwise, and *not measured* when the run cannot show
+the pattern (e.g. a year-2 pattern in a one-year run).
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import Scenario
+from sim.model import ChurnModel
+from sim.report.stats import t_interval
+from sim.validation.patterns import PATTERNS, Pattern
+
+MET, NOT_MET, UNCLEAR, UNMEASURED = "met", "not met", "unclear", "not measured"
+
+
+@dataclass(frozen=True)
+class PatternResult:
+    """One pattern's values over seeds, their mean and 95 % interval, and the verdict."""
+
+    pattern: Pattern
+    values: tuple[float, ...]
+    mean: float
+    low: float
+    high: float
+    verdict: str
+
+
+def measure_run(sc: Scenario, seed: int) -> list[float]:
+    """Run ``sc`` with ``seed`` to its horizon and measure every pattern on it."""
+    model = ChurnModel(sc, rng=seed, customer_agents=False)
+    while model.running:
+        model.step()
+    return [float(p.measure(model)) for p in PATTERNS]
+
+
+def verdict(low: float, high: float, pattern: Pattern) -> str:
+    """Met if [low, high] lies inside the band, not met if wholly outside, else unclear."""
+    if math.isnan(low) or math.isnan(high):
+        return UNMEASURED
+    if low >= pattern.low and high <= pattern.high:
+        return MET
+    if high < pattern.low or low > pattern.high:
+        return NOT_MET
+    return UNCLEAR
+
+
+def summarise(values: list[list[float]]) -> list[PatternResult]:
+    """Per-pattern mean, 95 % t interval and verdict from per-seed measurements."""
+    results = []
+    for i, pattern in enumerate(PATTERNS):
+        column = tuple(row[i] for row in values)
+        finite = [v for v in column if math.isfinite(v)]
+        if len(finite) < len(column) or len(finite) < 2:
+            mean = float(np.mean(finite)) if finite else math.nan
+            results.append(PatternResult(pattern, column, mean, math.nan, math.nan, UNMEASURED))
+            continue
+        ci = t_interval(finite, bounds=None if pattern.signed else (0.0, math.inf))
+        results.append(PatternResult(pattern, column, ci.mean, ci.low, ci.high,
+                                     verdict(ci.low, ci.high, pattern)))  # fmt: skip
+    return results
+
+
+def validate(sc: Scenario, seeds: int, executor: Executor) -> list[PatternResult]:
+    """Measure every pattern on ``seeds`` runs of ``sc`` (seeds 1..n), in seed order."""
+    futures = [executor.submit(measure_run, sc, seed) for seed in range(1, seeds + 1)]
+    return summarise([f.result() for f in futures])

@@ -1,0 +1,222 @@
+"""The pattern suite: each measure against a known answer on synthetic data, the verdicts,
+and ``churnsim validate`` end to end. ``pytest -m patterns`` holds the default market to the
+published patterns (the ones today's model misses are marked as expected failures)."""
+
+from __future__ import annotations
+
+import csv
+import math
+from concurrent.futures import Executor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim import cli
+from sim.scenarios import load_scenario
+from sim.sweep.executors import InlineExecutor
+from sim.validation import measures, suite
+from sim.validation.patterns import BY_KEY, PATTERNS, Pattern
+
+RNG = np.random.default_rng(20261206)
+
+
+def exponential(n: int, rate: np.ndarray | float, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """Whole-day tenures of customers leaving at a constant daily ``rate``, censored."""
+    days = np.ceil(RNG.exponential(1.0 / np.broadcast_to(rate, (n,)))).astype(np.int64)
+    return np.minimum(days, horizon), days <= horizon
+
+
+def gamma_survival(t: np.ndarray, shape: float, scale: float) -> np.ndarray:
+    """Survival of a gamma(shape, scale) mixture of exponential rates: (1 + scale t)^-shape."""
+    return (1.0 + scale * t) ** -shape
+
+
+def test_tenure_hazard_of_a_constant_rate_is_that_rate() -> None:
+    tenure, churned = exponential(200_000, 0.01, 1000)
+    assert measures.tenure_hazard(tenure, churned, 0, 60) == pytest.approx(0.01, rel=0.05)
+    assert measures.hazard_ratio(tenure, churned, (180, 365), (0, 60)) == pytest.approx(1, abs=0.05)
+
+
+def test_hazard_ratio_of_a_gamma_frailty_is_the_analytic_one() -> None:
+    """Mixed exponential rates: the hazard falls as the frail leave; the measured ratio of
+    months 7-12 to months 1-2 matches events / days at risk computed from the survival."""
+    shape, scale = 0.8, 0.01
+    rates = RNG.gamma(shape, scale, 300_000)
+    tenure, churned = exponential(rates.size, rates, 2000)
+    t = np.arange(0, 2001, dtype=np.float64)
+    s = gamma_survival(t, shape, scale)
+
+    def analytic(a: int, b: int) -> float:
+        return (s[a] - s[b]) / s[a + 1 : b + 1].sum()
+
+    want = analytic(180, 365) / analytic(0, 60)
+    assert want < 0.7
+    got = measures.hazard_ratio(tenure, churned, (180, 365), (0, 60))
+    assert got == pytest.approx(want, rel=0.08)
+
+
+def test_survivor_retention_rises_only_with_frailty() -> None:
+    flat, flat_churned = exponential(100_000, 0.001, 800)
+    assert measures.survivor_retention_rise(flat, flat_churned, 800) == pytest.approx(0, abs=0.01)
+    rates = RNG.gamma(0.5, 0.004, 100_000)
+    tenure, churned = exponential(rates.size, rates, 800)
+    s = gamma_survival(np.array([365.0, 730.0]), 0.5, 0.004)
+    want = s[1] / s[0] - s[0]
+    assert measures.survivor_retention_rise(tenure, churned, 800) == pytest.approx(want, abs=0.01)
+    assert math.isnan(measures.survivor_retention_rise(tenure, churned, 700))
+
+
+def test_cohort_spread_finds_an_age_effect() -> None:
+    """Customers joining on day 0 leave at twice the rate of later joiners: the 365-day
+    survival gap is exp(-365 r) - exp(-730 r) points; equal rates give about 0."""
+    joined = np.r_[np.zeros(20_000), RNG.integers(1, 366, 40_000)].astype(np.int64)
+    r = 0.001
+    for ratio, want in ((1.0, 0.0), (2.0, 100 * (math.exp(-365 * r) - math.exp(-730 * r)))):
+        rate = np.where(joined == 0, ratio * r, r)
+        life = np.ceil(RNG.exponential(1.0 / rate)).astype(np.int64)
+        end = np.minimum(joined + life, 900)
+        tenure, churned = end - joined, joined + life <= 900
+        got = measures.cohort_spread(joined, tenure, churned, 900)
+        assert got == pytest.approx(want, abs=1.2)
+    assert math.isnan(measures.cohort_spread(joined, tenure, churned, 600))
+
+
+def test_exposure_day_is_the_first_leaver_naming_you() -> None:
+    contacts = np.array([[1, 2], [2, -1], [0, 1], [1, 1]])
+    churn_day = np.array([5, 9, 3, 0])
+    churned = np.array([True, True, True, False])
+    exposed = measures.exposure_day(contacts, churn_day, churned, 4)
+    never = np.iinfo(np.int64).max
+    assert exposed.tolist() == [3, 3, 5, never]
+
+
+@pytest.mark.parametrize("effect", [1.0, 2.0])
+def test_contagion_ratio_recovers_the_hazard_rise(effect: float) -> None:
+    """Daily churn at 0.004, rising with the calendar and twice as high in a customer's first
+    60 days, times ``effect`` from the day after exposure. Early joiners are exposed earlier
+    (as older customers are named by more contacts), so at any calendar day the exposed are
+    older and, without the tenure strata, would look less likely to leave."""
+    n, horizon = 60_000, 400
+    joined = RNG.integers(0, 200, n)
+    exposed = 2 * joined + RNG.integers(0, 300, n)
+    end = np.full(n, horizon - 1)
+    churned = np.zeros(n, np.bool_)
+    for day in range(horizon):
+        at_risk = (joined < day) & ~churned
+        young = np.where(day - joined <= 60, 2.0, 1.0)
+        rate = 0.004 * (1 + day / 200) * young * np.where(exposed < day, effect, 1.0)
+        leave = at_risk & (RNG.random(n) < rate)
+        end[leave], churned[leave] = day, True
+    got = measures.contagion_ratio(joined, end, churned, exposed)
+    assert got == pytest.approx(effect, rel=0.08)
+    pooled = measures.contagion_ratio(joined, end, churned, exposed, stratum_days=10_000)
+    assert pooled < 0.9 * effect  # one stratum: the confounding the strata remove
+
+
+def test_value_concentration_known_answers() -> None:
+    values = np.arange(1.0, 11.0)  # 1..10
+    assert measures.top_share(values, 0.2) == pytest.approx(19 / 55)
+    assert measures.decile_ratio(values) == pytest.approx(10 / 9)
+    assert math.isnan(measures.top_share(np.zeros(5), 0.2))
+
+
+BAND = Pattern("x", "claim", "source", 1.0, 2.0, "", lambda m: 0.0)
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "want"),
+    [(1.2, 1.8, suite.MET), (2.1, 3.0, suite.NOT_MET), (0.1, 0.9, suite.NOT_MET),
+     (0.5, 1.5, suite.UNCLEAR), (math.nan, math.nan, suite.UNMEASURED)],
+)  # fmt: skip
+def test_verdict_is_where_the_interval_lies(low: float, high: float, want: str) -> None:
+    assert suite.verdict(low, high, BAND) == want
+
+
+def test_validate_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A short run: table printed, year-2 patterns not measured, files written atomically."""
+    out = tmp_path / "v"
+    args = ["validate", "--seeds", "3", "--days", "120", "--set", "customers.initial=400",
+            "--workers", "1", "--out", str(out)]  # fmt: skip
+    assert cli.main(args) == 0
+    text = capsys.readouterr().out
+    assert "validation: baseline, seeds 1-3, 120 days, 400 customers" in text
+    assert all(p.key in text for p in PATTERNS) and "took" in text
+    assert sorted(p.name for p in out.iterdir()) == ["validation.csv", "validation.md",
+                                                     "validation.png"]  # fmt: skip
+    rows = {r["pattern"]: r for r in csv.DictReader((out / "validation.csv").open())}
+    assert rows["survivor_retention_rise"]["verdict"] == suite.UNMEASURED
+    assert rows["service_share"]["seeds"] == "3"
+    assert "| `contagion` |" in (out / "validation.md").read_text()
+
+
+def test_same_numbers_whatever_the_workers() -> None:
+    sc = load_scenario("baseline", [(("days",), 90), (("customers", "initial"), 300)])
+
+    def numbers(executor: Executor) -> list[tuple[float, ...]]:
+        return [r.values for r in suite.validate(sc, 2, executor)]
+
+    from sim.validation.command import seed_executor
+
+    with seed_executor(2) as pool:
+        np.testing.assert_array_equal(numbers(pool), numbers(InlineExecutor()))  # NaN == NaN
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [(["--seeds", "1"], "--seeds: must be 2 to 200 (got 1)"),
+     (["--workers", "0"], "--workers: must be at least 1 (got 0)"),
+     (["--days", "0"], "--days: must be >= 1 days (got 0)")],
+)  # fmt: skip
+def test_bad_requests_are_one_line(
+    args: list[str], problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["validate", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and problem in err
+
+
+def test_a_foreign_out_folder_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    assert cli.main(["validate", "--seeds", "2", "--out", str(tmp_path)]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+# The default market against the published patterns (issue 20). Those today's model misses
+# are expected failures, so that this file says which; remove a mark when the model meets it.
+NOT_YET_MET = {"hazard_decline", "survivor_retention_rise", "no_cohort_artefact", "contagion",
+               "service_leads", "logistics_share", "word_of_mouth_share",
+               "acquisition_vs_retention", "top20_margin", "top_decile_ratio",
+               "retention_profit", "ordinary_shop_profit"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def default_results() -> dict[str, suite.PatternResult]:
+    sc = load_scenario("baseline", [(("days",), 730)])
+    return {r.pattern.key: r for r in suite.validate(sc, 10, InlineExecutor())}
+
+
+@pytest.mark.patterns
+@pytest.mark.parametrize(
+    "key",
+    [pytest.param(k, marks=pytest.mark.xfail(reason="not met by today's model (issue 20)"))
+     if k in NOT_YET_MET else k for k in BY_KEY],
+)  # fmt: skip
+def test_default_market_meets_the_pattern(
+    key: str, default_results: dict[str, suite.PatternResult]
+) -> None:
+    r = default_results[key]
+    assert r.verdict == suite.MET, f"{key}: {r.mean:.3g} ({r.low:.3g} to {r.high:.3g})"
+
+
+@pytest.mark.patterns
+def test_contagion_placebo_without_word_of_mouth() -> None:
+    """With word of mouth off a contact's leaving cannot matter: the measured ratio must be 1
+    within its interval (else the measure, not the model, makes contagion)."""
+    off = (("mechanisms", "m13_word_of_mouth", "enabled"), False)
+    sc = load_scenario("baseline", [(("days",), 730), off])
+    r = {x.pattern.key: x for x in suite.validate(sc, 10, InlineExecutor())}["contagion"]
+    assert r.low <= 1.0 <= r.high, (r.mean, r.low, r.high)
