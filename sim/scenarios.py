@@ -146,6 +146,10 @@ def load_scenario(
     errors are UserError. ``options`` names the command-line option behind an override
     (``("days",)``: ``"--days"``) so its errors blame that option rather than ``--set``."""
     path = resolve_file(str(name_or_path), scenario_dir(), kind="scenario")
+    if path.suffix.lower() not in SCENARIO_SUFFIXES:  # read nothing that could be echoed
+        raise UserError(
+            "is not a scenario file", source=str(path), hint="a scenario file ends in .yaml or .yml"
+        )
     data, lines = read_scenario_data(path)
     _refuse_experiment(data, path)
     sc = validate(Scenario, data, source=str(path), lines=lines)

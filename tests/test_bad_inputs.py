@@ -490,3 +490,16 @@ def test_every_problem_is_shown(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "; seed: must be >= 0 (got -1)" in err
     assert "; customers.inital: unknown key 'inital'" in err
     assert "more problem" not in err
+
+
+def test_run_reads_only_scenario_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file that is not .yaml/.yml (a sweep's ``base: /etc/shadow`` comes here too) is
+    refused before it is read, so none of its lines can reach the terminal."""
+    secret = tmp_path / "secret.conf"
+    secret.write_text("password: hunter2\n")
+    assert main(["run", str(secret), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "hunter2" not in err and "password" not in err
+    check_one_line(
+        err, path=None, problem="is not a scenario file", blamed="secret.conf", out=tmp_path / "out"
+    )

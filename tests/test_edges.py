@@ -214,8 +214,9 @@ def test_set_value_is_data_not_code(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "out"
     text = "__import__('os').system('touch pwned')"
-    run_ok(out, "baseline", "--days", "2", *sets("customers.initial=20", f"name={text}"))
-    assert read_config(out)["name"] == text
+    # (description, not name: a name must be a plain file name since issue 18, item 10)
+    run_ok(out, "baseline", "--days", "2", *sets("customers.initial=20", f"description={text}"))
+    assert read_config(out)["description"] == text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
