@@ -125,7 +125,9 @@ def serve(scenario: str, host: str = "127.0.0.1", port: int = 8765) -> int:
 
     0 when the server ended by itself, 128 + the signal's number when one stopped it.
     """
-    env = {**os.environ, SCENARIO_ENV: scenario_arg(scenario)}
+    # Solara's "runs on Solara" badge floats over the page's bottom-right corner and covered
+    # the leaderboard as the page scrolled: churnsim's page goes without it
+    env = {**os.environ, SCENARIO_ENV: scenario_arg(scenario), "SOLARA_THEME_SHOW_BANNER": "False"}
     print(f"churnsim: browser view of {scenario} at http://{host}:{port} (Ctrl-C stops it)")
     forwarder = Forwarder()
     with forwarding(forwarder):
