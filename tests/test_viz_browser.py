@@ -274,7 +274,10 @@ def _layout(page: Any) -> dict[str, Any]:
     )
 
 
-@pytest.mark.parametrize("width", [1280, 1400, 1920])
+@pytest.mark.parametrize(
+    "width",
+    [pytest.param(1280, marks=pytest.mark.slow), 1400, pytest.param(1920, marks=pytest.mark.slow)],
+)
 def test_readable_and_nothing_clipped(server: str, tmp_path: Path, width: int) -> None:
     with _page(tmp_path, width, 1000) as page:
         _open(page, server)

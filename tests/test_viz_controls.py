@@ -117,26 +117,37 @@ def test_render_interval_5_stops_at_the_last_day(short: str) -> None:
     rc.close()
 
 
-def test_panels_never_read_a_half_stepped_model(short: str) -> None:
-    """A thread steps as Play does while panels are drawn: the lock keeps them consistent."""
+def _blocked_while_locked(model: BrowserModel, work: Any) -> None:
+    """``work`` waits while another thread holds the model's lock, and runs once it is free."""
+    done = threading.Event()
+    held, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with model.lock:
+            held.set()
+            release.wait(5)
+
+    threading.Thread(target=holder).start()
+    held.wait(5)
+    worker = threading.Thread(target=lambda: (work(), done.set()))
+    worker.start()
+    assert not done.wait(0.5), "ran while the model was locked"
+    release.set()
+    assert done.wait(30)
+    worker.join()
+
+
+def test_panels_and_steps_take_the_model_lock(short: str) -> None:
+    """Play steps in a thread: a panel drawn meanwhile waits for the step, and vice versa."""
     model = solara.reactive(BrowserModel(short))
-    errors: list[BaseException] = []
 
-    def play() -> None:
-        try:
-            while model.value.advance(1):
-                pass
-        except BaseException as exc:
-            errors.append(exc)
+    def draw() -> None:
+        _box, rc = solara.render(LivePanel(components.flows_panel, model), handle_error=False)
+        rc.close()
 
-    thread = threading.Thread(target=play)
-    thread.start()
-    while thread.is_alive():
-        for panel in components.OVERVIEW + components.DETAIL:
-            _box, rc = solara.render(LivePanel(panel, model), handle_error=False)
-            rc.close()
-    thread.join()
-    assert not errors and model.value.day == 12
+    _blocked_while_locked(model.value, draw)
+    _blocked_while_locked(model.value, lambda: model.value.advance(1))
+    assert model.value.day == 1
 
 
 def test_sliders_show_value_and_unit_start_exact_and_mark_changes() -> None:
