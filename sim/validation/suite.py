@@ -18,6 +18,7 @@ import numpy as np
 from sim.config import Scenario
 from sim.model import ChurnModel
 from sim.report.stats import t_interval
+from sim.validation.contrasts import Contrast
 from sim.validation.patterns import PATTERNS, Pattern
 
 MET, NOT_MET, UNCLEAR, UNMEASURED = "met", "not met", "unclear", "not measured"
@@ -35,12 +36,28 @@ class PatternResult:
     verdict: str
 
 
-def measure_run(sc: Scenario, seed: int) -> list[float]:
-    """Run ``sc`` with ``seed`` to its horizon and measure every pattern on it."""
+def finished(sc: Scenario, seed: int) -> ChurnModel:
+    """``sc`` run with ``seed`` to its horizon."""
     model = ChurnModel(sc, rng=seed, customer_agents=False)
     while model.running:
         model.step()
-    return [float(p.measure(model)) for p in PATTERNS]
+    return model
+
+
+def contrast(c: Contrast, sc: Scenario, seed: int) -> float:
+    """A paired experiment's measure on common seeds (NaN if ``sc`` has nothing to change)."""
+    pair = c.pair(sc)
+    if pair is None:
+        return math.nan
+    return float(c.measure(finished(pair[0], seed), finished(pair[1], seed)))
+
+
+def measure_run(sc: Scenario, seed: int) -> list[float]:
+    """Run ``sc`` with ``seed`` to its horizon and measure every pattern on it (the paired
+    experiments run their own pair of markets)."""
+    model = finished(sc, seed)
+    return [contrast(p.measure, sc, seed) if isinstance(p.measure, Contrast)
+            else float(p.measure(model)) for p in PATTERNS]  # fmt: skip
 
 
 def verdict(low: float, high: float, pattern: Pattern) -> str:
