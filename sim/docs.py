@@ -220,10 +220,12 @@ def mechanisms_markdown() -> str:
     for m in MECHANISMS:
         params = [r.path for r in rows if r.mechanism == m.number]
         funcs = ", ".join(f"`sim.mechanisms.{f}`" for f in m.functions)
+        kernels = ", ".join(f"`sim.engine.{f}`" for f in m.compiled) or "none (set-up, shared)"
         plist = ", ".join(f"`{p}`" for p in params) or "none beyond the switch"
         parts.append(
             f"\n## {m.number}: `mechanisms.{m.section}`\n\n{m.rule[0].upper()}{m.rule[1:]}.\n\n"
-            f"- code: {funcs}\n- parameters: {plist}\n{_links(m.number, m.functions)}"
+            f"- code: {funcs}\n- compiled copy (the default engine): {kernels}\n"
+            f"- parameters: {plist}\n{_links(m.number, m.functions)}"
         )
     return "".join(parts)
 

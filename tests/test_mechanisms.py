@@ -727,3 +727,21 @@ def test_m2_off_makes_promises_honest() -> None:
     assert build_shop_table(scenario(**over)).promised_quality[39] == 0.95
     off = build_shop_table(scenario(**over, **{"mechanisms.m2_over_promising.enabled": False}))
     np.testing.assert_array_equal(off.promised_quality, off.true_quality)
+
+
+def test_mechanism_index_names_functions_that_exist() -> None:
+    """docs/mechanisms.md is generated from MECHANISMS: every rule function and every compiled
+    copy it names must exist (an index that names a missing function would send a reader to
+    nothing, and one that names only the NumPy rule hides the copy the default engine runs)."""
+    import importlib
+
+    from sim.mechanisms import MECHANISMS
+
+    assert [m.number for m in MECHANISMS] == [f"M{i}" for i in range(1, 16)]
+    for m in MECHANISMS:
+        named = [("sim.mechanisms", f) for f in m.functions]
+        named += [("sim.engine", f) for f in m.compiled]
+        for package, dotted in named:
+            module, name = dotted.rsplit(".", 1)
+            target = getattr(importlib.import_module(f"{package}.{module}"), name, None)
+            assert callable(target), f"{m.number}: {package}.{dotted} does not exist"

@@ -2,6 +2,10 @@
 
 ``MECHANISMS`` maps each rule's number to its schema section, the functions carrying it and
 a one-line statement, so a reader can go from "M4 logistics" to its rule, parameters and tests.
+``functions`` are the readable NumPy rules (``sim.mechanisms``); ``compiled`` names the numba
+kernels (``sim.engine``) that carry the same arithmetic on the default engine, so whoever
+changes a rule sees every copy to change (``tests/test_mechanisms.py`` checks each name
+exists). Set-up rules run the same code on both paths and have no kernel.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ class Mechanism:
     section: str
     functions: tuple[str, ...]
     rule: str
+    compiled: tuple[str, ...] = ()
 
 
 MECHANISMS: tuple[Mechanism, ...] = (
@@ -26,6 +31,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
         ("fulfilment.deliver", "fulfilment.evaluate"),
         "delivered quality is drawn around the shop's true quality; the gap to the "
         "customer's expectation, not the level, moves the evaluation",
+        compiled=("order_kernels.evaluate_kernel", "order_kernels.book_kernel"),
     ),
     Mechanism(
         "M2",
@@ -33,12 +39,14 @@ MECHANISMS: tuple[Mechanism, ...] = (
         ("choice.prior_expectation",),
         "a shop's promise sets new customers' expectation (weighted by trust), so "
         "over-promising wins first purchases and then disappoints",
+        compiled=("platform_kernels.view_kernel",),
     ),
     Mechanism(
         "M3",
         "m3_site_experience",
         ("fulfilment.completes",),
         "a chosen purchase is abandoned with a chance that falls with site quality",
+        compiled=(),
     ),
     Mechanism(
         "M4",
@@ -46,6 +54,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
         ("fulfilment.deliver", "choice.utilities"),
         "delivery time and damage are drawn per order; lateness beyond a tolerance and "
         "damage cost evaluation; expected delivery time enters the choice",
+        compiled=("order_kernels.evaluate_kernel", "logit_kernels.utility"),
     ),
     Mechanism(
         "M5",
@@ -53,12 +62,14 @@ MECHANISMS: tuple[Mechanism, ...] = (
         ("fulfilment.service",),
         "a problem triggers a service contact; resolved well it undoes most of the "
         "loss and may grant a return, resolved badly it adds a halo penalty",
+        compiled=("order_kernels.evaluate_kernel",),
     ),
     Mechanism(
         "M6",
         "m6_assortment",
         ("choice.utilities", "choice.habit"),
         "broad assortments add utility and make going straight back to a favourite shop likelier",
+        compiled=("logit_kernels.utility", "kernels.pick_kernel"),
     ),
     Mechanism(
         "M7",
@@ -66,6 +77,11 @@ MECHANISMS: tuple[Mechanism, ...] = (
         ("exposure.ranking_score",),
         "the platform adds premium_boost to premium storefronts' ranking score, and "
         "exposure falls with rank",
+        compiled=(
+            "platform_kernels.view_kernel",
+            "rank_kernels.rank_kernel",
+            "platform_kernels.weight_kernel",
+        ),
     ),
     Mechanism(
         "M8",
@@ -73,6 +89,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
         ("choice.utilities", "exposure.sample_consideration"),
         "shoppers compare effective prices across a consideration set drawn from the "
         "ranking; cheaper wins at equal value",
+        compiled=("logit_kernels.utility", "kernels.sample_shop", "platform_kernels.weight_kernel"),
     ),
     Mechanism(
         "M9",
@@ -80,6 +97,11 @@ MECHANISMS: tuple[Mechanism, ...] = (
         ("choice.utilities", "churn.hazard"),
         "a discount's extra pull decays with its age; customers won on a discount are "
         "more price-sensitive and likelier to leave",
+        compiled=(
+            "platform_kernels.view_kernel",
+            "logit_kernels.utility",
+            "market_kernels.churn_day_kernel",
+        ),
     ),
     Mechanism(
         "M10",
@@ -87,12 +109,14 @@ MECHANISMS: tuple[Mechanism, ...] = (
         ("loyalty.decayed",),
         "loyalty to a shop decays daily unless the relationship is worked on, so rivals "
         "can poach regular customers",
+        compiled=("kernels.decayed_row",),
     ),
     Mechanism(
         "M11",
         "m11_loyalty",
         ("choice.utilities", "loyalty.after_purchase"),
         "programme points lower the effective price and members' loyalty grows faster",
+        compiled=("logit_kernels.utility", "order_kernels.after_purchase"),
     ),
     Mechanism(
         "M12",
@@ -100,13 +124,20 @@ MECHANISMS: tuple[Mechanism, ...] = (
         ("choice.programme_effect", "churn.hazard"),
         "a programme's value falls with the share of rivals running one; reminders from "
         "more shops than a customer tolerates raise the churn hazard",
+        compiled=("platform_kernels.view_kernel", "market_kernels.churn_day_kernel"),
     ),
     Mechanism(
         "M13",
         "m13_word_of_mouth",
-        ("word_of_mouth.spread",),
+        (
+            "word_of_mouth.complaints",
+            "word_of_mouth.contacts_told",
+            "word_of_mouth.referrals",
+            "arrivals.draw_contacts",
+        ),
         "few dissatisfied customers complain; they and leavers lower their contacts' "
         "satisfaction; delighted customers bring referrals",
+        compiled=("fulfil_kernels.fulfil_kernel",),
     ),
     Mechanism(
         "M14",
@@ -114,6 +145,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
         ("arrivals.draw_traits",),
         "segments with their own weights, plus individual spread in shopping rate, "
         "price sensitivity and initial satisfaction",
+        compiled=(),
     ),
     Mechanism(
         "M15",
@@ -121,5 +153,6 @@ MECHANISMS: tuple[Mechanism, ...] = (
         ("loyalty.decayed", "arrivals.visit_rate"),
         "reminders slow loyalty decay and bring customers back sooner, diluted across "
         "the shops sending them",
+        compiled=("kernels.decayed_row", "market_kernels.next_visit_kernel"),
     ),
 )
