@@ -745,3 +745,39 @@ def test_mechanism_index_names_functions_that_exist() -> None:
             module, name = dotted.rsplit(".", 1)
             target = getattr(importlib.import_module(f"{package}.{module}"), name, None)
             assert callable(target), f"{m.number}: {package}.{dotted} does not exist"
+
+
+def grow_network(formation: str, degree: int = 6) -> tuple[np.ndarray, np.ndarray]:
+    """Contacts and join days after 400 founders and 300 days of 5 arrivals a day."""
+    gen = rng(7)
+    first, days = 400, 300
+    contacts = np.full((first + 5 * days, degree), -1, np.int32)
+    joined = np.r_[np.zeros(first), np.repeat(np.arange(1, days + 1), 5)].astype(np.int64)
+    n = 0
+    for size in [first] + [5] * days:
+        contacts[n : n + size] = arrivals.draw_contacts(gen, n, size, degree)
+        if formation == "reciprocal":
+            arrivals.reciprocate(gen, contacts, n, size)
+        n += size
+    return contacts, joined
+
+
+def test_reciprocal_contacts_do_not_favour_early_customers() -> None:
+    """By arrival, founders are named by ever more newcomers (in-degree grows with age);
+    reciprocal formation keeps everyone's expected in-degree at the degree, out-degree
+    fixed, no self-ties, and each newcomer named back by those it named (unless a later
+    newcomer took the slot)."""
+    for formation in ("by_arrival", "reciprocal"):
+        contacts, joined = grow_network(formation)
+        indegree = np.bincount(contacts[contacts >= 0], minlength=contacts.shape[0])
+        old, young = indegree[joined == 0], indegree[joined > 200]
+        assert (contacts >= 0).all(axis=1).all()
+        assert not (contacts == np.arange(contacts.shape[0])[:, None]).any()
+        gap = old.mean() - young.mean()
+        se = math.sqrt(old.var() / old.size + young.var() / young.size)
+        if formation == "by_arrival":
+            assert gap > 10 * se
+        else:
+            assert abs(gap) < Z * se and abs(indegree.mean() - 6) < 1e-9
+    last = contacts.shape[0] - 1
+    assert (contacts[contacts[last]] == last).any(axis=1).all()  # named back by its contacts

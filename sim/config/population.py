@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import model_validator
 
@@ -105,6 +105,14 @@ class CustomerParams(Section):
     )
     network_degree: int = param(
         8, "contacts each customer tells about its experiences", ge=0, le=64, mechanism="M13"
+    )
+    network_formation: Literal["by_arrival", "reciprocal"] = param(
+        "by_arrival",
+        "how the contact network forms (M13): by_arrival, a newcomer names contacts among "
+        "those already there (so early customers are named by ever more others); reciprocal, "
+        "each contact a newcomer names drops a random tie of its own to name the newcomer "
+        "back (everyone is named by about network_degree others whatever their age)",
+        mechanism="M13",
     )
     known_shops: int = param(
         4,

@@ -65,6 +65,8 @@ class Market:
             self.rng, n, self.seg, self.rules, self.sc.customers.initial_satisfaction
         )
         c.contacts[new] = arrivals.draw_contacts(self.rng, c.n, n, c.degree)
+        if self.sc.customers.network_formation == "reciprocal":
+            arrivals.reciprocate(self.rng, c.contacts, c.n, n)
         c.n += n
         c.segment[new], c.shop_rate[new], c.price_mult[new] = t.segment, t.shop_rate, t.price_mult
         c.satisfaction[new] = t.satisfaction

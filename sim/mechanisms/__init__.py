@@ -134,6 +134,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
             "word_of_mouth.contacts_told",
             "word_of_mouth.referrals",
             "arrivals.draw_contacts",
+            "arrivals.reciprocate",
         ),
         "few dissatisfied customers complain; they and leavers lower their contacts' "
         "satisfaction; delighted customers bring referrals",

@@ -60,6 +60,30 @@ def draw_contacts(rng: np.random.Generator, first: int, n: int, degree: int) -> 
     return np.where(picks >= me, picks + 1, picks).astype(np.int32)
 
 
+def reciprocate(rng: np.random.Generator, contacts: np.ndarray, first: int, n: int) -> None:
+    """M13 'reciprocal' formation: everyone a new customer names (rows ``first`` to
+    ``first+n-1`` of ``contacts``) replaces one random tie of its own by the newcomer.
+
+    Why this process: under ``draw_contacts`` alone a customer is named by everyone who
+    arrives after it, so in-degree grows with age and word of mouth falls hardest on the
+    earliest customers. Here a customer gains a namer each time a newcomer picks it and loses
+    one each time a customer naming it is picked and drops that tie (1 in ``degree``): the
+    expected in-degree stays at ``degree`` at every age, while out-degree stays fixed. When
+    two newcomers land on the same slot the later one (by row, then pick) keeps it.
+    """
+    degree = contacts.shape[1]
+    picks = contacts[first : first + n]
+    valid = picks >= 0
+    if degree == 0 or not valid.any():
+        return
+    newcomer = np.broadcast_to(np.arange(first, first + n)[:, None], picks.shape)[valid]
+    target = picks[valid].astype(np.int64)
+    slot = np.floor(rng.random(target.size) * degree).astype(np.int64)
+    cell = target * degree + slot
+    last = cell.size - 1 - np.unique(cell[::-1], return_index=True)[1]
+    contacts[target[last], slot[last]] = newcomer[last]  # distinct cells: order-free
+
+
 def visit_rate(base: np.ndarray, care_per_month: np.ndarray, boost: float) -> np.ndarray:
     """M15: reminders (already diluted across reminding shops) bring customers back sooner."""
     return np.minimum(base * (1.0 + boost * care_per_month), 1.0)

@@ -84,7 +84,8 @@ class ReferenceModel(mesa.Model):  # type: ignore[misc]
 
     def join(self, n: int, day: int) -> None:
         """``n`` customers join on ``day``; M13: each knows ``network_degree`` others, drawn
-        uniformly (with replacement) among everyone who ever joined, itself excluded.
+        uniformly (with replacement) among everyone who ever joined, itself excluded; with
+        ``reciprocal`` formation each of them replaces a random tie of its own by the newcomer.
         """
         new = [RefCustomer(self, day) for _ in range(n)]
         self.customers.extend(new)
@@ -96,6 +97,10 @@ class ReferenceModel(mesa.Model):  # type: ignore[misc]
                     other = self.random.choice(everyone)
                     if other is not c:
                         c.contacts.append(other)
+            if self.config.customers.network_formation == "reciprocal":
+                for c in new:  # each contact named drops a random tie to name c back
+                    for other in c.contacts:
+                        other.contacts[self.random.randrange(degree)] = c
         self.tally["new_customers"] += n
 
     def step(self) -> None:
