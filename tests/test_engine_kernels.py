@@ -112,6 +112,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
         },
     ),
     ("baseline", {"churn.hazard_enabled": False, "days": 60}),
+    # M14 churn propensity and the reciprocal contact network (M13).
+    ("baseline", {"churn.propensity_spread": 1.0, "customers.network_formation": "reciprocal"}),
     # Every buyer reviews, half the unhappy complain, returns cost: the fulfil kernel's branches.
     (
         "service_quality",

@@ -781,3 +781,16 @@ def test_reciprocal_contacts_do_not_favour_early_customers() -> None:
             assert abs(gap) < Z * se and abs(indegree.mean() - 6) < 1e-9
     last = contacts.shape[0] - 1
     assert (contacts[contacts[last]] == last).any(axis=1).all()  # named back by its contacts
+
+
+def test_churn_propensity_has_mean_one_and_the_given_spread() -> None:
+    """Gamma multipliers of mean 1 and coefficient of variation ``spread``; with no spread
+    everyone is alike and nothing is drawn (the generator's stream is untouched)."""
+    n = 200_000
+    for spread in (0.5, 1.5):
+        x = arrivals.draw_propensity(rng(3), n, spread)
+        assert abs(x.mean() - 1.0) < Z * spread / math.sqrt(n)
+        assert x.std() / x.mean() == pytest.approx(spread, rel=0.03)
+    gen = rng(4)
+    assert (arrivals.draw_propensity(gen, 10, 0.0) == 1.0).all()
+    assert gen.random() == rng(4).random()

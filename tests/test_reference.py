@@ -33,11 +33,12 @@ SMALL: dict[str, Any] = {
     "churn.base_hazard": 0.002,
 }
 #: A market using more rules: the baseline's two tiers and programme (M7, M11), plus a
-#: discount (M9), reminders (M12, M15) and the reciprocal contact network (M13), at a higher
-#: hazard.
+#: discount (M9), reminders (M12, M15), the reciprocal contact network (M13) and spread churn
+#: propensity (M14), at a higher hazard.
 RICH: dict[str, Any] = {
     **SMALL,
     "customers.network_formation": "reciprocal",
+    "churn.propensity_spread": 1.0,
     "customers.initial": 400,
     "churn.base_hazard": 0.004,
     "shops.groups.0.care_per_month": 2.0,

@@ -73,6 +73,15 @@ class ChurnParams(Section):
     satisfaction_sensitivity: float = param(
         5.0, "log-hazard rise per unit of satisfaction below the reference", ge=0, le=50
     )
+    propensity_spread: float = param(
+        0.0,
+        "spread (coefficient of variation) of each customer's own churn propensity, a gamma "
+        "multiplier of mean 1 on the hazard: 0 everyone alike; above 0 the churn-prone leave "
+        "first, so survivors' hazard falls with tenure",
+        ge=0,
+        le=3,
+        mechanism="M14",
+    )
     shop_churn_window: int = param(
         90,
         "days without a purchase after which a customer-shop relationship has ended",

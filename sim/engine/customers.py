@@ -56,6 +56,8 @@ class CustomerTable:
     shop_rate: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
     price_mult: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
     won_on_discount: np.ndarray = field(default_factory=lambda: np.zeros(0, np.bool_))
+    #: M14 churn propensity: the customer's own multiplier of the platform-churn hazard.
+    propensity: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
     next_visit: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     churn_day: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     n_purchases: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))

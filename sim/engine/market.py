@@ -67,6 +67,7 @@ class Market:
         c.contacts[new] = arrivals.draw_contacts(self.rng, c.n, n, c.degree)
         if self.sc.customers.network_formation == "reciprocal":
             arrivals.reciprocate(self.rng, c.contacts, c.n, n)
+        c.propensity[new] = arrivals.draw_propensity(self.rng, n, self.sc.churn.propensity_spread)
         c.n += n
         c.segment[new], c.shop_rate[new], c.price_mult[new] = t.segment, t.shop_rate, t.price_mult
         c.satisfaction[new] = t.satisfaction
@@ -153,7 +154,7 @@ class Market:
             base=ch.base_hazard,
             reference=ch.reference_satisfaction,
             sensitivity=ch.satisfaction_sensitivity,
-            extra_mult=extra,
+            extra_mult=extra * c.propensity[idx],
         )
         since = np.maximum(self.redraw_since(day), c.joined[idx])
         c.churn_day[idx] = churn.draw_churn_day(self.rng, since, h)
@@ -188,7 +189,7 @@ class Market:
                 ch.satisfaction_sensitivity,
             ]
         )
-        cols = (c.satisfaction, c.segment, c.won_on_discount, c.joined, c.churn_day)
+        cols = (c.satisfaction, c.segment, c.won_on_discount, c.joined, c.churn_day, c.propensity)
         return cols, params, self.redraw_since(day)
 
     def set_satisfaction(

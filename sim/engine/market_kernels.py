@@ -68,25 +68,28 @@ def churn_day_kernel(
     geometric churn day from ``u``, mirroring ``Market.redraw_churn``, ``churn.hazard``,
     ``churn.extra_multiplier`` and ``churn.draw_churn_day``.
 
-    ``cust``: satisfaction, segment, won on discount, joined, churn day. ``params``: won
+    ``cust``: satisfaction, segment, won on discount, joined, churn day, churn propensity
+    (M14). ``params``: won
     hazard multiplier, spam multiplier, base hazard, reference satisfaction, sensitivity.
     """
-    satisfaction, segment, won, joined, churn_day = cust
+    satisfaction, segment, won, joined, churn_day, propensity = cust
     n = idx.shape[0]
     # Gather first: independent loads keep many cache misses in flight (about 2x faster for
     # scattered rows than loading them between the transcendental calls below).
     g_sat, g_seg = np.empty(n), np.empty(n, np.int64)
     g_won, g_joined = np.empty(n, np.bool_), np.empty(n, np.int64)
+    g_prop = np.empty(n)
     for r in range(n):
         i = idx[r]
         g_sat[r], g_seg[r], g_won[r], g_joined[r] = satisfaction[i], segment[i], won[i], joined[i]
+        g_prop[r] = propensity[i]
     for r in range(n):
         i = idx[r]
         reminding = reminders(slot_shop[i], care_live)[1] if any_care else 0
         excess = max(reminding - spam_threshold, 0)
         # x ** 0.0 is exactly 1.0 (IEEE pow, NaN included): skip the costly pow then.
         spam = params[1] ** float(excess) if excess > 0 else 1.0
-        extra = (params[0] if g_won[r] else 1.0) * spam
+        extra = (params[0] if g_won[r] else 1.0) * spam * g_prop[r]
         h = params[2] * seg_hazard[g_seg[r]] * extra
         h = h * math.exp(params[4] * (params[3] - g_sat[r]))
         h = min(max(h, 0.0), 1.0)

@@ -143,10 +143,10 @@ MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism(
         "M14",
         "m14_heterogeneity",
-        ("arrivals.draw_traits",),
+        ("arrivals.draw_traits", "arrivals.draw_propensity"),
         "segments with their own weights, plus individual spread in shopping rate, "
-        "price sensitivity and initial satisfaction",
-        compiled=(),
+        "price sensitivity, initial satisfaction and (opt-in) churn propensity",
+        compiled=("market_kernels.churn_day_kernel",),
     ),
     Mechanism(
         "M15",

@@ -46,6 +46,20 @@ def draw_traits(
     )
 
 
+def draw_propensity(rng: np.random.Generator, n: int, spread: float) -> np.ndarray:
+    """M14: each new customer's churn propensity, a gamma hazard multiplier of mean 1 and
+    coefficient of variation ``spread`` (ones, drawing nothing, when ``spread`` is 0).
+
+    Why gamma: a gamma mixture of constant hazards is the continuous form of the shifted
+    beta-geometric model (Fader & Hardie 2007) whose survivors' retention rises with tenure
+    as published cohorts' does: the churn-prone leave first.
+    """
+    if spread <= 0:
+        return np.ones(n)
+    shape = 1.0 / spread**2
+    return rng.gamma(shape, 1.0 / shape, size=n)
+
+
 def draw_contacts(rng: np.random.Generator, first: int, n: int, degree: int) -> np.ndarray:
     """M13: each new customer's contacts, drawn uniformly among everyone but itself.
 

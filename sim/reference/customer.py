@@ -30,6 +30,8 @@ class RefCustomer(mesa.Agent):  # type: ignore[misc]
         self.price_mult = math.exp(r.price_heterogeneity * rnd.gauss(0.0, 1.0))
         s0 = model.config.customers.initial_satisfaction
         self.satisfaction = min(max(s0 + r.satisfaction_spread * rnd.gauss(0.0, 1.0), 0.0), 1.0)
+        cv = model.config.churn.propensity_spread  # M14 churn propensity, gamma of mean 1
+        self.propensity = rnd.gammavariate(1.0 / cv**2, cv**2) if cv > 0 else 1.0
         self.joined = day
         self.churned: int | None = None
         self.won_on_discount = False
@@ -221,5 +223,6 @@ class RefCustomer(mesa.Agent):  # type: ignore[misc]
         extra = (r.won_hazard_mult if self.won_on_discount else 1.0) * r.spam_hazard_mult ** max(
             reminding - r.spam_threshold, 0
         )
+        extra *= self.propensity
         seg_mult = float(self.model.seg.hazard_multiplier[self.segment])
         self.hazard = hazard(self.satisfaction, seg_mult, extra, self.model.config)
