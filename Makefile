@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
+	@# the browser page's scripts, so `churnsim viz` works offline; not fatal: it says what to do
+	$(PY) -m sim.viz.assets || echo "setup: done, except the browser page's assets (see above)"
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -71,7 +71,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`python -m sim viz` of a 60-day run on a free port; stopped with Ctrl-C afterwards."""
     short = tmp_path_factory.mktemp("viz") / "short.yaml"
     short.write_text(SHORT)
-    missing = [p for p in assets.needed_packages() if not (assets.cache_dir() / p).is_dir()]
+    missing = assets.missing()
     if missing and shutil.which("npm") is None:
         pytest.skip(f"solara assets {missing} not cached and no npm to fetch them")
     assets.ensure_assets()

@@ -22,11 +22,16 @@ from pathlib import Path
 from types import FrameType
 
 from sim.errors import UserError
+from sim.viz import assets
 from sim.viz.model import SCENARIO_ENV, page_scenario
 
 APP = Path(__file__).with_name("app.py")
+#: churnsim's page files for Solara's asset folder: custom.js explains a page whose scripts failed.
+PAGE_FILES = Path(__file__).with_name("page")
 #: Seconds the server gets to shut down after a forwarded signal before its group is killed.
 GRACE_SECONDS = 3.0
+#: Solara's setting for extra folders searched for /static/assets/ files (custom.js).
+EXTRA_ASSETS_ENV = "SOLARA_ASSETS_EXTRA_LOCATIONS"
 #: Signals churnsim forwards to the server: Ctrl-C, kill, terminal closed.
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 #: Seconds between checks whether the server has exited.
@@ -49,6 +54,26 @@ def solara_command(host: str, port: int) -> list[str]:
         sys.executable, "-m", "solara", "run", str(APP),
         "--host", host, "--port", str(port), "--production", "--no-open",
     ]  # fmt: skip
+
+
+def server_env(scenario: str) -> dict[str, str]:
+    """The server's environment: the scenario, no Solara badge, churnsim's page files."""
+    extra = ",".join(filter(None, [str(PAGE_FILES), os.environ.get(EXTRA_ASSETS_ENV, "")]))
+    # Solara's "runs on Solara" badge floats over the page's bottom-right corner and covered
+    # the leaderboard as the page scrolled: churnsim's page goes without it
+    return {
+        **os.environ,
+        SCENARIO_ENV: scenario_arg(scenario),
+        "SOLARA_THEME_SHOW_BANNER": "False",
+        EXTRA_ASSETS_ENV: extra,
+    }
+
+
+def warn_missing_assets() -> None:
+    """Say in the terminal, before serving, if the page's scripts are not installed locally."""
+    absent = assets.missing()
+    if absent:
+        print(assets.warning(absent), file=sys.stderr)
 
 
 def guarded(command: list[str], parent: int) -> list[str]:
@@ -125,9 +150,8 @@ def serve(scenario: str, host: str = "127.0.0.1", port: int = 8765) -> int:
 
     0 when the server ended by itself, 128 + the signal's number when one stopped it.
     """
-    # Solara's "runs on Solara" badge floats over the page's bottom-right corner and covered
-    # the leaderboard as the page scrolled: churnsim's page goes without it
-    env = {**os.environ, SCENARIO_ENV: scenario_arg(scenario), "SOLARA_THEME_SHOW_BANNER": "False"}
+    env = server_env(scenario)
+    warn_missing_assets()
     print(f"churnsim: browser view of {scenario} at http://{host}:{port} (Ctrl-C stops it)")
     forwarder = Forwarder()
     with forwarding(forwarder):
