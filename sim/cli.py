@@ -32,6 +32,25 @@ SetOpt = Annotated[
 ]
 
 
+MAX_KEY_CHARS = 1000
+"""Longest key path a --set may name; longer ones are refused before parsing (no key is
+anywhere near this long, and an error echoing a 100 KB key would not be one line)."""
+
+
+def _sets(exprs: list[str] | None) -> list[str]:
+    """The --set expressions, refusing one whose key path (before '=') is absurdly long."""
+    for expr in exprs or []:
+        key = expr.partition("=")[0]
+        if len(key) > MAX_KEY_CHARS:
+            raise UserError(
+                f"key path '{key[:40]}...' is {len(key):,} characters long "
+                f"(at most {MAX_KEY_CHARS:,})",
+                source="--set",
+                hint="see `churnsim params` for the key paths",
+            )
+    return list(exprs or [])
+
+
 @app.command()
 def run(
     scenario: Annotated[
@@ -54,7 +73,7 @@ def run(
     from sim.run import run_scenario
     from sim.scenarios import load_scenario
 
-    overrides = [parse_set(expr) for expr in set_ or []]
+    overrides = [parse_set(expr) for expr in _sets(set_)]
     given: dict[tuple[str | int, ...], tuple[str, int | None]] = {
         ("seed",): ("--seed", seed),
         ("days",): ("--days", days),
@@ -117,7 +136,11 @@ def sweep(
     ],
     out: Annotated[Path, typer.Option(help="output folder of the sweep")],
     workers: Annotated[
-        int | None, typer.Option(help="local worker processes (default: CPUs; 1 = in-process)")
+        int | None,
+        typer.Option(
+            help="local worker processes, at most the CPUs (default: the CPUs, or 1, "
+            "in-process, for a short plan)"
+        ),
     ] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="run on Dask: tcp://host:port or local:N")
@@ -133,6 +156,9 @@ def sweep(
     force: Annotated[
         bool, typer.Option(help="write into a non-empty --out churnsim sweep did not write")
     ] = False,
+    max_runs: Annotated[
+        int, typer.Option(help="refuse an experiment planning more runs than this")
+    ] = 10_000,  # sim.sweep.plan.MAX_RUNS (not imported here: the CLI starts fast)
 ) -> None:
     """Run an experiment (variants x grid/sample points x replications) in parallel."""
     from sim.sweep.command import sweep_command
@@ -143,10 +169,11 @@ def sweep(
         workers=workers,
         scheduler=scheduler,
         resume=resume,
-        set_exprs=set_ or [],
+        set_exprs=_sets(set_),
         quiet=quiet,
         with_report=not no_report,
         force=force,
+        max_runs=max_runs,
     )
     if code:  # SystemExit, not typer.Exit: main() drops typer.Exit's code (standalone_mode=False)
         raise SystemExit(code)

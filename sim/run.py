@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import sys
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from tqdm import tqdm
 import sim
 from sim.config import Scenario
 from sim.config.yamlio import dump_yaml
-from sim.errors import UserError
+from sim.errors import RunError, UserError
 from sim.model import ChurnModel
 from sim.outputs import atomic, tables
 from sim.outputs.folder import (
@@ -202,5 +203,30 @@ def run_scenario(
     """
     with locked_folder(out):
         check_out(out, force=force)
-        model = simulate(sc, transactions=transactions, progress=progress)
-        return write_outputs(model, out, transactions=transactions)
+        try:
+            model = simulate(sc, transactions=transactions, progress=progress)
+        except MemoryError:
+            raise RunError(
+                f"out of memory simulating '{sc.name}' ({sc.customers.initial:,} initial "
+                f"customers, {sum(g.count for g in sc.shops.groups):,} shops); nothing written"
+            ) from None
+        try:
+            return write_outputs(model, out, transactions=transactions)
+        except OSError as exc:
+            raise _write_failed(out, exc) from None
+
+
+def _write_failed(out: Path, exc: OSError) -> RunError:
+    """A run whose outputs could not be written (a full disk, a folder made read-only): the
+    files it had written are removed, run.json (if it could be written) says incomplete."""
+    for name in OWN_NAMES:
+        if name != MARKER:
+            with suppress(OSError):
+                (out / name).unlink(missing_ok=True)
+    with suppress(OSError):
+        clear_temps(out, OWN_NAMES)
+    where = Path(exc.filename).name if exc.filename else str(out)
+    return RunError(
+        f"cannot write {where} in {out} ({exc.strerror or exc}); the outputs written so far "
+        "were removed and run.json marks the run incomplete"
+    )

@@ -8,6 +8,7 @@ it, so a second command there is refused instead of corrupting the first.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -22,6 +23,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
+from sim.errors import RunError
 from sim.outputs import atomic
 from sim.outputs.folder import LOCK_NAME
 from sim.run import MARKER, OUTPUT_FILES, run_scenario
@@ -160,7 +162,7 @@ def test_a_run_that_failed_mid_write_is_marked_incomplete_and_can_be_rerun(
 
     monkeypatch.setattr(plot, "plot_retention", disk_full)
     sc = load_scenario("baseline", [(("days",), 30), (("customers", "initial"), 200)])
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(RunError, match="No space"):
         run_scenario(sc, out, progress=False)
     assert json.loads((out / MARKER).read_text()) == {
         "kind": "churnsim run",
@@ -242,13 +244,24 @@ def test_sweep_refuses_a_folder_it_did_not_write(
     assert snapshot(out) == {name: b"mine\n"}
 
 
+NUMERIC_ID = '{"experiment": {"name": "folders"}, "runs": [{"run_id": 1}]}\n'
+NO_POINT = (
+    '{"experiment": {"name": "folders"}, "runs": '
+    '[{"run_id": "a1", "variant": "baseline", "replication": 0, "seed": 1}]}\n'
+)
+
+
+STR_REPLICATION = NO_POINT.replace('"replication": 0', '"replication": "0", "point": 0')
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
         ('{"mine": true}\n', "no experiment name"),
         ("not json\n", "not JSON"),
         ('{"experiment": "x", "runs": []}\n', "no experiment name"),
-        ('{"experiment": {"name": "folders"}, "runs": [{"run_id": 1}]}\n', "no list of runs"),
+        (NUMERIC_ID, "runs[0].run_id is not"),
+        (NO_POINT, "runs[0] has no point"),
     ],
 )
 @pytest.mark.parametrize("resume", [False, True])
@@ -325,3 +338,123 @@ def test_two_sweeps_into_one_folder_the_second_is_refused(
     runs = pd.read_parquet(out / "runs.parquet")
     assert len(runs) == 20 and (runs.status == "done").all()
     assert not (out / LOCK_NAME).exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('{"experiment": "x", "runs": []}\n', "no experiment name"),
+        (NUMERIC_ID, "runs[0].run_id is not"),
+        (NO_POINT, "runs[0] has no point"),
+        (STR_REPLICATION, "runs[0].replication is"),
+    ],
+)
+def test_report_of_an_invalid_manifest_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, problem: str
+) -> None:
+    out = tmp_path / "v"
+    out.mkdir()
+    (out / "manifest.json").write_text(text)
+    assert main(["report", str(out), "--quiet"]) == 2
+    err = one_line(capsys)
+    assert f"{out / 'manifest.json'}: not a churnsim sweep manifest ({problem}" in err
+    assert snapshot(out) == {"manifest.json": text.encode()}
+
+
+# --- issue 18, item 7: tracebacks that remain -----------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_an_out_name_over_255_bytes_is_one_line_and_makes_no_folder(
+    exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    out = tmp_path / "new" / ("a" * 300)
+    code = run_cli("baseline", *SMALL, "--out", str(out)) if command == "run" else None
+    code = code if code is not None else sweep_cli(str(exp), "--out", str(out))
+    assert code == 2
+    err = one_line(capsys)
+    assert "cannot write here (File name too long)" in err and "at most 255 bytes" in err
+    assert len(err) < 400 and not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_a_100_kb_set_key_is_one_short_line(
+    exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    expr = "k" * 100_000 + "=1"
+    out = tmp_path / "v"
+    first = ["baseline", *SMALL] if command == "run" else [str(exp)]
+    code = (run_cli if command == "run" else sweep_cli)(*first, "--set", expr, "--out", str(out))
+    assert code == 2
+    err = one_line(capsys)
+    assert "--set: key path 'kkkk" in err and "100,000 characters long" in err
+    assert len(err) < 300 and not out.exists()
+
+
+def _full_disk_after(monkeypatch: pytest.MonkeyPatch, calls: int, code: int = errno.ENOSPC) -> None:
+    """Make every atomic write after the first ``calls`` fail as on a full disk."""
+    real = atomic.atomic_path
+    count = {"n": 0}
+
+    @contextmanager
+    def failing(target: str | os.PathLike[str]) -> Iterator[Path]:
+        count["n"] += 1
+        if count["n"] > calls:
+            raise OSError(code, os.strerror(code), str(target))
+        with real(target) as tmp:
+            yield tmp
+
+    monkeypatch.setattr(atomic, "atomic_path", failing)
+
+
+def test_a_full_disk_during_run_is_one_line_exit_1_nothing_presented_as_complete(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "v"
+    _full_disk_after(monkeypatch, 4)  # run.json, config.yaml, then two tables
+    assert run_cli("baseline", *SMALL, "--out", str(out)) == 1
+    err = one_line(capsys)
+    assert "run failed: cannot write" in err and "No space left on device" in err, err
+    assert sorted(p.name for p in out.iterdir()) == [MARKER]  # the partial outputs went
+    assert json.loads((out / MARKER).read_text())["complete"] is False
+
+
+def test_out_of_memory_in_run_is_one_line_exit_1_no_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sim.run
+
+    def too_big(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(sim.run, "simulate", too_big)
+    out = tmp_path / "new" / "v"
+    assert run_cli("baseline", *SMALL, "--out", str(out)) == 1
+    err = one_line(capsys)
+    assert "run failed: out of memory simulating 'baseline'" in err and "shops" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("calls", "code"),
+    [(6, errno.ENOSPC), (6, errno.EROFS), (12, errno.ENOSPC), (12, errno.EACCES)],
+)
+def test_a_full_or_read_only_disk_mid_sweep_stops_with_one_line(
+    exp: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    calls: int,
+    code: int,
+) -> None:
+    out = tmp_path / "v"
+    _full_disk_after(monkeypatch, calls, code)
+    assert sweep_cli(str(exp), "--out", str(out)) == 1
+    err = one_line(capsys)
+    assert "run failed: cannot write" in err and os.strerror(code) in err, err
+    assert "resume with: churnsim sweep" in err
+    monkeypatch.undo()
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["finished"] is None and not (out / "runs.parquet").exists()
+    assert sweep_cli(str(exp), "--out", str(out), "--resume") == 0
+    assert pd.read_parquet(out / "runs.parquet")["status"].tolist() == ["done", "done"]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import http.server
 import json
 import os
 import signal
+import socketserver
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -375,3 +378,175 @@ def test_dask_scheduler_address_runs_the_sweep(exp: Path, reference: Path, tmp_p
         out = tmp_path / "tcp"
         assert sweep_cli(str(exp), "--out", str(out), "--scheduler", cluster.scheduler_address) == 0
     assert run_digests(out) == run_digests(reference)
+
+
+# --- issue 18, items 7, 8, 9, 10: limits, schedulers, stale runs ----------------------------
+
+GRID_ONLY = TINY.split("variants:")[0] + (
+    "grid:\n  platform.premium_boost: [0.0, 1.0]\nreplications: 2\n"
+)
+
+
+def one_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("address", "problem"),
+    [
+        ("inproc://x", "exists only inside one Python process"),
+        ("tls://127.0.0.1:1", "tls:// needs certificates"),
+        ("tcp://[::1", "bad address"),
+    ],
+)
+def test_unsupported_scheduler_addresses_are_one_line(
+    exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], address: str, problem: str
+) -> None:
+    out = tmp_path / "o"
+    assert sweep_cli(str(exp), "--out", str(out), "--scheduler", address) == 2
+    assert problem in one_line(capsys)
+    assert not out.exists()
+
+
+class _Greeter(socketserver.BaseRequestHandler):
+    """Answers every connection at once with an HTTP error, as some web servers do."""
+
+    def handle(self) -> None:
+        self.request.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+
+@pytest.mark.parametrize("server", ["http.server", "greeter"])
+def test_a_scheduler_that_is_not_dask_is_one_line_within_seconds(
+    exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], server: str
+) -> None:
+    handler = http.server.SimpleHTTPRequestHandler if server == "http.server" else _Greeter
+    httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    out = tmp_path / "o"
+    start = time.monotonic()
+    try:
+        address = f"tcp://127.0.0.1:{httpd.server_address[1]}"
+        assert sweep_cli(str(exp), "--out", str(out), "--scheduler", address) == 2
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert time.monotonic() - start < 15
+    assert "not a Dask scheduler" in one_line(capsys)
+    assert not out.exists()  # nothing written before the scheduler answers
+
+
+def test_a_plan_above_the_cap_is_refused_before_expanding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    values = "[" + ", ".join(str(v) for v in range(10)) + "]"
+    keys = ["platform.premium_boost", "customers.initial", "customers.arrivals_per_day"]
+    grid = "".join(f"  {k}: {values}\n" for k in [*keys, "days", "a.b", "c.d"])
+    exp = write_exp(tmp_path, f"name: big\ngrid:\n{grid}", "big.yaml")
+    out = tmp_path / "o"
+    start = time.monotonic()
+    assert sweep_cli(str(exp), "--out", str(out)) == 2
+    assert time.monotonic() - start < 10
+    err = one_line(capsys)
+    assert "big.yaml: plans 1,000,000 runs, more than the limit of 10,000" in err
+    assert "--max-runs 1000000" in err and not out.exists()
+
+
+def test_max_runs_sets_the_cap(exp: Path) -> None:
+    from sim.sweep.plan import planned_runs
+
+    with pytest.raises(UserError, match="plans 12 runs, more than the limit of 11"):
+        load_plan(exp, max_runs=11)
+    plan = load_plan(exp, max_runs=12)
+    assert planned_runs(plan.experiment) == len(plan.runs) == N_RUNS
+
+
+def test_workers_are_capped_at_the_cpus(
+    exp: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sim.sweep.command as command
+
+    seen: dict[str, Any] = {}
+
+    def fake(plan: Any, out: Path, **kwargs: Any) -> Any:
+        seen.update(kwargs)
+        raise UserError("stop here")
+
+    monkeypatch.setattr(command, "run_sweep", fake)
+    monkeypatch.setattr(command, "default_workers", lambda: 2)
+    assert sweep_cli(str(exp), "--out", str(tmp_path / "o"), "--workers", "1000") == 2
+    assert seen["workers"] == 2
+    assert "--workers 1000 is more than the 2 CPUs here; using 2" in capsys.readouterr().err
+    assert command.cap_scheduler("local:1000") == "local:2"
+    assert command.cap_scheduler("local:2") == "local:2"
+
+
+def test_a_short_plan_runs_in_process_by_default(
+    exp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sim.sweep.command as command
+
+    monkeypatch.setattr(command, "default_workers", lambda: 2)
+    short = load_plan(exp)  # 12 runs of ~260 customers for 30 days
+    assert command.customer_days(short) == pytest.approx(N_RUNS * (200 + 2 * 30) * 30)
+    assert command.pick_workers(None, short, quiet=True) == 1
+    assert command.pick_workers(2, short, quiet=True) == 2  # asked for: honoured
+    long = load_plan(exp, ["days=365", "customers.initial=20000"])
+    assert command.pick_workers(None, long, quiet=True) == 2
+
+
+@pytest.mark.parametrize(
+    ("expr", "by"),
+    [("platform.premium_boost=3", "the grid"), ("shops.groups[1]={}", "variant 'cheap'")],
+)
+def test_a_set_that_the_grid_or_a_variant_overrides_is_refused(
+    exp: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], expr: str, by: str
+) -> None:
+    assert sweep_cli(str(exp), "--out", str(tmp_path / "o"), "--set", expr) == 2
+    err = one_line(capsys)
+    assert f"--set: {expr.split('=')[0]}: is also set by {by} of {exp}, which wins" in err
+
+
+def test_a_grid_report_names_its_real_reference(tmp_path: Path) -> None:
+    from sim.report.load import load_sweep
+
+    out = tmp_path / "o"
+    assert sweep_cli(str(write_exp(tmp_path, GRID_ONLY)), "--out", str(out)) == 0
+    assert load_sweep(out).reference == "premium_boost=0"
+
+
+def test_resume_redoes_runs_of_another_engine_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sim
+
+    exp = write_exp(tmp_path, GRID_ONLY)
+    out = tmp_path / "o"
+    monkeypatch.setattr(sim, "__version__", "0.0.1")
+    assert sweep_cli(str(exp), "--out", str(out), "--workers", "1") == 0
+    summary = json.loads(next(out.glob("runs/*/summary.json")).read_text())
+    assert summary["engine"] == "churnsim 0.0.1, rules 1"
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert sweep_cli(str(exp), "--out", str(out), "--workers", "1", "--resume") == 0
+    err = one_line(capsys)
+    assert f"4 complete runs in {out} were made by churnsim 0.0.1, rules 1, not churnsim" in err
+    assert not any(r.get("reused") for r in manifest(out)["runs"])
+    for path in out.glob("runs/*/summary.json"):
+        assert json.loads(path.read_text())["engine"].startswith(f"churnsim {sim.__version__},")
+
+
+def test_an_edited_outcome_is_caught_by_the_summary_digest(tmp_path: Path) -> None:
+    exp = write_exp(tmp_path, GRID_ONLY)
+    out = tmp_path / "o"
+    assert sweep_cli(str(exp), "--out", str(out), "--workers", "1") == 0
+    path = next(out.glob("runs/*/summary.json"))
+    before = path.read_bytes()
+    doc = json.loads(before)
+    doc["outcomes"]["churned"] += 1000  # files intact, outcome wrong
+    path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    assert sweep_cli(str(exp), "--out", str(out), "--workers", "1", "--resume") == 0
+    assert path.read_bytes() == before  # redone, not reused
+    assert sum(bool(r.get("reused")) for r in manifest(out)["runs"]) == 3

@@ -10,6 +10,7 @@ when a writer is killed); every other file in the folder is left alone.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import re
@@ -24,6 +25,9 @@ LOCK_NAME = ".churnsim.lock"
 
 _HELD: set[str] = set()
 """Folders (real paths) this process holds the lock of: a nested claim is a no-op."""
+
+NAME_MAX = 255
+"""Longest file or folder name, in bytes, that Linux file systems (ext4, xfs, tmpfs) hold."""
 
 _TRIES = 20
 """How often to retry when the lock file was replaced between opening and locking it."""
@@ -74,10 +78,19 @@ def refuse_not_ours(out: Path, command: str) -> UserError:
     )
 
 
+def _shown(out: Path) -> str:
+    """``out`` for a message: a path over 200 characters is cut in the middle."""
+    text = str(out)
+    return text if len(text) <= 200 else f"{text[:100]}...{text[-60:]} ({len(text)} characters)"
+
+
 def _cannot_write(out: Path, exc: OSError) -> UserError:
     """The one-line error for a folder that cannot be created or written."""
+    hint = "choose another --out"
+    if exc.errno == errno.ENAMETOOLONG:
+        hint = "each folder name may have at most 255 bytes; " + hint
     return UserError(
-        f"cannot write here ({exc.strerror})", source=f"--out {out}", hint="choose another --out"
+        f"cannot write here ({exc.strerror})", source=f"--out {_shown(out)}", hint=hint
     )
 
 
@@ -142,13 +155,17 @@ def _release(fd: int, out: Path) -> None:
 
 
 def _make_folder(out: Path) -> bool:
-    """Create ``out`` and its parents; True if it did not exist. Refuse a file or no access."""
-    if out.exists() and not out.is_dir():
-        raise UserError(
-            "is a file, not a directory", source=f"--out {out}", hint="choose another --out"
-        )
-    created = not out.exists()
+    """Create ``out`` and its parents; True if it did not exist. Refuse a file, no access or
+    a name the file system cannot hold (a component over 255 bytes, refused before any
+    parent folder is made)."""
+    if any(len(os.fsencode(part)) > NAME_MAX for part in out.parts):
+        raise _cannot_write(out, OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG)))
     try:
+        if out.exists() and not out.is_dir():
+            raise UserError(
+                "is a file, not a directory", source=f"--out {out}", hint="choose another --out"
+            )
+        created = not out.exists()
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _cannot_write(out, exc) from None

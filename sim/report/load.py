@@ -16,6 +16,7 @@ import pyarrow.dataset as ds
 
 from sim.errors import UserError
 from sim.sweep.runner import read_summary
+from sim.sweep.store import manifest_problem
 
 
 @dataclass
@@ -43,7 +44,10 @@ class Sweep:
 
     @property
     def reference(self) -> str:
-        """The reference variant that differences are taken against."""
+        """What differences are taken against: the reference variant, or with one variant on
+        a grid, the first point's arm (e.g. ``premium_boost=0``, not the variant's name)."""
+        if len({a.variant for a in self.arms}) == 1 and len(self.arms) > 1 and not self.sampled:
+            return self.arms[0].label
         return str(self.manifest.get("reference_variant") or self.arms[0].variant)
 
     def run_ids(self, arm: Arm) -> set[str]:
@@ -71,10 +75,18 @@ def _manifest(path: Path) -> dict[str, Any]:
             source=str(path),
             hint="give the --out folder of `churnsim sweep`",
         ) from None
-    except (OSError, ValueError) as exc:
-        raise UserError(f"unreadable manifest.json: {exc}", source=str(path)) from None
-    if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
-        raise UserError("manifest.json has no list of runs", source=str(path))
+    except OSError as exc:
+        raise UserError(f"cannot read manifest.json ({exc.strerror})", source=str(path)) from None
+    except ValueError as exc:
+        why = " ".join(str(exc).split())
+        raise UserError(f"manifest.json is not JSON ({why})", source=str(path)) from None
+    problem = manifest_problem(data)
+    if problem is not None or not isinstance(data, dict):
+        raise UserError(
+            f"not a churnsim sweep manifest ({problem})",
+            source=str(path / "manifest.json"),
+            hint="give the --out folder of `churnsim sweep`",
+        )
     return data
 
 
@@ -125,7 +137,7 @@ def _row(record: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
 def load_sweep(path: Path) -> Sweep:
     """Load a sweep folder; raise UserError if it is not one or has no complete run."""
     manifest = _manifest(path)
-    records = [r for r in manifest["runs"] if isinstance(r, dict) and "run_id" in r]
+    records = list(manifest["runs"])  # every entry checked by manifest_problem
     found = [(r, read_summary(path / "runs" / r["run_id"], r["run_id"])) for r in records]
     complete = [(r, s) for r, s in found if s is not None]
     if not complete:

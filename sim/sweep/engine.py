@@ -6,9 +6,13 @@ write their own tables, and the coordinator keeps one small status record per ru
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,11 +22,22 @@ from sim.errors import UserError
 from sim.outputs.folder import clear_temps, locked_folder
 from sim.sweep.executors import open_executor
 from sim.sweep.plan import Plan, RunSpec
-from sim.sweep.runner import RUN_FILES, RunOutcome, RunTask, execute, read_summary
+from sim.sweep.runner import (
+    RUN_FILES,
+    RunOutcome,
+    RunTask,
+    engine_version,
+    execute,
+    read_summary,
+)
 from sim.sweep.store import TEMP_NAMES, Manifest, check_target, write_runs_table
 
 RETRIES = 2
 """How many times a run whose worker was lost (not a run that failed) is submitted again."""
+
+DISK_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+"""A run that failed writing its files with one of these stops the sweep (disk full,
+quota, read-only or no longer writable folder): the runs after it would all fail too."""
 
 LOST_WORKER = frozenset(
     {"KilledWorker", "CommClosedError", "StreamClosedError", "FutureCancelledError"}
@@ -99,6 +114,8 @@ def _drive(
         manifest.record(outcome)
         bar.update(1)
         bar.set_postfix(failed=manifest.count("failed"), refresh=False)
+        if outcome.errno in DISK_ERRORS:  # every later run would fail the same way
+            raise OSError(outcome.errno, os.strerror(outcome.errno), f"runs/{outcome.run_id}")
 
     def submit(spec: RunSpec, task: RunTask, tries: int) -> None:
         try:
@@ -125,7 +142,7 @@ def _drive(
                 else:
                     finish(outcome)
             fill()
-    except KeyboardInterrupt:
+    except BaseException:  # Ctrl-C or a full disk: start nothing more
         for future in inflight:
             future.cancel()
         raise
@@ -148,6 +165,41 @@ def _runs_folder(out: Path) -> None:
             "is a file, not the sweep's runs folder", source=str(runs), hint="choose another --out"
         )
     runs.mkdir(exist_ok=True)
+
+
+def _reuse_done(plan: Plan, out: Path, manifest: Manifest) -> list[RunSpec]:
+    """Mark the runs complete on disk as done; return the others, to run. A complete run
+    made by another engine (another churnsim or rules version) is run again, with one
+    warning line saying which."""
+    todo, stale = [], Counter[str]()
+    engine = engine_version()
+    for spec in plan.runs:
+        summary = read_summary(out / "runs" / spec.run_id, spec.run_id)
+        made_by = None if summary is None else summary.get("engine", "an older churnsim")
+        if made_by == engine:
+            manifest.reuse(spec.run_id)
+        else:
+            todo.append(spec)
+            if made_by is not None:
+                stale[str(made_by)] += 1
+    for made_by, n in stale.items():
+        print(
+            f"churnsim: warning: {n} complete run{'s' * (n != 1)} in {out} were made by "
+            f"{made_by}, not {engine}: running them again",
+            file=sys.stderr,
+        )
+    return todo
+
+
+def _recount(plan: Plan, out: Path, manifest: Manifest) -> None:
+    """After Ctrl-C: mark done the runs whose complete files are on disk although their
+    outcome was not collected (they finished while the pool wound down)."""
+    for spec in plan.runs:
+        if manifest.runs[spec.run_id]["status"] == "done":
+            continue
+        summary = read_summary(out / "runs" / spec.run_id, spec.run_id)
+        if summary is not None and summary.get("engine") == engine_version():
+            manifest.found(spec.run_id)
 
 
 def run_sweep(
@@ -184,12 +236,7 @@ def _execute(
     progress: bool,
 ) -> SweepReport:
     """Skip the runs complete on disk, execute the others, write manifest and runs table."""
-    todo = []
-    for spec in plan.runs:
-        if read_summary(out / "runs" / spec.run_id, spec.run_id) is not None:
-            manifest.reuse(spec.run_id)
-        else:
-            todo.append(spec)
+    todo = _reuse_done(plan, out, manifest)
     reused = len(plan.runs) - len(todo)
     manifest.write()
     tasks = ((spec, _task(plan, spec, out)) for spec in todo)
@@ -207,10 +254,12 @@ def _execute(
         with bar, open_executor(workers, scheduler) as (executor, slots):
             _drive(executor, 2 * slots, tasks, manifest, bar)
     except KeyboardInterrupt:
+        _recount(plan, out, manifest)  # runs that finished while the pool wound down
         manifest.write()  # Ctrl-C: keep what finished; --resume picks up the rest
         raise SweepInterrupted(manifest.count("done"), len(plan.runs)) from None
     except BaseException:
-        manifest.write()  # interrupted: keep what finished; --resume picks up the rest
+        with suppress(OSError):  # the disk may be what failed
+            manifest.write()  # interrupted: keep what finished; --resume picks up the rest
         raise
     _clear_leftovers(out, todo)  # so may a worker killed during this one (run again since)
     manifest.write(finished=True)

@@ -9,10 +9,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import socket
+import struct
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from sim.errors import UserError
 
@@ -63,8 +66,25 @@ def _import_distributed() -> Any:
     return distributed
 
 
+SCHEDULER_HINT = "use tcp://host:port or local:N"
+
+UNSUPPORTED = {
+    "inproc://": "an inproc:// scheduler exists only inside one Python process",
+    "tls://": "tls:// needs certificates, which churnsim does not configure",
+    "ws://": "websocket schedulers are not supported",
+    "wss://": "websocket schedulers are not supported",
+}
+"""Dask address schemes churnsim refuses, and why (it connects to tcp:// only)."""
+
+PROBE_SECONDS = 5.0
+"""How long a scheduler may take to accept a connection and send its handshake."""
+
+MAX_HANDSHAKE = 1 << 20
+"""A Dask handshake is a few hundred bytes; an announced length beyond this is not Dask."""
+
+
 def parse_scheduler(address: str) -> tuple[str, int]:
-    """Split ``local:N`` into ("local", N) or accept ``tcp://host:port`` as ("tcp", 0)."""
+    """Split ``local:N`` into ("local", N) or accept ``tcp://host:port`` as ("remote", 0)."""
     if address.startswith("local:"):
         count = address.removeprefix("local:")
         if not count.isdigit() or int(count) < 1:
@@ -72,19 +92,71 @@ def parse_scheduler(address: str) -> tuple[str, int]:
                 f"bad worker count in '{address}'", source="--scheduler", hint="e.g. local:2"
             )
         return "local", int(count)
-    if address.startswith(("tcp://", "tls://", "ws://", "wss://", "inproc://")):
+    for scheme, why in UNSUPPORTED.items():
+        if address.startswith(scheme):
+            raise UserError(why, source=f"--scheduler {address}", hint=SCHEDULER_HINT)
+    if address.startswith("tcp://"):
         return "remote", 0
-    raise UserError(
-        f"unknown scheduler '{address}'",
-        source="--scheduler",
-        hint="use tcp://host:port or local:N",
-    )
+    raise UserError(f"unknown scheduler '{address}'", source="--scheduler", hint=SCHEDULER_HINT)
+
+
+def _host_port(address: str) -> tuple[str, int]:
+    """Host and port of ``tcp://host:port`` (Dask's default port 8786 if none)."""
+    try:
+        parts = urlsplit(address)
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise UserError(f"bad address ({exc})", source="--scheduler", hint=SCHEDULER_HINT) from None
+    if not host or parts.path not in ("", "/"):
+        raise UserError(f"bad address '{address}'", source="--scheduler", hint=SCHEDULER_HINT)
+    return host, port or 8786
+
+
+def _first_bytes(sock: socket.socket, n: int) -> bytes:
+    """Up to ``n`` bytes from ``sock`` (fewer if the peer closes first)."""
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def probe_scheduler(address: str, seconds: float = PROBE_SECONDS) -> None:
+    """Check that ``tcp://host:port`` is a Dask scheduler within ``seconds``, sending nothing:
+    a Dask listener speaks first (an 8-byte length, then its handshake). Anything else (no
+    answer, a closed connection, an HTTP server's reply) is one UserError, so a sweep never
+    hangs on, or allocates what a stranger announces."""
+    host, port = _host_port(address)
+    where = f"--scheduler {address}"
+    try:
+        with socket.create_connection((host, port), timeout=seconds) as sock:
+            sock.settimeout(seconds)
+            head = _first_bytes(sock, 8)
+    except TimeoutError:
+        raise UserError(
+            f"no Dask handshake within {seconds:g} s: not a Dask scheduler",
+            source=where,
+            hint=SCHEDULER_HINT,
+        ) from None
+    except OSError as exc:
+        raise UserError(f"cannot reach scheduler ({exc.strerror or exc})", source=where) from None
+    if len(head) < 8 or not 0 < struct.unpack("Q", head)[0] <= MAX_HANDSHAKE:
+        raise UserError(
+            "the answer is not a Dask handshake: not a Dask scheduler",
+            source=where,
+            hint=SCHEDULER_HINT,
+        )
 
 
 def check_scheduler(address: str) -> None:
-    """Fail early (before anything is written) on a bad address or a missing Dask."""
-    parse_scheduler(address)
+    """Fail early (before anything is written) on a bad address, a missing Dask, or an
+    address where no Dask scheduler answers."""
+    kind, _ = parse_scheduler(address)
     _import_distributed()
+    if kind == "remote":
+        probe_scheduler(address)
 
 
 LOCAL_CLUSTER: dict[str, Any] = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,10 @@ from sim.errors import UserError
 from sim.scenarios import load_scenario
 from sim.sweep.points import grid_points, replication_seeds, sample_points
 from sim.sweep.schema import Experiment
+
+MAX_RUNS = 10_000
+"""Default cap on a sweep's runs (``--max-runs`` raises it): the shipped experiments plan at
+most 448; 10,000 runs of the baseline take hours on a laptop."""
 
 # One override: scenario key path, value, and where it was written (None: --set).
 Override = tuple[KeyPath, Any, KeyPath | None]
@@ -224,6 +229,32 @@ def _check_conflicts(
                 )
 
 
+def _check_cli_set(
+    common: list[Override],
+    variants: list[tuple[str, list[Override]]],
+    points: list[list[Override]],
+    ctx: _Ctx,
+) -> None:
+    """A --set on a key the grid, sample or a variant also sets would silently lose to it
+    in those runs: refuse it, naming the key and where the experiment sets it."""
+    later = [(p, where) for _n, over in variants for p, _v, where in over]
+    later += [(p, where) for p, _v, where in points[0]]
+    for path, _value, where in common:
+        if where is not None:
+            continue  # the experiment's own `set:` is a default the variants may change
+        key = format_path(path)
+        for other, at in later:
+            if at is not None and _related(key, format_path(other)):
+                by = f"variant '{at[1]}'" if at[0] == "variants" else f"the {at[0]}"
+                raise UserError(
+                    f"is also set by {by} of {ctx.source}, which wins, so this --set would "
+                    "have no effect there",
+                    source="--set",
+                    path=key,
+                    hint="drop the --set, or change the experiment file",
+                )
+
+
 def _expand(
     base: dict[str, Any],
     variants: list[tuple[str, list[Override]]],
@@ -265,18 +296,51 @@ def _expand(
     return runs
 
 
-def load_plan(name_or_path: str | os.PathLike[str], cli_set: Sequence[str] = ()) -> Plan:
-    """Load and validate an experiment file and expand it into its runs (UserError if bad)."""
+def planned_runs(exp: Experiment) -> int:
+    """How many runs ``exp`` asks for (variants x points x replications), counted without
+    expanding anything: a sample design of duplicates may end up with fewer."""
+    if exp.sample is None:
+        points = math.prod(len(v) for v in exp.grid.values())
+    else:
+        d = len(exp.sample.ranges)
+        extra = {"sobol": d + 2, "morris": d + 1}.get(exp.sample.method, 1)
+        points = exp.sample.n * extra
+    reps = exp.replications
+    return max(1, len(exp.variants)) * points * (len(reps) if isinstance(reps, list) else reps)
+
+
+def _check_size(exp: Experiment, ctx: _Ctx, max_runs: int) -> None:
+    """Refuse a plan of more than ``max_runs`` runs before expanding it (a grid of 10^6
+    points took minutes and gigabytes to plan before the first run)."""
+    count = planned_runs(exp)
+    if count > max_runs:
+        raise UserError(
+            f"plans {count:,} runs, more than the limit of {max_runs:,}",
+            source=ctx.source,
+            hint=f"shrink the grid, sample or replications, or give --max-runs {count} "
+            "to run it anyway",
+        )
+
+
+def load_plan(
+    name_or_path: str | os.PathLike[str],
+    cli_set: Sequence[str] = (),
+    max_runs: int = MAX_RUNS,
+) -> Plan:
+    """Load and validate an experiment file and expand it into its runs (UserError if bad,
+    or if it asks for more than ``max_runs`` runs)."""
     path = resolve_file(str(name_or_path), experiment_dir(), kind="experiment")
     data, lines = load_yaml(path)
     exp = validate(Experiment, data, source=str(path), lines=lines)
     ctx = _Ctx(str(path), lines)
+    _check_size(exp, ctx, max_runs)
     base_sc, base_name = _base(exp, path, ctx)
     common = _common(exp, cli_set, ctx)
     base = _resolve(base_sc.model_dump(mode="python"), common, ctx).model_dump(mode="python")
     variants = _variants(exp, ctx)
     points = _points(exp, base, ctx)
     _check_conflicts(variants, points, ctx)
+    _check_cli_set(common, variants, points, ctx)
     varied = {
         format_path(p): p
         for overrides in [*(v for _n, v in variants), points[0]]

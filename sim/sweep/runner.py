@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+import sim
 from sim.analysis.km import survival_at
 from sim.config import Scenario
 from sim.engine.customers import ACTIVE
@@ -68,6 +69,18 @@ class RunOutcome:
     status: str
     duration: float
     error: str | None = None
+    errno: int | None = None  # set when the run failed writing its files (a full disk)
+
+
+RULES_VERSION = 1
+"""The model rules' version: raise it with any change that alters a run's results, so a
+resumed sweep redoes the runs of the old rules (run ids hash the scenario and seed only)."""
+
+
+def engine_version() -> str:
+    """What made a run: churnsim's version and the rules' version (recorded in summary.json;
+    a resumed sweep redoes runs of another engine)."""
+    return f"churnsim {sim.__version__}, rules {RULES_VERSION}"
 
 
 def execute(task: RunTask) -> RunOutcome:
@@ -83,7 +96,8 @@ def execute(task: RunTask) -> RunOutcome:
         write_run(model, task)
     except Exception as exc:
         message = " ".join(f"{type(exc).__name__}: {exc}".split())
-        return RunOutcome(task.run_id, "failed", time.perf_counter() - start, message)
+        code = exc.errno if isinstance(exc, OSError) else None
+        return RunOutcome(task.run_id, "failed", time.perf_counter() - start, message, code)
     return RunOutcome(task.run_id, "done", time.perf_counter() - start)
 
 
@@ -165,21 +179,35 @@ def write_run(model: ChurnModel, task: RunTask) -> None:
     for name, table in written.items():
         write_parquet(table, out / name)
     atomic.write_text(out / "config.yaml", config_text(model.config))
-    summary = {
+    summary: dict[str, Any] = {
         "run_id": task.run_id,
         "variant": task.variant,
         "seed": model.seed,
+        "engine": engine_version(),
         "outcomes": outcomes(model, retention, shop),
         "files": {n: _digest(out / n) for n in [*written, "config.yaml"]},
     }
+    summary["digest"] = summary_digest(summary)
     atomic.write_text(out / "summary.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
 
 
+def summary_digest(summary: dict[str, Any]) -> str:
+    """sha256 of the summary's canonical JSON without its ``digest``: covers the outcomes,
+    engine and file list, so an edited or damaged summary is not taken as complete."""
+    body = {k: v for k, v in summary.items() if k != "digest"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def read_summary(run_dir: Path, run_id: str) -> dict[str, Any] | None:
-    """The summary of a complete, intact run (every listed file matches), else None."""
+    """The summary of a complete, intact run (every listed file matches, and so does the
+    summary's own digest if it has one: summaries written before the digest have none),
+    else None."""
     try:
         summary = json.loads((run_dir / "summary.json").read_text())
         if summary.get("run_id") != run_id:
+            return None
+        if "digest" in summary and summary["digest"] != summary_digest(summary):
             return None
         for name, meta in summary["files"].items():
             path = run_dir / name

@@ -52,7 +52,26 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def _manifest_problem(data: Any) -> str | None:
+RUN_FIELDS = {"run_id": str, "variant": str, "point": int, "replication": int, "seed": int}
+"""The fields (and types) every run entry of a manifest has; the report and resume need them."""
+
+
+def _run_problem(index: int, entry: Any) -> str | None:
+    """Why the manifest's ``index``-th run entry is unusable (None if it is fine)."""
+    if not isinstance(entry, dict):
+        return f"runs[{index}] is not an object"
+    for key, kind in RUN_FIELDS.items():
+        value = entry.get(key)
+        if key not in entry:
+            return f"runs[{index}] has no {key}"
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return f"runs[{index}].{key} is not {'a string' if kind is str else 'an integer'}"
+    if not isinstance(entry.get("params", {}), dict):
+        return f"runs[{index}].params is not an object"
+    return None
+
+
+def manifest_problem(data: Any) -> str | None:
     """Why ``data`` is not a manifest a churnsim sweep wrote (None if it is one)."""
     if not isinstance(data, dict):
         return "not a JSON object"
@@ -60,10 +79,12 @@ def _manifest_problem(data: Any) -> str | None:
     if not isinstance(experiment, dict) or not isinstance(experiment.get("name"), str):
         return "no experiment name"
     runs = data.get("runs")
-    if not isinstance(runs, list) or not all(
-        isinstance(r, dict) and isinstance(r.get("run_id"), str) for r in runs
-    ):
-        return "no list of runs with string run_id"
+    if not isinstance(runs, list):
+        return "no list of runs"
+    for i, entry in enumerate(runs):
+        problem = _run_problem(i, entry)
+        if problem:
+            return problem
     return None
 
 
@@ -78,7 +99,7 @@ def previous_manifest(out: Path, force: bool = False) -> dict[str, Any] | None:
         return None
     try:
         data = json.loads(path.read_text())
-        problem = _manifest_problem(data)
+        problem = manifest_problem(data)
     except OSError as exc:
         problem = f"cannot be read: {exc.strerror}"
     except ValueError as exc:
@@ -165,6 +186,10 @@ class Manifest:
     def reuse(self, run_id: str) -> None:
         """Mark a run found complete on disk as done (it is not run again)."""
         self._set(run_id, "done", reused=True)
+
+    def found(self, run_id: str) -> None:
+        """Mark done a run found complete on disk whose outcome was never collected."""
+        self._set(run_id, "done", reused=False)
 
     def record(self, outcome: RunOutcome) -> None:
         """Store a finished run's status, duration and error; rewrite the file now and then."""
