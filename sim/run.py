@@ -225,7 +225,7 @@ def _write_failed(out: Path, exc: OSError) -> RunError:
                 (out / name).unlink(missing_ok=True)
     with suppress(OSError):
         clear_temps(out, OWN_NAMES)
-    where = Path(exc.filename).name if exc.filename else str(out)
+    where = Path(exc.filename).name if exc.filename else "the outputs"
     return RunError(
         f"cannot write {where} in {out} ({exc.strerror or exc}); the outputs written so far "
         "were removed and run.json marks the run incomplete"
