@@ -80,7 +80,7 @@ def run_small(**over: object) -> ChurnModel:
         while m.running:
             m.step()
         for build in (tables.customers_table, tables.shops_table, tables.transactions_table,
-                      tables.platform_retention):  # fmt: skip
+                      tables.platform_retention, tables.timeseries_table):  # fmt: skip
             build(m)
     return m
 
@@ -97,7 +97,8 @@ def test_every_parameter_at_its_bounds_gives_finite_outputs() -> None:
             broken.append(f"{path}={value:g}: {type(exc).__name__}: {exc}")
             continue
         data = m.market.rec.data[: m.day + 1]
-        assert np.isfinite(data[:, 0, 0]).all(), path
+        assert np.isfinite(data[:, 0, 0]).all(), path  # every day recorded
+        assert np.isfinite(data[~np.isnan(data)]).all(), path  # derived metrics too
     assert not broken, "\n".join(broken)
 
 

@@ -41,6 +41,15 @@ def check_request(seeds: int, workers: int) -> None:
         raise UserError(f"must be at least 1 (got {workers})", source="--workers")
 
 
+def check_out(out: Path) -> None:
+    """Refuse an ``--out`` that is a file or holds anything validate does not write."""
+    if out.exists() and not out.is_dir():
+        raise UserError("is a file, not a directory", source=f"--out {out}",
+                        hint="choose another --out")  # fmt: skip
+    if out.is_dir() and foreign_entries(out, OWN_NAMES):
+        raise refuse_not_ours(out, "churnsim validate")
+
+
 def heading(sc: Scenario, seeds: int) -> str:
     """'baseline, seeds 1-10, 730 days, 3,000 customers'."""
     return f"{sc.name}, seeds 1-{seeds}, {sc.days} days, {sc.customers.initial:,} customers"
@@ -51,8 +60,8 @@ def validate_command(
 ) -> list[PatternResult]:
     """Run the suite, print the table, verdict tally and time; write the files to ``out``."""
     check_request(seeds, workers)
-    if out is not None and out.is_dir() and foreign_entries(out, OWN_NAMES):
-        raise refuse_not_ours(out, "churnsim validate")
+    if out is not None:
+        check_out(out)  # before the runs, so a bad --out costs no time; again under the lock
     start = time.perf_counter()
     with seed_executor(min(workers, seeds)) as executor:
         results = validate(sc, seeds, executor)
@@ -63,6 +72,7 @@ def validate_command(
         typer.echo(f"{outputs.tally(results)}; took {took:.1f} s")
     if out is not None:
         with locked_folder(out):
+            check_out(out)
             paths = outputs.write(results, out, heading(sc, seeds))
         if not quiet:
             typer.echo(f"wrote {', '.join(p.name for p in paths)} to {out}")

@@ -19,7 +19,7 @@ from sim.model import ChurnModel
 
 NAN = float("nan")
 FOCUS = "focus_shop"
-"""Name of the one-shop group a contrast splits off an ordinary group."""
+"""Name (or prefix, if taken) of the one-shop group a contrast splits off an ordinary group."""
 
 
 @dataclass(frozen=True)
@@ -31,17 +31,23 @@ class Contrast:
 
 
 def split_one_ordinary_shop(sc: Scenario) -> Scenario | None:
-    """``sc`` with one shop of its largest ordinary group moved into a group of its own
-    (``focus_shop``, appended last), identical to the others; None without such a group."""
+    """``sc`` with one shop of its largest ordinary group moved into a group of its own (named
+    ``focus_shop``, or ``focus_shop_2``... if taken; appended last), identical to the others and
+    changed by the same timeline events; None without such a group. Validated like a file."""
     groups = [g for g in sc.shops.groups if g.tier == "ordinary" and g.count >= 2]
     if not groups:
         return None
     donor = max(groups, key=lambda g: g.count)
-    shops = sc.shops.model_copy(deep=True)
+    data = sc.model_dump()
+    taken = {g.name for g in sc.shops.groups}
+    name = next(n for n in (FOCUS, *(f"{FOCUS}_{i}" for i in range(2, len(taken) + 3)))
+                if n not in taken)  # fmt: skip
     index = sc.shops.groups.index(donor)
-    shops.groups[index] = donor.model_copy(update={"count": donor.count - 1})
-    shops.groups.append(donor.model_copy(update={"name": FOCUS, "count": 1}))
-    return sc.model_copy(update={"shops": shops})
+    data["shops"]["groups"][index]["count"] = donor.count - 1
+    data["shops"]["groups"].append({**data["shops"]["groups"][index], "name": name, "count": 1})
+    data["timeline"] += [{**ev, "group": name} for ev in data["timeline"]
+                         if ev["target"] == "shops" and ev["group"] == donor.name]  # fmt: skip
+    return Scenario.model_validate(data)
 
 
 def faster_delivery(days: float = 1.0) -> Callable[[Scenario], tuple[Scenario, Scenario] | None]:
@@ -54,11 +60,9 @@ def faster_delivery(days: float = 1.0) -> Callable[[Scenario], tuple[Scenario, S
         focus = base.shops.groups[-1]
         if focus.delivery_days - days <= 0:
             return None
-        changed = base.model_copy(deep=True)
-        changed.shops.groups[-1] = focus.model_copy(
-            update={"delivery_days": focus.delivery_days - days}
-        )
-        return base, changed
+        data = base.model_dump()
+        data["shops"]["groups"][-1]["delivery_days"] = focus.delivery_days - days
+        return base, Scenario.model_validate(data)
 
     return pair
 
@@ -70,7 +74,6 @@ def focus_orders_change(base: ChurnModel, changed: ChurnModel) -> float:
 
 
 def _focus_orders(m: ChurnModel) -> float:
-    """Orders taken by the shops of the ``focus_shop`` group."""
-    names = [g.name for g in m.config.shops.groups]
+    """Orders taken by the shop of the focus group (the last group, which the split appends)."""
     s = m.market.shops
-    return float(np.sum(s.orders[s.group == names.index(FOCUS)]))
+    return float(np.sum(s.orders[s.group == len(m.config.shops.groups) - 1]))

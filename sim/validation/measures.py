@@ -15,19 +15,21 @@ NAN = float("nan")
 
 
 def tenure_hazard(tenure: np.ndarray, churned: np.ndarray, start: int, end: int) -> float:
-    """Daily churn hazard over tenure days ``start .. end-1``: events / days at risk there.
+    """Daily churn hazard over tenure days ``start+1 .. end``: events / days at risk there.
 
-    ``tenure`` is days on the platform (to the churn day, or to the horizon if censored).
+    ``tenure`` is days on the platform (to the churn day, or to the horizon if censored); a
+    customer is at risk on tenure days 1 .. ``tenure`` and leaves on day ``tenure`` if churned.
     """
     at_risk = np.clip(tenure - start, 0, end - start).sum()
-    events = (churned & (tenure >= start) & (tenure < end)).sum()
+    events = (churned & (tenure > start) & (tenure <= end)).sum()
     return float(events / at_risk) if at_risk > 0 else NAN
 
 
 def hazard_ratio(
     tenure: np.ndarray, churned: np.ndarray, late: tuple[int, int], early: tuple[int, int]
 ) -> float:
-    """Hazard at tenure ``late`` over that at ``early``: below 1 when survivors grow loyal."""
+    """Hazard over tenure days ``late`` over that over ``early`` (each a (start, end] pair):
+    below 1 when the hazard falls with tenure."""
     first = tenure_hazard(tenure, churned, *early)
     later = tenure_hazard(tenure, churned, *late)
     return later / first if first > 0 else NAN
