@@ -213,8 +213,8 @@ def viz(
 
         scenario = f"{LESSON_PREFIX}{lesson}"
     code = serve(scenario, host=host, port=port)
-    if code:  # 128 + the signal that stopped it (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP)
-        raise typer.Exit(code)
+    if code:  # 128 + the signal that stopped it (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP); said
+        raise SystemExit(code)  # by serve, so not typer.Exit, whose 130 main() reports
 
 
 # -- teaching lessons (sim/lessons) --
@@ -341,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except typer.Exit as exc:
         return int(exc.exit_code)
+    if code == 130:  # typer turns Ctrl-C into exit code 130 and says nothing
+        print("churnsim: interrupted", file=sys.stderr)
     return code if isinstance(code, int) else 0
 
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Collection
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,11 +143,14 @@ def _marker_text(doc: dict[str, object]) -> str:
     return json.dumps({**head, **doc}, indent=1) + "\n"
 
 
-def begin_outputs(out: Path) -> None:
-    """Mark ``out`` as an incomplete run, then remove every file a previous run wrote there
-    (so none is left beside the new config) and its writers' temporary files."""
+def begin_outputs(out: Path, writes: Collection[str]) -> None:
+    """Mark ``out`` as an incomplete run, then remove what a previous run wrote there: in a
+    run folder every file a run may write (so none is left beside the new config); in a
+    foreign folder (``--force``) only the names this run ``writes``, never a user's other
+    file that merely shares a run's name."""
+    owned = read_marker(out) is not None
     atomic.write_text(out / MARKER, _marker_text({"complete": False}))
-    for name in OWN_NAMES:
+    for name in OWN_NAMES if owned else writes:
         if name != MARKER:
             (out / name).unlink(missing_ok=True)
     clear_temps(out, OWN_NAMES)
@@ -168,23 +172,27 @@ def finish_outputs(result: RunResult) -> RunResult:
 
 
 def write_outputs(model: ChurnModel, out: Path, *, transactions: bool) -> RunResult:
-    """Write config, tables, retention CSV and plot to ``out``; return the summary."""
-    begin_outputs(out)
+    """Write config, tables, retention CSV and plot to ``out``; return the summary.
+
+    Every table is built (and checked for NaN) before the previous run's files are touched,
+    so a run that fails that check leaves the previous complete run as it was."""
     customers = tables.customers_table(model)
     retention = tables.platform_retention(model)
+    series, shops = tables.timeseries_table(model), tables.shops_table(model)
+    log = tables.transactions_table(model) if transactions else None
+    files = [*OUTPUT_FILES, *(["transactions.parquet"] if log is not None else [])]
+    begin_outputs(out, files)
     atomic.write_text(out / "config.yaml", config_text(model.config))
-    write_parquet(tables.timeseries_table(model), out / "timeseries.parquet")
+    write_parquet(series, out / "timeseries.parquet")
     write_parquet(customers, out / "customers.parquet")
-    write_parquet(tables.shops_table(model), out / "shops.parquet")
+    write_parquet(shops, out / "shops.parquet")
     atomic.write_with(out / "retention.csv", lambda tmp: pacsv.write_csv(retention, tmp))
     from sim.outputs.retention_plot import plot_retention  # matplotlib: only when plotting
 
     title = f"Platform retention: {model.config.name} (seed {model.seed})"
     plot_retention(retention, out / "retention.png", title)
-    files = list(OUTPUT_FILES)
-    if transactions:
-        write_parquet(tables.transactions_table(model), out / "transactions.parquet")
-        files.append("transactions.parquet")
+    if log is not None:
+        write_parquet(log, out / "transactions.parquet")
     lines = tuple(summary_lines(model, retention, customers))
     return finish_outputs(RunResult(out, tuple(files), lines, model))
 

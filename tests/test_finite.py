@@ -152,11 +152,18 @@ def test_cli_reports_a_failed_run_in_one_line(
         return t.set_column(t.column_names.index("profit"), "profit", pa.array(
             [float("nan")] * t.num_rows))  # fmt: skip
 
-    monkeypatch.setattr(tables, "_shops", shops_with_nan)
     out = tmp_path / "run"
+    done = tmp_path / "done"
+    args = ["run", "baseline", "--days", "5", "--set", "customers.initial=100", "--quiet"]
+    assert cli.main([*args, "--out", str(done)]) == 0
+    before = {p.name: p.read_bytes() for p in done.iterdir()}
+    monkeypatch.setattr(tables, "_shops", shops_with_nan)
     code = cli.main(["run", "baseline", "--days", "5", "--set", "customers.initial=100",
                      "--out", str(out), "--quiet"])  # fmt: skip
     err = capsys.readouterr().err.strip()
     assert code == 1 and err.count("\n") == 0
     assert err == "churnsim: run failed: shops.profit holds NaN or infinite values"
     assert not (out / "shops.parquet").exists()
+    capsys.readouterr()
+    assert cli.main([*args, "--out", str(done)]) == 1  # a failed re-run keeps the good run
+    assert {p.name: p.read_bytes() for p in done.iterdir()} == before

@@ -105,7 +105,9 @@ def test_run_force_replaces_only_files_named_like_its_outputs(tmp_path: Path) ->
     (out / "config.yaml").write_text("my own config\n")
     (out / "notes.txt").write_text("keep me\n")
     (out / ".notes.tmp").write_text("keep me too\n")
+    (out / "transactions.parquet").write_text("mine: this run writes no transactions\n")
     assert run_cli("baseline", *SMALL, "--out", str(out), "--force") == 0
+    assert (out / "transactions.parquet").read_text().startswith("mine")
     assert (out / "notes.txt").read_text() == "keep me\n"
     assert (out / ".notes.tmp").read_text() == "keep me too\n"
     assert (out / "config.yaml").read_text().startswith("# Resolved scenario")
@@ -177,7 +179,7 @@ def test_a_run_that_failed_mid_write_is_marked_incomplete_and_can_be_rerun(
 
 
 def test_a_refused_or_interrupted_run_leaves_no_new_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import sim.run
 
@@ -187,7 +189,8 @@ def test_a_refused_or_interrupted_run_leaves_no_new_folder(
     monkeypatch.setattr(sim.run, "simulate", interrupted)
     out = tmp_path / "new" / "v"
     assert run_cli("baseline", *SMALL, "--out", str(out)) == 130
-    assert not out.exists()
+    assert not (tmp_path / "new").exists()  # nor the parent it made
+    assert capsys.readouterr().err == "churnsim: interrupted\n"
 
 
 @contextmanager

@@ -15,7 +15,7 @@ import fcntl
 import os
 import re
 from collections.abc import Collection, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 from sim.errors import UserError
@@ -154,10 +154,10 @@ def _release(fd: int, out: Path) -> None:
         os.close(fd)
 
 
-def _make_folder(out: Path) -> bool:
-    """Create ``out`` and its parents; True if it did not exist. Refuse a file, no access or
-    a name the file system cannot hold (a component over 255 bytes, refused before any
-    parent folder is made)."""
+def _make_folder(out: Path) -> list[Path]:
+    """Create ``out`` and its parents; return the folders this made, deepest first. Refuse a
+    file, no access or a name the file system cannot hold (a component over 255 bytes,
+    refused before any parent folder is made)."""
     if any(len(os.fsencode(part)) > NAME_MAX for part in out.parts):
         raise _cannot_write(out, OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG)))
     try:
@@ -165,7 +165,7 @@ def _make_folder(out: Path) -> bool:
             raise UserError(
                 "is a file, not a directory", source=f"--out {out}", hint="choose another --out"
             )
-        created = not out.exists()
+        created = [p for p in (out, *out.parents) if not p.exists()]
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _cannot_write(out, exc) from None
@@ -177,9 +177,9 @@ def locked_folder(out: Path) -> Iterator[Path]:
     """Create ``out`` if needed and hold its exclusive lock for the block.
 
     A second command on the same folder gets one line (exit 2) naming the holder's pid.
-    A folder this call created is removed again if the block leaves it empty (a refused
-    or failed command leaves no empty folder behind). Nested calls in one process share
-    the outer lock.
+    The folders this call created (``out`` and any missing parents) are removed again if the
+    block leaves them empty (a refused or failed command leaves no empty folder behind).
+    Nested calls in one process share the outer lock.
     """
     created = _make_folder(out)
     key = os.path.realpath(out)
@@ -193,6 +193,8 @@ def locked_folder(out: Path) -> Iterator[Path]:
     finally:
         _HELD.discard(key)
         _release(fd, out)
-        if created:
-            with suppress(OSError):  # not empty: the command wrote its outputs
-                out.rmdir()
+        for folder in created:  # deepest first; stops at the first that is not empty
+            try:
+                folder.rmdir()
+            except OSError:
+                break
