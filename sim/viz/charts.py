@@ -77,6 +77,39 @@ class Drawing:
     axes: list[Axes]
     lines: dict[str, Line2D] = field(default_factory=dict)
     extra: list[Any] = field(default_factory=list)
+    #: Tick label lengths the figure was last laid out for (see :func:`laid_out`).
+    layout_key: tuple[int, ...] | None = None
+
+
+def tick_label_lengths(fig: Figure) -> tuple[int, ...]:
+    """The longest tick label of each visible axis, in characters: what the layout depends on."""
+    out = []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if not axis.get_visible():
+                continue
+            lo, hi = sorted(axis.get_view_interval())
+            locs = [x for x in axis.get_major_locator()() if lo <= x <= hi]
+            out.append(max(map(len, axis.get_major_formatter().format_ticks(locs)), default=0))
+    return tuple(out)
+
+
+def laid_out(d: Drawing) -> Figure:
+    """The kept figure, its constrained layout re-run only when a tick label changed length.
+
+    The layout (fitting large labels and legends inside the picture) was a quarter of a
+    redraw's time; between Steps only the data moves, so the axes keep their place until a
+    label grows or shrinks (e.g. 999 to 1,000 customers).
+    """
+    key = tick_label_lengths(d.fig)
+    if key != d.layout_key:
+        d.fig.set_layout_engine("constrained")
+        engine = d.fig.get_layout_engine()
+        assert engine is not None
+        engine.execute(d.fig)
+        d.fig.set_layout_engine("none")  # keeps the positions just computed
+        d.layout_key = key
+    return d.fig
 
 
 _KEPT: weakref.WeakKeyDictionary[ChurnModel, dict[str, Any]] = weakref.WeakKeyDictionary()
@@ -127,7 +160,7 @@ def retention_figure(model: ChurnModel) -> Figure:
             )
     ax.set_ylim(min(0.9, float(np.nanmin(low, initial=1.0))) - 0.02, 1.005)
     ax.set_xlim(left=0, right=max(model.day, 1))
-    return d.fig
+    return laid_out(d)
 
 
 def rolling_sum(values: np.ndarray, window: int) -> np.ndarray:
@@ -200,7 +233,7 @@ def flows_figure(model: ChurnModel) -> Figure:
     d.axes[0].set_ylim(0, 1.05 * tops[0])
     d.axes[1].set_ylim(0, 1.05 * max(tops[1:]))
     d.axes[0].set_xlim(0, max(model.day, 1))
-    return d.fig
+    return laid_out(d)
 
 
 def satisfaction_figure(model: ChurnModel) -> Figure:

@@ -26,6 +26,7 @@ from sim.viz.charts import (
     TIER_COLOURS,
     Drawing,
     kept,
+    laid_out,
     new_figure,
     readable,
 )
@@ -145,4 +146,4 @@ def network_figure(model: ChurnModel) -> Figure:
     d.axes[0].set_title(
         f"{int(churned.sum())} of {sample.rows.size} sampled customers have left", fontsize=FONT_PT
     )
-    return d.fig
+    return laid_out(d)
