@@ -103,6 +103,15 @@ def test_offline_page_loads_renders_and_fetches_nothing_outside(
     assert any("/_solara/cdn/" in u for u in requests)  # the bundles came through the server
 
 
+def _click_while_playing(page: Any, name: str) -> None:
+    """Click a button the page may be re-rendering under the pointer: retry a few times."""
+    button = page.get_by_role("button", name=name, exact=True)
+    for _ in range(5):
+        if _try(lambda: button.click(timeout=3_000)):
+            return
+    button.click()  # a last try that fails the test with Playwright's own message
+
+
 def _pause(page: Any) -> None:
     """Click Pause until Play shows again (the button is re-rendered while playing)."""
     play, pause = (page.get_by_role("button", name=n, exact=True) for n in ("▶ Play", "❚❚ Pause"))
@@ -118,7 +127,7 @@ def _pause(page: Any) -> None:
 def test_play_runs_in_its_thread_and_charts_update(server: str, tmp_path: Path) -> None:
     with _page(tmp_path) as page:
         _open(page, server)
-        _slider_to(page, "Play Interval", "Home", 1)  # as fast as the machine steps
+        _slider_to(page, "Play Interval", "Home", 1)  # the shortest pause offered
         chart = page.locator(".churnsim-retention img")
         seen = {chart.get_attribute("src")}
         page.get_by_role("button", name="▶ Play").click()
@@ -130,10 +139,10 @@ def test_play_runs_in_its_thread_and_charts_update(server: str, tmp_path: Path) 
             days.append(_day(page))
         assert len(seen) >= 4, f"the chart changed {len(seen) - 1} times while playing: {days}"
         # the other view is drawn from the same model while Play's thread steps it
-        page.get_by_role("button", name="Market share & satisfaction").click()
+        _click_while_playing(page, "Market share & satisfaction")
         sync_api.expect(page.locator(".churnsim-panels img")).to_have_count(2)
         page.wait_for_timeout(1_500)
-        page.get_by_role("button", name="Overview").click()
+        _click_while_playing(page, "Overview")
         sync_api.expect(page.locator(".churnsim-panels img")).to_have_count(3)
         page.wait_for_timeout(1_000)
         _pause(page)
