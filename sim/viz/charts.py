@@ -82,15 +82,20 @@ class Drawing:
 
 
 def tick_label_lengths(fig: Figure) -> tuple[int, ...]:
-    """The longest tick label of each visible axis, in characters: what the layout depends on."""
+    """What the layout depends on, per visible axis: its longest tick label and the labels at
+    its two ends (a label on the axes' edge sticks out by half its size), in characters."""
     out = []
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             if not axis.get_visible():
                 continue
             lo, hi = sorted(axis.get_view_interval())
+            near = 0.02 * (hi - lo)
             locs = [x for x in axis.get_major_locator()() if lo <= x <= hi]
-            out.append(max(map(len, axis.get_major_formatter().format_ticks(locs)), default=0))
+            labels = axis.get_major_formatter().format_ticks(locs)
+            pairs = zip(locs, labels, strict=True)
+            ends = [len(t) if min(x - lo, hi - x) <= near else 0 for x, t in pairs]
+            out += [max(map(len, labels), default=0), *ends[:1], *ends[-1:]]
     return tuple(out)
 
 
