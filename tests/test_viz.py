@@ -204,3 +204,17 @@ def test_scenario_picker_rebuilds_from_the_chosen_scenario(tmp_path, monkeypatch
     status = [w for w in rc.find(v.Html).widgets if "churnsim-levers" in w.class_]
     assert "customers: initial = 1,200" in status[0].children[0]
     rc.close()
+
+
+def test_a_lesson_page_name_without_a_number_is_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``churnsim viz lesson:x`` is refused before serving (it raised ValueError)."""
+    from sim import cli
+
+    assert cli.main(["viz", "lesson:x", "--port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err == "churnsim: error: lesson:x: lesson:N needs a lesson number (got 'x') "
+        "(see churnsim lessons)\n"
+    )

@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 from sim.config import Scenario
+from sim.errors import UserError
 from sim.model import ChurnModel
 from sim.scenarios import load_scenario
 from sim.viz.levers import expand_levers
@@ -42,10 +43,19 @@ def lesson_scenario(number: int) -> Scenario:
     return sc.model_copy(update={"name": f"lesson-{lesson.number:02d}"})
 
 
+def lesson_number(name: str) -> int:
+    """N of a page name ``lesson:N``; a one-line error for anything else after the prefix."""
+    text = name.removeprefix(LESSON_PREFIX)
+    if not text.isdigit():
+        raise UserError(f"{LESSON_PREFIX}N needs a lesson number (got {text!r})", source=name,
+                        hint="see churnsim lessons")  # fmt: skip
+    return int(text)
+
+
 def page_scenario(name: str) -> Scenario:
     """The scenario a page name stands for: ``lesson:N``, a scenario name or a file."""
     if name.startswith(LESSON_PREFIX):
-        return lesson_scenario(int(name.removeprefix(LESSON_PREFIX)))
+        return lesson_scenario(lesson_number(name))
     return load_scenario(name)
 
 
@@ -54,7 +64,7 @@ def page_title(name: str) -> str:
     if name.startswith(LESSON_PREFIX):
         from sim.lessons.catalog import get_lesson
 
-        lesson = get_lesson(int(name.removeprefix(LESSON_PREFIX)))
+        lesson = get_lesson(lesson_number(name))
         return f"churnsim: Lesson {lesson.number}: {lesson.spec.title}"
     return f"churnsim: {page_scenario(name).name}"
 
