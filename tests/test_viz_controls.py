@@ -117,10 +117,26 @@ def test_render_interval_5_stops_at_the_last_day(short: str) -> None:
     rc.close()
 
 
+class SpyLock:
+    """The model's lock, recording which threads asked for it (a timing-free proof of use)."""
+
+    def __init__(self, lock: Any) -> None:
+        self.lock, self.askers = lock, set[int]()
+
+    def __enter__(self) -> Any:
+        self.askers.add(threading.get_ident())
+        return self.lock.__enter__()
+
+    def __exit__(self, *exc: object) -> Any:
+        return self.lock.__exit__(*exc)
+
+
 def _blocked_while_locked(model: BrowserModel, work: Any) -> None:
-    """``work`` waits while another thread holds the model's lock, and runs once it is free."""
+    """``work`` asks for the model's lock, waits while another thread holds it, and runs once
+    it is free."""
     done = threading.Event()
     held, release = threading.Event(), threading.Event()
+    spy = model.lock = SpyLock(model.lock)
 
     def holder() -> None:
         with model.lock:
@@ -135,6 +151,8 @@ def _blocked_while_locked(model: BrowserModel, work: Any) -> None:
     release.set()
     assert done.wait(30)
     worker.join()
+    model.lock = spy.lock
+    assert worker.ident in spy.askers, "never asked for the model's lock"
 
 
 def test_panels_and_steps_take_the_model_lock(short: str) -> None:

@@ -131,15 +131,28 @@ def test_a_server_ignoring_the_signal_is_killed_after_the_grace(
 ) -> None:
     monkeypatch.setattr(server, "GRACE_SECONDS", 0.5)
     monkeypatch.setattr(server, "solara_command", lambda h, p: [sys.executable, "-m", stubborn])
-    timer = threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGTERM))
-    timer.start()
-    start = time.monotonic()
+    default = signal.getsignal(signal.SIGTERM)
+    sent: list[float] = []
+    stop = threading.Event()
+
+    def term_once_forwarding() -> None:
+        """SIGTERM this process once serve has put its forwarder in place (never before: the
+        default action would end the test process itself), after the child had 0.5 s."""
+        while not stop.is_set() and signal.getsignal(signal.SIGTERM) == default:
+            time.sleep(0.01)
+        if not stop.wait(0.5):
+            sent.append(time.monotonic())
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    sender = threading.Thread(target=term_once_forwarding, daemon=True)
+    sender.start()
     try:
         code = server.serve("baseline", port=free_port())
     finally:
-        timer.cancel()
-    assert code == 143
-    assert time.monotonic() - start < 1.5 + 0.5 + 2
+        stop.set()
+        sender.join()
+    assert code == 143 and sent
+    assert time.monotonic() - sent[0] < 0.5 + 2  # the grace, then the kill
     assert "stopped by SIGTERM; web server killed after 0.5 s" in capsys.readouterr().err
     assert not _alive_with(stubborn)
 
