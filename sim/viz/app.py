@@ -28,7 +28,8 @@ solara: Any = _solara
 
 
 VIEWS = {"Overview": OVERVIEW, "Market share & satisfaction": DETAIL}
-#: Slider labels on their own line; charts as wide as their column; room for the Solara badge.
+#: Slider labels on their own line; charts as wide as their column; room for the Solara badge;
+#: card titles wrap (at 1280 px "Word of mouth among a sample of customers" was cut short).
 CSS = """
 .v-navigation-drawer .v-slider.v-input--horizontal { display: block; }
 .v-navigation-drawer .v-slider .v-input__prepend { margin-bottom: -6px; }
@@ -38,17 +39,32 @@ CSS = """
 .churnsim-panels .churnsim-wide { grid-column: 1 / -1; }
 .churnsim-panels img { width: 100%; height: auto; }
 .churnsim-main { padding-bottom: 64px; }
+.v-card-title { white-space: normal; }
+"""
+#: Presentation mode (the sidebar's switch): the page's own text larger too. Vuetify sizes
+#: its titles and labels in rem, so those get their own rules; text wraps, nothing is cut.
+PRESENT_CSS = """
+.churnsim-main, .churnsim-main .v-card-text, .v-navigation-drawer { font-size: 1.3rem; }
+.churnsim-main .v-card-title { font-size: 1.6rem; line-height: 1.3; }
+.v-navigation-drawer .v-card-title { font-size: 1.5rem; }
+.v-slider .v-label, .v-selection-control .v-label { font-size: 1.25rem; }
+.v-navigation-drawer .v-slider .v-label { white-space: normal; height: auto; line-height: 1.3; }
+.churnsim-main table { font-size: 1.25rem; }
+.churnsim-day { font-size: 2em; }
 """
 
 
 @component
-def LivePanel(panel: Panel, model: solara.Reactive[BrowserModel]) -> Any:  # noqa: N802 (solara component)
-    """One panel, redrawn after every Step, Play tick or Reset; it reads the model under its
-    lock, so a Play step never changes the arrays halfway through a drawing."""
+def LivePanel(  # noqa: N802 (solara component)
+    panel: Panel, model: solara.Reactive[BrowserModel], presenting: bool = False
+) -> Any:
+    """One panel, redrawn after every Step, Play tick, Reset or switch of presentation mode;
+    it reads the model under its lock, so a Play step never changes the arrays halfway
+    through a drawing."""
     update_counter.get()
     current = model.value
     with current.lock:
-        return panel(current)
+        return panel(current, presenting)
 
 
 def levers_text(model: BrowserModel) -> str:
@@ -88,12 +104,14 @@ def LeverHelp(sc: Scenario) -> Any:  # noqa: N802 (solara component)
 
 
 @component
-def Sidebar(model: solara.Reactive[BrowserModel], sc: Scenario) -> Any:  # noqa: N802
+def Sidebar(  # noqa: N802 (solara component)
+    model: solara.Reactive[BrowserModel], sc: Scenario, presenting: solara.Reactive[bool]
+) -> Any:
     """The sidebar of one scenario: its levers start at the scenario's exact values."""
     initial = solara.use_memo(lambda: initial_values(sc), [])
     values = solara.use_reactive(initial)
     with solara.Sidebar():
-        Controls(model, sc, values, initial)
+        Controls(model, sc, values, initial, presenting)
 
 
 @component
@@ -103,6 +121,7 @@ def Page() -> Any:  # noqa: N802 (solara component)
     name = solara.use_reactive(first)
     model = solara.use_reactive(solara.use_memo(lambda: BrowserModel(first), []))
     view = solara.use_reactive("Overview")
+    presenting = solara.use_reactive(False)  # per session, kept across scenario switches
     scenario = solara.use_memo(lambda: page_scenario(name.value), [name.value])
 
     def choose(new: str) -> None:
@@ -110,13 +129,13 @@ def Page() -> Any:  # noqa: N802 (solara component)
         model.set(BrowserModel(new))
         name.set(new)
 
-    solara.Style(CSS)
+    solara.Style(CSS + (PRESENT_CSS if presenting.value else ""))
     # the scenario's own name, or the lesson's title: never a file's path
     title = solara.use_memo(lambda: page_title(name.value), [name.value])
     solara.Title(title)
     with solara.AppBar():
         solara.AppBarTitle(title)
-    Sidebar(model, scenario).key(f"sidebar-{name.value}")
+    Sidebar(model, scenario, presenting).key(f"sidebar-{name.value}")
     with solara.Column(classes=["churnsim-main"]):
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
             solara.Select(
@@ -132,7 +151,7 @@ def Page() -> Any:  # noqa: N802 (solara component)
         with solara.Div(classes=["churnsim-panels"]):
             for panel in VIEWS[view.value]:
                 with solara.Div(classes=["churnsim-wide"] if panel in WIDE else []):
-                    LivePanel(panel, model).key(panel.__name__)
+                    LivePanel(panel, model, presenting.value).key(panel.__name__)
 
 
 page = Page

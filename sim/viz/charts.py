@@ -29,26 +29,39 @@ DPI = 80
 #: Text size of every chart, in points: 13.5 pt at DPI 80 is 15 px at natural size, and 14.5 px
 #: in a 1400 px wide window, where a chart column is 434 px: readable from the back of a room.
 FONT_PT = 13.5
+#: Presentation mode (the sidebar's switch) enlarges chart text by this factor: 18.9 pt is
+#: 21 px at natural size and 20.3 px in a 1400 px wide window.
+PRESENT_SCALE = 1.4
+#: Presentation figures are taller (same width, so the same on-screen scale): room for the
+#: larger labels and legends without squeezing the plot.
+PRESENT_FIGSIZE = (5.6, 4.2)
 SMOOTH_DAYS = 7
 
 
-def new_figure() -> tuple[Figure, Axes]:
+def font_pt(presenting: bool = False) -> float:
+    """Chart text size in points: FONT_PT, or PRESENT_SCALE times it in presentation mode."""
+    return FONT_PT * PRESENT_SCALE if presenting else FONT_PT
+
+
+def new_figure(presenting: bool = False) -> tuple[Figure, Axes]:
     """A figure with one axes (no pyplot: thread-safe, nothing to close); the constrained
     layout keeps the large labels and legends inside the picture."""
-    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+    size = PRESENT_FIGSIZE if presenting else FIGSIZE
+    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
     return fig, fig.add_subplot()
 
 
-def readable(fig: Figure) -> Figure:
-    """Every text of the figure (ticks, axis labels, titles, legends) at FONT_PT."""
+def readable(fig: Figure, presenting: bool = False) -> Figure:
+    """Every text of the figure (ticks, axis labels, titles, legends) at :func:`font_pt`."""
+    size = font_pt(presenting)
     for ax in fig.axes:
-        ax.tick_params(labelsize=FONT_PT)
+        ax.tick_params(labelsize=size)
         for text in (ax.xaxis.label, ax.yaxis.label, ax.title):
-            text.set_fontsize(FONT_PT)
+            text.set_fontsize(size)
         legend = ax.get_legend()
         if legend is not None:
             for text in legend.get_texts():
-                text.set_fontsize(FONT_PT)
+                text.set_fontsize(size)
     return fig
 
 
@@ -58,15 +71,18 @@ def series(model: ChurnModel, metric: str, group: str = "all") -> np.ndarray:
     return rec.data[: model.day + 1, M[metric], rec.groups.index(group)]
 
 
-def kept[T](model: ChurnModel, name: str, build: Callable[[], T]) -> T:
-    """A per-model object (a figure and its artists), built on first use and kept.
+def kept[T](model: ChurnModel, name: str, presenting: bool, build: Callable[[], T]) -> T:
+    """A per-model object (a figure and its artists) per text size, built on first use and kept.
 
     Updating a kept figure's data is about a third cheaper than building it anew each step.
+    The key holds the mode, so switching presentation mode back and forth draws each mode's
+    own figure (its fonts and layout) rather than one left from the other mode.
     """
     store = _KEPT.setdefault(model, {})
-    if name not in store:
-        store[name] = build()
-    return cast(T, store[name])
+    key = (name, presenting)
+    if key not in store:
+        store[key] = build()
+    return cast(T, store[key])
 
 
 @dataclass
@@ -117,7 +133,9 @@ def laid_out(d: Drawing) -> Figure:
     return d.fig
 
 
-_KEPT: weakref.WeakKeyDictionary[ChurnModel, dict[str, Any]] = weakref.WeakKeyDictionary()
+#: Kept drawings per model, keyed by (chart name, presentation mode).
+_KEPT: weakref.WeakKeyDictionary[ChurnModel, dict[tuple[str, bool], Any]]
+_KEPT = weakref.WeakKeyDictionary()
 RETENTION_GROUPS = (
     ("all", "black", "all customers"),
     ("tier:premium", TIER_COLOURS["premium"], "first shop premium"),
@@ -125,9 +143,9 @@ RETENTION_GROUPS = (
 )
 
 
-def _build_retention() -> Drawing:
+def _build_retention(presenting: bool = False) -> Drawing:
     """Empty retention axes: one step line per group, labels, legend."""
-    fig, ax = new_figure()
+    fig, ax = new_figure(presenting)
     lines = {
         g: ax.step([], [], where="post", color=c, label=lab)[0] for g, c, lab in RETENTION_GROUPS
     }
@@ -135,12 +153,12 @@ def _build_retention() -> Drawing:
     ax.set_ylabel("still on the platform")
     ax.legend(loc="lower left")
     ax.grid(alpha=0.3)
-    return Drawing(readable(fig), [ax], lines)
+    return Drawing(readable(fig, presenting), [ax], lines)
 
 
-def retention_figure(model: ChurnModel) -> Figure:
+def retention_figure(model: ChurnModel, presenting: bool = False) -> Figure:
     """Kaplan-Meier platform retention by tier of the first shop, with 95% bands."""
-    d = kept(model, "retention", _build_retention)
+    d = kept(model, "retention", presenting, lambda: _build_retention(presenting))
     ax = d.axes[0]
     table = platform_retention(model).to_pydict()
     groups, days = np.array(table["group"]), np.array(table["day"])
@@ -176,9 +194,9 @@ def rolling_sum(values: np.ndarray, window: int) -> np.ndarray:
     return out
 
 
-def market_share_figure(model: ChurnModel) -> Figure:
+def market_share_figure(model: ChurnModel, presenting: bool = False) -> Figure:
     """Share of purchases by shop tier, stacked to 100%, over trailing SMOOTH_DAYS days."""
-    fig, ax = new_figure()
+    fig, ax = new_figure(presenting)
     premium = rolling_sum(series(model, "purchases", "tier:premium"), SMOOTH_DAYS)
     ordinary = rolling_sum(series(model, "purchases", "tier:ordinary"), SMOOTH_DAYS)
     total = premium + ordinary
@@ -197,12 +215,12 @@ def market_share_figure(model: ChurnModel) -> Figure:
     ax.set_xlabel("day")
     ax.set_ylabel("share of purchases")
     ax.legend(loc="upper right")
-    return readable(fig)
+    return readable(fig, presenting)
 
 
-def _build_flows() -> Drawing:
+def _build_flows(presenting: bool = False) -> Drawing:
     """Empty flows axes: active customers left, arrivals and churn per day right."""
-    fig, ax = new_figure()
+    fig, ax = new_figure(presenting)
     right = ax.twinx()
     lines = {
         "active_customers": ax.plot([], [], color="black", label="active customers")[0],
@@ -218,16 +236,16 @@ def _build_flows() -> Drawing:
         [str(h.get_label()) for h in handles],
         loc="lower left",
         bbox_to_anchor=(0, 1),
-        ncol=2,
+        ncol=1 if presenting else 2,  # two columns of large text are wider than the chart
         frameon=False,
     )
     ax.grid(alpha=0.3)
-    return Drawing(readable(fig), [ax, right], lines)
+    return Drawing(readable(fig, presenting), [ax, right], lines)
 
 
-def flows_figure(model: ChurnModel) -> Figure:
+def flows_figure(model: ChurnModel, presenting: bool = False) -> Figure:
     """Active customers (left axis) and daily arrivals and platform churn (right axis)."""
-    d = kept(model, "flows", _build_flows)
+    d = kept(model, "flows", presenting, lambda: _build_flows(presenting))
     days = np.arange(model.day + 1)
     tops = []
     for metric, line in d.lines.items():
@@ -241,9 +259,9 @@ def flows_figure(model: ChurnModel) -> Figure:
     return laid_out(d)
 
 
-def satisfaction_figure(model: ChurnModel) -> Figure:
+def satisfaction_figure(model: ChurnModel, presenting: bool = False) -> Figure:
     """Histogram of active customers' satisfaction, stacked by tier of their first shop."""
-    fig, ax = new_figure()
+    fig, ax = new_figure(presenting)
     c = model.market.cust
     active = c.active_mask()
     sat, tier = c.satisfaction[: c.n][active], c.first_tier[: c.n][active]
@@ -268,4 +286,4 @@ def satisfaction_figure(model: ChurnModel) -> Figure:
     ax.set_xlabel("satisfaction (0-1)")
     ax.set_ylabel("active customers")
     ax.legend(loc="upper left")
-    return readable(fig)
+    return readable(fig, presenting)

@@ -1,7 +1,8 @@
 """The page's panels: each a titled card with a chart or table and a caption saying what it shows.
 
-Each panel is a plain ``model -> element`` function; the page redraws the visible ones after
-every Step, Play tick or Reset.
+Each panel is a plain ``(model, presenting) -> element`` function; the page redraws the
+visible ones after every Step, Play tick or Reset, and when presentation mode (larger chart
+text) is switched.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ LEADERBOARD_ROWS = 15
 #: PNG settings: fast compression matters more than bytes on a local page.
 SAVEFIG_KWARGS: dict[str, Any] = {"pil_kwargs": {"compress_level": 1}}
 
-Panel = Callable[[ChurnModel], Any]
+Panel = Callable[[ChurnModel, bool], Any]
 
 
 def png(fig: Figure) -> bytes:
@@ -50,11 +51,11 @@ def figure_card(title: str, fig: Figure, caption: str, name: str, day: int) -> A
     return card
 
 
-def retention_panel(model: ChurnModel) -> Any:
+def retention_panel(model: ChurnModel, presenting: bool = False) -> Any:
     """Kaplan-Meier platform retention so far, by tier of the customer's first shop."""
     return figure_card(
         "Platform retention by tier of first shop",
-        charts.retention_figure(model),
+        charts.retention_figure(model, presenting),
         "Kaplan-Meier share of customers still on the platform, by days since they joined "
         "(shaded: 95% bands; customers still here count as censored today).",
         "retention",
@@ -62,22 +63,22 @@ def retention_panel(model: ChurnModel) -> Any:
     )
 
 
-def share_panel(model: ChurnModel) -> Any:
+def share_panel(model: ChurnModel, presenting: bool = False) -> Any:
     """Market share of premium storefronts and ordinary shops over time."""
     return figure_card(
         "Market share by shop tier",
-        charts.market_share_figure(model),
+        charts.market_share_figure(model, presenting),
         f"Share of purchases made at each tier, over the trailing {charts.SMOOTH_DAYS} days.",
         "share",
         model.day,
     )
 
 
-def flows_panel(model: ChurnModel) -> Any:
+def flows_panel(model: ChurnModel, presenting: bool = False) -> Any:
     """Active customers and the daily flows in and out of the platform."""
     return figure_card(
         "Customers: active, arriving, leaving",
-        charts.flows_figure(model),
+        charts.flows_figure(model, presenting),
         "Active customers (left axis); new arrivals and customers leaving the platform per "
         "day (right axis).",
         "flows",
@@ -85,11 +86,11 @@ def flows_panel(model: ChurnModel) -> Any:
     )
 
 
-def satisfaction_panel(model: ChurnModel) -> Any:
+def satisfaction_panel(model: ChurnModel, presenting: bool = False) -> Any:
     """Distribution of active customers' satisfaction today."""
     return figure_card(
         "Satisfaction of active customers",
-        charts.satisfaction_figure(model),
+        charts.satisfaction_figure(model, presenting),
         "Today's satisfaction, stacked by tier of first shop; below the dashed line the "
         "daily chance of leaving rises above its base rate.",
         "satisfaction",
@@ -97,11 +98,11 @@ def satisfaction_panel(model: ChurnModel) -> Any:
     )
 
 
-def network_panel(model: ChurnModel) -> Any:
+def network_panel(model: ChurnModel, presenting: bool = False) -> Any:
     """A fixed sample of customers and their word-of-mouth contacts, coloured by state."""
     return figure_card(
         "Word of mouth among a sample of customers",
-        network.network_figure(model),
+        network.network_figure(model, presenting),
         f"Up to {network.SAMPLE_SIZE} customers linked to their contacts (drawn once). "
         "Contacts hear of bad experiences and departures: watch the crosses cluster.",
         "network",
@@ -172,8 +173,10 @@ def _percent(x: float) -> str:
     return "-" if np.isnan(x) else f"{x:.0%}"
 
 
-def leaderboard_panel(model: ChurnModel) -> Any:
-    """Top shops by revenue with customers, repeat rate and strategy."""
+def leaderboard_panel(model: ChurnModel, presenting: bool = False) -> Any:
+    """Top shops by revenue with customers, repeat rate and strategy (an HTML table: the
+    page's CSS enlarges it in presentation mode, so ``presenting`` is not needed here)."""
+    del presenting
     with solara.Card("Shop leaderboard", classes=["churnsim-leaderboard"]) as card:
         solara.HTML(tag="div", unsafe_innerHTML=leaderboard_html(leaderboard_rows(model)))
         solara.Text(

@@ -41,6 +41,8 @@ MAX_PLAY_MS = 1000
 #: until the model had run to its last day: the Play thread left the server's event loop
 #: too little time to send the redraws. A short sleep between steps lets each one out.
 MIN_PAUSE_MS = 20
+#: The presentation switch: larger chart and page text, for a projector.
+PRESENT_LABEL = "Presentation (larger text)"
 
 
 def same(a: Any, b: Any) -> bool:
@@ -165,8 +167,13 @@ def RunButtons(model: Any, days: Any, pause_ms: Any, on_reset: Any) -> Any:  # n
 
 
 @component
-def Controls(model: Any, sc: Scenario, values: Any, initial: dict[str, Any]) -> Any:  # noqa: N802
-    """The sidebar's cards: run controls with redraw settings, then the levers."""
+def Controls(  # noqa: N802 (solara component)
+    model: Any, sc: Scenario, values: Any, initial: dict[str, Any], presenting: Any = None
+) -> Any:
+    """The sidebar's cards: run controls with redraw settings and the presentation switch
+    (``presenting``, the page's per-session reactive), then the levers."""
+    own = solara.use_reactive(False)  # used when the page passes none (tests of the sidebar)
+    presenting = own if presenting is None else presenting
     days = solara.use_reactive(1)
     pause_ms = solara.use_reactive(100)
     refused = solara.use_reactive("")
@@ -198,6 +205,7 @@ def Controls(model: Any, sc: Scenario, values: Any, initial: dict[str, Any]) -> 
             f"Play Interval: {pause_ms.value} ms between redraws",
             value=pause_ms, min=MIN_PAUSE_MS, max=MAX_PLAY_MS, step=10,
         )  # fmt: skip
+        solara.Switch(label=PRESENT_LABEL, value=presenting, classes=["churnsim-present"])
     with solara.Card("Levers (Reset applies them)"):
         if errors.get(GENERAL):
             solara.Text(errors[GENERAL], classes=["churnsim-error"], style=ERROR_STYLE)

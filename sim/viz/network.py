@@ -22,9 +22,9 @@ from sim.engine.customers import ACTIVE
 from sim.model import ChurnModel
 from sim.viz.charts import (
     CHURNED_COLOUR,
-    FONT_PT,
     TIER_COLOURS,
     Drawing,
+    font_pt,
     kept,
     laid_out,
     new_figure,
@@ -106,9 +106,9 @@ NODE_KINDS = (
 )
 
 
-def _build_network(sample: NetworkSample) -> Drawing:
+def _build_network(sample: NetworkSample, presenting: bool = False) -> Drawing:
     """The fixed part: contact lines, one (empty) scatter per node kind, legend."""
-    fig, ax = new_figure()
+    fig, ax = new_figure(presenting)
     xy = sample.xy
     if sample.edges.size:
         segs = np.stack([xy[sample.edges[:, 0]], xy[sample.edges[:, 1]]], axis=1)
@@ -130,20 +130,21 @@ def _build_network(sample: NetworkSample) -> Drawing:
     ax.set_ylim(xy[:, 1].min(initial=-1) - pad, xy[:, 1].max(initial=1) + pad)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=2)
-    return Drawing(readable(fig), [ax], extra=[nodes])
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=1 if presenting else 2)
+    return Drawing(readable(fig, presenting), [ax], extra=[nodes])
 
 
-def network_figure(model: ChurnModel) -> Figure:
+def network_figure(model: ChurnModel, presenting: bool = False) -> Figure:
     """Sampled customers and contacts: colour = favourite shop's tier, x = left the platform."""
     sample = sample_for(model)
-    d = kept(model, "network", lambda: _build_network(sample))
+    d = kept(model, "network", presenting, lambda: _build_network(sample, presenting))
     churned, tier = node_states(model, sample.rows)
     nodes = d.extra[0]
     for kind, _ in NODE_KINDS:
         keep = churned if kind == "churned" else (tier == kind) & ~churned
         nodes[kind].set_offsets(sample.xy[keep])
     d.axes[0].set_title(
-        f"{int(churned.sum())} of {sample.rows.size} sampled customers have left", fontsize=FONT_PT
+        f"{int(churned.sum())} of {sample.rows.size} sampled customers have left",
+        fontsize=font_pt(presenting),
     )
     return laid_out(d)

@@ -1,4 +1,5 @@
-"""How long the browser view takes per Step and per Reset: ``python -m sim.viz.timing``.
+"""How long the browser view takes per Step and per Reset: ``python -m sim.viz.timing [N]``,
+``python -m sim.viz.timing N --present`` for presentation mode (larger chart text).
 
 Times the model's step and each panel's full render (figure built and encoded as the page
 sends it), so docs/browser.md can report figures measured the same way on any machine.
@@ -18,7 +19,7 @@ from sim.viz import charts, network
 from sim.viz.components import SAVEFIG_KWARGS
 from sim.viz.model import DEFAULT_SCENARIO, BrowserModel
 
-FIGURES: dict[str, Callable[[BrowserModel], Figure]] = {
+FIGURES: dict[str, Callable[[BrowserModel, bool], Figure]] = {
     "retention": charts.retention_figure,
     "network": network.network_figure,
     "flows": charts.flows_figure,
@@ -41,33 +42,39 @@ def _ms(func: Callable[[], object]) -> float:
     return 1000 * (CLOCK[0]() - start)
 
 
-def render_ms(model: BrowserModel, make: Callable[[BrowserModel], Figure]) -> float:
+def render_ms(
+    model: BrowserModel, make: Callable[[BrowserModel, bool], Figure], presenting: bool = False
+) -> float:
     """Milliseconds to build one panel's figure and encode it as PNG, as the page does."""
-    return _ms(lambda: make(model).savefig(io.BytesIO(), format="png", **SAVEFIG_KWARGS))
+    png = io.BytesIO()
+    return _ms(lambda: make(model, presenting).savefig(png, format="png", **SAVEFIG_KWARGS))
 
 
-def samples(customers: int, warmup_days: int, repeats: int) -> dict[str, list[float]]:
+def samples(
+    customers: int, warmup_days: int, repeats: int, presenting: bool = False
+) -> dict[str, list[float]]:
     """Timings (ms) at ``customers``, ``repeats`` of each: a model step, each panel, a whole
-    Step (one day and the overview redrawn, timed as one) and a whole Reset."""
+    Step (one day and the overview redrawn, timed as one) and a whole Reset; ``presenting``
+    draws the charts as presentation mode does."""
     levers = {"customers.initial": customers}
     model = BrowserModel(DEFAULT_SCENARIO, **levers)
     for _ in range(warmup_days):
         model.step()
     out = {"step": [_ms(model.step) for _ in range(repeats)]}
     for name, make in FIGURES.items():
-        out[name] = [render_ms(model, make) for _ in range(repeats)]
+        out[name] = [render_ms(model, make, presenting) for _ in range(repeats)]
 
     def step() -> None:
         """What Step costs: one day, then every overview panel drawn and encoded."""
         model.step()
         for key in OVERVIEW_FIGURES:
-            render_ms(model, FIGURES[key])
+            render_ms(model, FIGURES[key], presenting)
 
     def reset() -> None:
         """What Reset costs: a new model, a new network sample, the overview redrawn."""
         fresh = BrowserModel(DEFAULT_SCENARIO, **levers)
         for key in OVERVIEW_FIGURES:
-            render_ms(fresh, FIGURES[key])
+            render_ms(fresh, FIGURES[key], presenting)
 
     out["Step (step + overview redraw)"] = [_ms(step) for _ in range(repeats)]
     detail = zip(*(out[k] for k in DETAIL_FIGURES), strict=True)
@@ -82,15 +89,17 @@ def measure(customers: int = 2000, warmup_days: int = 30, repeats: int = 5) -> d
     return {key: statistics.median(times) for key, times in got.items()}
 
 
-def report(customers: int, repeats: int = 9) -> str:
+def report(customers: int, repeats: int = 9, presenting: bool = False) -> str:
     """The table docs/browser.md quotes: best and median wall time, median CPU time (ms)."""
-    wall = samples(customers, 30, repeats)
+    wall = samples(customers, 30, repeats, presenting)
     CLOCK[0] = time.process_time
     try:
-        cpu = samples(customers, 30, repeats)
+        cpu = samples(customers, 30, repeats, presenting)
     finally:
         CLOCK[0] = time.perf_counter
-    lines = [f"{customers} customers, day 30, {repeats} repeats   wall best  median  CPU median"]
+    mode = ", presentation" if presenting else ""
+    head = f"{customers} customers{mode}, day 30, {repeats} repeats"
+    lines = [f"{head}   wall best  median  CPU median"]
     for key, times in wall.items():
         best, median = min(times), statistics.median(times)
         row = f"{best:8.1f} {median:7.1f} {statistics.median(cpu[key]):8.1f}"
@@ -99,4 +108,5 @@ def report(customers: int, repeats: int = 9) -> str:
 
 
 if __name__ == "__main__":
-    print(report(int(sys.argv[1]) if len(sys.argv) > 1 else 2000))
+    args = [a for a in sys.argv[1:] if a != "--present"]
+    print(report(int(args[0]) if args else 2000, presenting="--present" in sys.argv[1:]))
