@@ -121,18 +121,19 @@ def _pause(page: Any) -> None:
             return
         _try(lambda: pause.click(timeout=2_000))
         page.wait_for_timeout(300)
-    sync_api.expect(play).to_be_visible()
+    sync_api.expect(play).to_be_visible(timeout=30_000)
 
 
 def test_play_runs_in_its_thread_and_charts_update(server: str, tmp_path: Path) -> None:
     with _page(tmp_path) as page:
         _open(page, server)
+        page.set_default_timeout(30_000)  # a loaded machine (the whole suite on 2 cores) is slow
         _slider_to(page, "Play Interval", "Home", 1)  # the shortest pause offered
         chart = page.locator(".churnsim-retention img")
         seen = {chart.get_attribute("src")}
         page.get_by_role("button", name="▶ Play").click()
         days = [0]
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 45  # stops at the 4th picture: long only on a slow machine
         while time.monotonic() < deadline and len(seen) < 4:
             page.wait_for_timeout(300)
             _try(lambda: seen.add(chart.get_attribute("src", timeout=1_000)))
@@ -140,10 +141,10 @@ def test_play_runs_in_its_thread_and_charts_update(server: str, tmp_path: Path) 
         assert len(seen) >= 4, f"the chart changed {len(seen) - 1} times while playing: {days}"
         # the other view is drawn from the same model while Play's thread steps it
         _click_while_playing(page, "Market share & satisfaction")
-        sync_api.expect(page.locator(".churnsim-panels img")).to_have_count(2)
+        sync_api.expect(page.locator(".churnsim-panels img")).to_have_count(2, timeout=20_000)
         page.wait_for_timeout(1_500)
         _click_while_playing(page, "Overview")
-        sync_api.expect(page.locator(".churnsim-panels img")).to_have_count(3)
+        sync_api.expect(page.locator(".churnsim-panels img")).to_have_count(3, timeout=20_000)
         page.wait_for_timeout(1_000)
         _pause(page)
         days.append(_day(page))

@@ -81,6 +81,7 @@ def StatusBar(model: solara.Reactive[BrowserModel]) -> Any:  # noqa: N802 (solar
     current = model.value
     running_with = solara.use_memo(lambda: levers_text(current), [current])
     with current.lock, solara.Column(gap="0px") as col:
+        current.mark_drawn()
         solara.Text(day_text(current), classes=["churnsim-day"])
         solara.Text(status_text(current), classes=["churnsim-status"])
         solara.Text(

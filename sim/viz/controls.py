@@ -39,8 +39,12 @@ CHANGED_STYLE = {"border-left": "4px solid #f9a825", "padding-left": "6px"}
 MAX_PLAY_MS = 1000
 #: Shortest Play Interval (ms). With no pause, in 2 of 7 browser runs the page showed day 0
 #: until the model had run to its last day: the Play thread left the server's event loop
-#: too little time to send the redraws. A short sleep between steps lets each one out.
-MIN_PAUSE_MS = 20
+#: too little time to send the redraws. A sleep between steps lets each one out; 20 ms
+#: still failed once while the whole test suite loaded both cores, 100 ms has not.
+MIN_PAUSE_MS = 100
+#: Longest wait (s) for the page to draw a Play step before the next: on a loaded machine
+#: the redraws queued faster than they were drawn and the page showed nothing until the end.
+DRAW_WAIT_S = 10.0
 #: The presentation switch: larger chart and page text, for a projector.
 PRESENT_LABEL = "Presentation (larger text)"
 
@@ -123,6 +127,7 @@ def play_loop(model: Any, playing: Any, days: Any, pause_ms: Any) -> None:
         if current.finished:
             playing.set(False)
             return
+        current.wait_drawn(timeout=DRAW_WAIT_S)  # never faster than the page is redrawn
         time.sleep(max(pause_ms.value, MIN_PAUSE_MS) / 1000)  # at least: see MIN_PAUSE_MS
 
 

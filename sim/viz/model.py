@@ -79,12 +79,27 @@ class BrowserModel(ChurnModel):
         self.levers = dict(levers)
         #: Held while the model steps and while a panel reads it: no half-stepped charts.
         self.lock = threading.RLock()
+        #: The last day the page has drawn (see ``wait_drawn``), and its signal.
+        self.drawn_day = -1
+        self._drawn = threading.Condition()
         super().__init__(sc, **expand_levers(sc, levers))
 
     @property
     def finished(self) -> bool:
         """True once the run reached its last day (or stopped early)."""
         return not self.running or self.day >= self.config.days
+
+    def mark_drawn(self) -> None:
+        """The page has drawn today's state (called by the status bar's render)."""
+        with self._drawn:
+            self.drawn_day = self.day
+            self._drawn.notify_all()
+
+    def wait_drawn(self, timeout: float) -> bool:
+        """Wait until the page has drawn today's state (or ``timeout`` seconds): Play's
+        back-pressure, so that it never steps faster than the page can be redrawn."""
+        with self._drawn:
+            return self._drawn.wait_for(lambda: self.drawn_day >= self.day, timeout)
 
     def advance(self, days: int) -> int:
         """Step up to ``days`` days, never past the horizon; returns the days stepped."""
