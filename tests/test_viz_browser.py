@@ -7,11 +7,9 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwrig
 pytest.importorskip("solara", reason="the browser view needs solara (mesa[viz])")
 pytest.importorskip("altair", reason="mesa.visualization needs altair (mesa[viz])")
 
-from viz_serving import kill_leftovers, seconds_until_gone  # noqa: E402
+from viz_serving import free_port, kill_leftovers, seconds_until_gone, wait_up  # noqa: E402
 
 from sim.viz import assets  # noqa: E402
 
@@ -43,25 +41,6 @@ ARGS = [
 STARTUP_S = 40
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + STARTUP_S
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "churnsim viz exited during start-up"
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"churnsim viz did not answer at {url} within {STARTUP_S} s")
-
-
 #: A short run, so a test can play it to its last day.
 SHORT = "extends: baseline\nname: short\ndays: 60\ncustomers:\n  initial: 1000\n"
 
@@ -75,7 +54,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if missing and shutil.which("npm") is None:
         pytest.skip(f"solara assets {missing} not cached and no npm to fetch them")
     assets.ensure_assets()
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim", "viz", str(short), "--port", str(port)],
         start_new_session=True,
@@ -83,7 +62,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_up(f"http://127.0.0.1:{port}/", proc)
+        wait_up(f"http://127.0.0.1:{port}/", proc, STARTUP_S)
         yield f"http://127.0.0.1:{port}/"
     finally:
         os.killpg(proc.pid, signal.SIGINT)

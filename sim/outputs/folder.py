@@ -78,6 +78,13 @@ def refuse_not_ours(out: Path, command: str) -> UserError:
     )
 
 
+def not_a_folder(out: Path) -> UserError:
+    """The one-line error for an ``--out`` that is a file."""
+    return UserError(
+        "is a file, not a directory", source=f"--out {out}", hint="choose another --out"
+    )
+
+
 def _shown(out: Path) -> str:
     """``out`` for a message: a path over 200 characters is cut in the middle."""
     text = str(out)
@@ -162,9 +169,7 @@ def _make_folder(out: Path) -> list[Path]:
         raise _cannot_write(out, OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG)))
     try:
         if out.exists() and not out.is_dir():
-            raise UserError(
-                "is a file, not a directory", source=f"--out {out}", hint="choose another --out"
-            )
+            raise not_a_folder(out)
         created = [p for p in (out, *out.parents) if not p.exists()]
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -26,7 +26,7 @@ from sim.engine.customers import ACTIVE
 from sim.model import ChurnModel
 from sim.outputs import atomic, run_tables, tables
 from sim.outputs.economics import premium_purchase_share
-from sim.run import config_text, simulate, write_parquet
+from sim.run import config_text, file_digest, simulate, write_parquet
 
 FAIL_ENV = "CHURNSIM_SWEEP_FAIL_VARIANT"
 """Test hook: runs of the variant named in this environment variable raise on purpose."""
@@ -152,12 +152,6 @@ def outcomes(model: ChurnModel, retention: pa.Table, shop: pa.Table) -> dict[str
     return out
 
 
-def _digest(path: Path) -> dict[str, Any]:
-    """Size and sha256 of a file, as listed in summary.json."""
-    data = path.read_bytes()
-    return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-
-
 def write_run(model: ChurnModel, task: RunTask) -> None:
     """Write the run's tables, config and (last) summary.json into its folder, atomically."""
     out = Path(task.run_dir)
@@ -185,7 +179,7 @@ def write_run(model: ChurnModel, task: RunTask) -> None:
         "seed": model.seed,
         "engine": engine_version(),
         "outcomes": outcomes(model, retention, shop),
-        "files": {n: _digest(out / n) for n in [*written, "config.yaml"]},
+        "files": {n: file_digest(out / n) for n in [*written, "config.yaml"]},
     }
     summary["digest"] = summary_digest(summary)
     atomic.write_text(out / "summary.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
@@ -211,7 +205,7 @@ def read_summary(run_dir: Path, run_id: str) -> dict[str, Any] | None:
             return None
         for name, meta in summary["files"].items():
             path = run_dir / name
-            if path.stat().st_size != meta["bytes"] or _digest(path) != meta:
+            if path.stat().st_size != meta["bytes"] or file_digest(path) != meta:
                 return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

@@ -12,7 +12,7 @@ import typer
 
 from sim.config import Scenario
 from sim.errors import UserError
-from sim.outputs.folder import foreign_entries, locked_folder, refuse_not_ours
+from sim.outputs.folder import foreign_entries, locked_folder, not_a_folder, refuse_not_ours
 from sim.validation import outputs
 from sim.validation.suite import PatternResult, validate
 
@@ -44,8 +44,7 @@ def check_request(seeds: int, workers: int) -> None:
 def check_out(out: Path) -> None:
     """Refuse an ``--out`` that is a file or holds anything validate does not write."""
     if out.exists() and not out.is_dir():
-        raise UserError("is a file, not a directory", source=f"--out {out}",
-                        hint="choose another --out")  # fmt: skip
+        raise not_a_folder(out)
     if out.is_dir() and foreign_entries(out, OWN_NAMES):
         raise refuse_not_ours(out, "churnsim validate")
 

@@ -18,6 +18,7 @@ import numpy as np
 from sim.config import Scenario
 from sim.model import ChurnModel
 from sim.report.stats import t_interval
+from sim.run import simulate
 from sim.validation.contrasts import Contrast
 from sim.validation.patterns import PATTERNS, Pattern
 
@@ -37,11 +38,8 @@ class PatternResult:
 
 
 def finished(sc: Scenario, seed: int) -> ChurnModel:
-    """``sc`` run with ``seed`` to its horizon."""
-    model = ChurnModel(sc, rng=seed, customer_agents=False)
-    while model.running:
-        model.step()
-    return model
+    """``sc`` run with ``seed`` to its horizon (by ``run.simulate``, as every command runs)."""
+    return simulate(sc.model_copy(update={"seed": seed}), progress=False)
 
 
 def contrast(c: Contrast, sc: Scenario, seed: int) -> float:
