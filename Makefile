@@ -2,7 +2,7 @@
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
-EXTRAS ?= dev,dask,fast
+EXTRAS ?= dev,dask
 JOBS   ?= 2
 
 .PHONY: setup demo test test-slow facts lessons patterns validate lint bench clean

@@ -84,11 +84,11 @@ def run_one(size: int, shops: int | None, days: int, seed: int, agents: bool) ->
     import numpy as np
 
     import sim
-    from sim.engine import accel
+    from sim import jit
     from sim.engine.recorder import METRICS
     from sim.model import ChurnModel
 
-    accel.use_numba()  # imports numba if installed, so its memory counts as a library's
+    # sim imports numba (when enabled), so its memory counts as a library's
     import_s = time.perf_counter() - t0
     baseline_rss = peak_rss_bytes()
     overrides = scenario_overrides(size, shops, days)
@@ -119,7 +119,7 @@ def run_one(size: int, shops: int | None, days: int, seed: int, agents: bool) ->
         "days": days_run,
         "seed": seed,
         "agents": agents,
-        "numba": accel.use_numba(),
+        "numba": jit.ENABLED,
         "import_s": import_s,
         "setup_s": t2 - t1 - first_day_s,
         "first_day_s": first_day_s,

@@ -15,10 +15,8 @@ from sim import strategies
 from sim.config.shops import TIERS, ShopGroup
 from sim.engine import platform_kernels
 from sim.engine.customers import ACTIVE
-from sim.mechanisms import choice, exposure
 
 if TYPE_CHECKING:
-    from sim.engine.market import Market
     from sim.model import ChurnModel
 
 
@@ -30,41 +28,14 @@ class Platform(mesa.Agent):  # type: ignore[misc]
     def __init__(self, model: ChurnModel) -> None:
         """Create the platform of ``model``."""
         super().__init__(model)
-        self.view: choice.ShopView | None = None
+        self.view: platform_kernels.ShopView | None = None
 
     def step(self) -> None:
         """Rank shops by rating, recent sales and premium boost; publish exposure and view."""
         mk = self.model.market
         mk.begin_day()
-        rules = self.model.config.shop_rules
-        prior = (rules.rating_prior, rules.rating_prior_weight)
         tiebreak = mk.rng.random(mk.shops.n)
-        day_of = platform_kernels.platform_day if mk.compiled else platform_day
-        self.view, mk.cdf = day_of(mk, self.model.day, prior, tiebreak)
-
-
-def platform_day(
-    mk: Market, day: int, rating_prior: tuple[float, float], tiebreak: np.ndarray
-) -> tuple[choice.ShopView, np.ndarray]:
-    """M7/M8: today's shop view and exposure CDF by the NumPy rules (the compiled
-    ``platform_kernels.platform_day`` gives the same numbers). ``rating_prior`` is (prior
-    stars, prior weight); ``tiebreak`` the day's uniforms, one per shop.
-    """
-    s, p = mk.shops, mk.sc.platform
-    rating = s.rating(*rating_prior)
-    score = (
-        exposure.ranking_score(
-            rating,
-            s.recent_orders,
-            s.premium,
-            rating_weight=p.rating_weight,
-            sales_weight=p.sales_weight,
-            premium_boost=mk.rules.premium_boost,
-        )
-        + s.festival_boost
-    )
-    cdf = exposure.exposure_cdf(score, s.alive, p.position_bias, tiebreak, compiled=mk.compiled)
-    return choice.shop_view(s, rating, mk.rules, day), cdf
+        self.view, mk.cdf = platform_kernels.platform_day(mk, self.model.day, tiebreak)
 
 
 #: Strategies whose running cost is spending on keeping customers (see outputs/economics).

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from sim import strategies
 from sim.config.shops import ShopGroup
 from sim.config.timeline import TimelineEvent
-from sim.engine.compiled import compile_rules
 from sim.engine.shops import POLICY_FIELDS
+from sim.params import compile_rules
 
 if TYPE_CHECKING:
     from sim.agents import Shop

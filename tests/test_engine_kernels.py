@@ -1,24 +1,22 @@
-"""The compiled (numba) engine path against the pure-NumPy path: the same arithmetic.
+"""The engine's compiled kernels against the same kernels run as plain Python, and against
+naive references.
 
-Both paths draw the same random numbers in the same order and do the same arithmetic. Whether
-whole runs then give the same bytes depends on one thing outside churnsim: NumPy's float64
-exp/log must return libm's bits, as numba's do. NumPy builds for CPUs with AVX-512 use their
-own vectorised maths, which can differ in the last bit; one such difference changes a later
-random decision, and the runs part. So the whole-run comparisons run where NumPy's maths are
-libm's: in this process if they already are, otherwise in a child Python with NumPy's SIMD
-dispatch switched off (``NPY_DISABLE_CPU_FEATURES``) by ``test_paths_identical_under_libm``.
-The kernels that do no exp/log (ranking, sampling, packing) are compared exactly everywhere.
-Small populations keep each pair of runs well under a second once the kernels are compiled
-(numba caches them on disk; the first run compiles for ~20 s).
+Each kernel and each rule it inlines is written once (``sim.jit``): numba compiles it, or,
+with ``CHURNSIM_NO_NUMBA=1`` in the environment before ``sim`` is imported, it runs as the
+Python it is written in. Whole runs of both must agree: the same random numbers drawn in the
+same order, the same decisions, and the same values up to the last bits of ``exp``/``log``
+(NumPy's vectorised ``exp`` on AVX-512 CPUs, which the plain-Python rules call, may differ in
+the last bit from the libm ``exp`` numba calls), so integers are compared exactly and floats
+to ``RTOL``. The Python runs happen in one child process (the switch is read at import); the
+kernels that do no exp/log (ranking, sampling, packing) are compared exactly with NumPy.
 """
 
 from __future__ import annotations
 
-import math
+import json
 import os
 import subprocess
 import sys
-import xml.etree.ElementTree as ET
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -26,109 +24,166 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim.engine import accel
+from sim import jit
+from sim.engine import buffers, pick_kernels, rank_kernels
 from sim.engine.customers import CustomerTable
 from sim.engine.recorder import M
 from sim.model import ChurnModel
 
-pytest.importorskip("numba")
+#: Relative tolerance of floats between a compiled and a plain-Python run: a few ulps of
+#: exp/log carried through sums and moving averages, far below any decision's effect.
+RTOL = 1e-9
 
-from sim.engine import kernels, rank_kernels
-from sim.mechanisms import exposure
+SMALL: dict[str, Any] = {"customers.initial": 300, "days": 40}
 
-LIBM_MARK = "libm_parity"  # the tests below that need NumPy's exp/log to be libm's
-
-
-def numpy_uses_libm() -> bool:
-    """True if NumPy's float64 exp/log give libm's bits (the kernels call libm via numba)."""
-    x = np.random.default_rng(0).uniform(-30.0, 30.0, 4096)
-    return bool(
-        np.array_equal(np.exp(x), [math.exp(v) for v in x])
-        and np.array_equal(np.log(np.abs(x) + 1e-3), [math.log(abs(v) + 1e-3) for v in x])
-    )
-
-
-NUMPY_USES_LIBM = numpy_uses_libm()
-needs_libm = pytest.mark.skipif(
-    not NUMPY_USES_LIBM,
-    reason="NumPy's exp/log differ from libm here: test_paths_identical_under_libm runs this",
-)
-
-
-SMALL: dict[str, Any] = {"customers.initial": 800, "days": 120}
-
-
-def run(scenario: str, path: str, monkeypatch: pytest.MonkeyPatch, **over: Any) -> ChurnModel:
-    """Run ``scenario`` on the ``numpy`` or ``numba`` path (switched by the env variable)."""
-    monkeypatch.setenv(accel.ENV_DISABLE, "1" if path == "numpy" else "0")
-    assert accel.use_numba() == (path == "numba")
-    m = ChurnModel(scenario, rng=7, customer_agents=False, keep_transactions=True, **over)
-    while m.running:
-        m.step()
-    return m
-
-
-def assert_same_run(a: ChurnModel, b: ChurnModel) -> None:
-    """Recorder, customer table, shop table, transactions and generator state all equal."""
-    np.testing.assert_array_equal(a.market.rec.data, b.market.rec.data)
-    ca, cb = a.market.cust, b.market.cust
-    assert ca.n == cb.n
-    for f in fields(CustomerTable):
-        x, y = getattr(ca, f.name), getattr(cb, f.name)
-        if isinstance(x, np.ndarray):
-            assert np.array_equal(x[: ca.n], y[: cb.n]), f.name
-    sa, sb = a.market.shops, b.market.shops
-    for name, col in vars(sa).items():
-        if isinstance(col, np.ndarray):
-            np.testing.assert_array_equal(col, getattr(sb, name), err_msg=name)
-    for name, col in sa.policy.items():
-        np.testing.assert_array_equal(col, sb.policy[name], err_msg=name)
-    ta, tb = a.market.transactions, b.market.transactions
-    assert ta is not None and tb is not None and len(ta) == len(tb)
-    for x, y in zip(ta, tb, strict=True):
-        for u, v in zip(x, y, strict=True):
-            np.testing.assert_array_equal(u, v)
-    assert a.rng.random() == b.rng.random()  # the same number of draws was made
-
-
-CASES: list[tuple[str, dict[str, Any]]] = [
-    ("baseline", {}),
-    ("festival", {}),
-    ("price_war", {}),
-    ("loyalty_saturation", {}),
-    ("service_quality", {}),
-    ("platform_favouritism", {}),
-    ("word_of_mouth", {}),
-    # M15 reminders from every shop: care relief, reminder spam (M12), visit boost.
-    ("baseline", {"shops.groups.0.care_per_month": 6.0, "shops.groups.1.care_per_month": 3.0}),
-    # Mechanisms switched off fold into neutral numbers; exits and churn still work.
-    (
+#: Scenario and overrides of each whole-run comparison (on top of :data:`SMALL`).
+CASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "baseline": ("baseline", {}),
+    # Mechanisms switched off fold into neutral numbers; churn and the other rules still run.
+    "switched off": (
         "baseline",
         {
             "mechanisms.m1_quality_gap.enabled": False,
             "mechanisms.m4_logistics.enabled": False,
             "mechanisms.m5_service.enabled": False,
+            "mechanisms.m9_promotions.enabled": False,
             "mechanisms.m14_heterogeneity.enabled": False,
         },
     ),
-    ("baseline", {"churn.hazard_enabled": False, "days": 60}),
-    # M14 churn propensity and the reciprocal contact network (M13).
-    ("baseline", {"churn.propensity_spread": 1.0, "customers.network_formation": "reciprocal"}),
-    # Every buyer reviews, half the unhappy complain, returns cost: the fulfil kernel's branches.
-    (
-        "service_quality",
+    # M13 reciprocal network, M14 churn propensity, M15 reminders (M12 spam) from every shop.
+    "network, propensity and care": (
+        "baseline",
         {
-            "shop_rules.review_share": 1.0,
-            "mechanisms.m13_word_of_mouth.complaint_share": 0.5,
-            "mechanisms.m5_service.return_cost": 7.5,
-            "days": 60,
+            "customers.network_formation": "reciprocal",
+            "churn.propensity_spread": 1.5,
+            "shops.groups.0.care_per_month": 6.0,
+            "shops.groups.1.care_per_month": 3.0,
         },
     ),
-]
+    # A festival inside the horizon (placement boost, demand spike), programmes (M11/M12).
+    "festival and programmes": (
+        "festival",
+        {"platform.festivals.0.start_day": 20, "shops.groups.0.loyalty_programme": True},
+    ),
+}
+
+
+def run(scenario: str, over: dict[str, Any]) -> ChurnModel:
+    """A whole small run of ``scenario`` with ``over``, transactions kept."""
+    m = ChurnModel(
+        scenario, rng=7, customer_agents=False, keep_transactions=True, **{**SMALL, **over}
+    )
+    while m.running:
+        m.step()
+    return m
+
+
+def snapshot(m: ChurnModel) -> dict[str, np.ndarray]:
+    """Every array a run leaves: recorder, customer rows in use (memory records by field),
+    shop columns and policy, transactions, the last exposure CDF and the generator's next
+    draws (the same number of draws was made)."""
+    mk = m.market
+    out: dict[str, np.ndarray] = {"recorder": mk.rec.data, "cdf": mk.cdf}
+    c = mk.cust
+    for f in fields(CustomerTable):
+        col = getattr(c, f.name)
+        if not isinstance(col, np.ndarray):
+            continue
+        if col.dtype.names:
+            for name in col.dtype.names:
+                out[f"customers.{f.name}.{name}"] = col[name][: c.n]
+        else:
+            out[f"customers.{f.name}"] = col[: c.n]
+    for name, col in vars(mk.shops).items():
+        if isinstance(col, np.ndarray):
+            out[f"shops.{name}"] = col
+    for name, col in mk.shops.policy.items():
+        out[f"shops.policy.{name}"] = col
+    assert mk.transactions is not None
+    for k, name in enumerate(("customer", "day", "shop", "amount")):
+        parts = [t[k] for t in mk.transactions]
+        out[f"transactions.{name}"] = np.concatenate(parts) if parts else np.zeros(0)
+    out["rng"] = m.rng.random(4)
+    return {name: np.ascontiguousarray(a) for name, a in out.items()}
+
+
+def assert_same_run(got: dict[str, np.ndarray], want: dict[str, np.ndarray]) -> None:
+    """The same arrays: integers and booleans equal, floats equal to :data:`RTOL` with NaN
+    in the same places."""
+    assert sorted(got) == sorted(want)
+    for name, w in want.items():
+        g = got[name]
+        assert g.shape == w.shape and g.dtype == w.dtype, name
+        if np.issubdtype(w.dtype, np.floating):
+            np.testing.assert_allclose(g, w, rtol=RTOL, atol=0.0, err_msg=name)
+        else:
+            np.testing.assert_array_equal(g, w, err_msg=name)
+
+
+def python_child(*args: str) -> subprocess.CompletedProcess[str]:
+    """This file as a script in a child Python with numba switched off."""
+    env = {**os.environ, jit.ENV_DISABLE: "1"}
+    cmd = [sys.executable, __file__, *args]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def python_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, np.ndarray]]:
+    """Every case of :data:`CASES` run with the kernels as plain Python (one child)."""
+    folder = tmp_path_factory.mktemp("python_runs")
+    done = python_child("runs", str(folder))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    info = json.loads(done.stdout.strip().splitlines()[-1])
+    assert info == {"numba": False, "cases": sorted(CASES)}
+    out = {}
+    for case in CASES:
+        with np.load(folder / f"{slug(case)}.npz") as saved:
+            out[case] = {name: saved[name] for name in saved.files}
+    return out
+
+
+def slug(case: str) -> str:
+    return case.replace(" ", "_").replace(",", "")
+
+
+@pytest.mark.skipif(not jit.ENABLED, reason="numba is switched off in this process")
+@pytest.mark.parametrize("case", CASES)
+def test_compiled_run_is_the_python_run(
+    case: str, python_runs: dict[str, dict[str, np.ndarray]]
+) -> None:
+    """A whole run with compiled kernels equals the same run with the kernels as Python."""
+    scenario, over = CASES[case]
+    compiled = snapshot(run(scenario, over))
+    purchases = np.nansum(compiled["recorder"][:, M["purchases"], 0])
+    churned = np.nansum(compiled["recorder"][:, M["platform_churned"], 0])
+    assert purchases > 200 and churned > 0  # the runs shopped and churned: kernels exercised
+    assert_same_run(compiled, python_runs[case])
+
+
+def test_environment_switch_runs_kernels_as_python() -> None:
+    """With ``CHURNSIM_NO_NUMBA=1`` nothing is compiled: ``jit.ENABLED`` is False and each
+    kernel and rule is its own plain Python function."""
+    done = python_child("switch")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"enabled": False, "plain": True}
+
+
+def test_same_seed_same_bytes() -> None:
+    """Two runs of one seed in one process leave identical bytes (no state leaks between
+    runs: reused buffers, cached tables); another seed does not."""
+    scenario, over = CASES["network, propensity and care"]
+    a, b = snapshot(run(scenario, over)), snapshot(run(scenario, over))
+    assert sorted(a) == sorted(b)
+    for name in a:
+        assert a[name].tobytes() == b[name].tobytes(), name
+    other = ChurnModel(scenario, rng=8, customer_agents=False, **{**SMALL, **over})
+    while other.running:
+        other.step()
+    assert other.market.rec.data.tobytes() != a["recorder"].tobytes()
 
 
 def test_split_uniform_draw_is_consecutive_draws() -> None:
-    """The fulfil kernel draws its per-order uniforms in one call: ``random(a + b)`` must be
+    """The fulfilment draws its per-order uniforms in one call: ``random(a + b)`` must be
     ``random(a)`` then ``random(b)`` for the model's generator (no buffered bits)."""
     one, many = np.random.default_rng(11), np.random.default_rng(11)
     n = 37
@@ -138,44 +193,27 @@ def test_split_uniform_draw_is_consecutive_draws() -> None:
     assert one.random() == many.random()
 
 
-@needs_libm
-@pytest.mark.parametrize(
-    ("scenario", "over"), CASES, ids=[f"{s}-{i}" for i, (s, _) in enumerate(CASES)]
-)
-def test_numba_and_numpy_paths_identical(
-    scenario: str, over: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    settings = {**SMALL, **over}
-    a = run(scenario, "numpy", monkeypatch, **settings)
-    b = run(scenario, "numba", monkeypatch, **settings)
-    purchases = np.nansum(a.market.rec.data[:, M["purchases"], 0])
-    assert purchases > 100  # the runs did shop, so the kernels were exercised
-    assert_same_run(a, b)
-
-
-def test_environment_variable_forces_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(accel.ENV_DISABLE, "1")
-    assert not accel.use_numba()
-    monkeypatch.setenv(accel.ENV_DISABLE, "")
-    assert accel.use_numba() == accel.numba_available()
-
-
 @pytest.mark.parametrize("n_shops", [1, 3, 100, 10_000])
 def test_bucketed_sampling_is_searchsorted(n_shops: int) -> None:
     """The O(1) consideration-set draw returns exactly ``np.searchsorted(..., "right")``,
-    including exited shops (flat CDF steps) and keys that equal a CDF value.
+    clipped to the last shop, including exited shops (flat CDF steps) and keys that equal a
+    CDF value.
     """
     rng = np.random.default_rng(n_shops)
     weight = rng.random(n_shops) * (rng.random(n_shops) > 0.3)
     weight[0] += 0.01
     cdf = np.cumsum(weight) / weight.sum()
     cdf[-1] = 1.0
-    lut = kernels.bucket_table(cdf)
+    lut = pick_kernels.bucket_table(cdf)
     assert lut.size & (lut.size - 1) == 0 and lut.size >= n_shops
     keys = np.concatenate([rng.random(20_000), cdf[:-1], np.arange(64) / 64, [0.0]])
     expected = np.minimum(np.searchsorted(cdf, keys, side="right"), n_shops - 1)
-    got = np.array([kernels.sample_shop(cdf, lut, float(u)) for u in keys])
+    sample = jit.python_of(pick_kernels.sample_shop)  # the same code, without 20,000 calls in
+    got = np.array([sample(cdf, lut, float(u)) for u in keys])
     np.testing.assert_array_equal(got, expected)
+    step = keys.size // 500  # and the compiled rule on a sample of the keys
+    compiled = [pick_kernels.sample_shop(cdf, lut, float(u)) for u in keys[::step]]
+    np.testing.assert_array_equal(compiled, expected[::step])
 
 
 def tie_heavy_keys(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -207,43 +245,6 @@ def test_radix_rank_is_lexsort_rank(n_shops: int) -> None:
     np.testing.assert_array_equal(
         rank_kernels.rank_by_key(key, tiebreak), rank_kernels.lexsort_rank(key, tiebreak)
     )
-
-
-def lexsort_exposure(
-    score: np.ndarray, alive: np.ndarray, bias: float, tiebreak: np.ndarray
-) -> np.ndarray:
-    """The exposure CDF as first written (one ``lexsort``, powers of the ranks every day)."""
-    s = np.where(alive, score, -np.inf)
-    order = np.lexsort((tiebreak, -s))
-    rank = np.empty_like(order)
-    rank[order] = np.arange(1, order.size + 1)
-    top = s[order[0]] if order.size and alive.any() else 0.0
-    weight = np.where(alive, np.exp(s - top) * rank.astype(np.float64) ** -bias, 0.0)
-    cdf = np.cumsum(weight) / weight.sum()
-    cdf[-1] = 1.0
-    return cdf
-
-
-@pytest.mark.parametrize("compiled", [False, True])
-def test_exposure_cdf_unchanged(compiled: bool) -> None:
-    """Both rankers give the original exposure CDF, for tied and distinct scores (bit for bit
-    where NumPy's exp is libm's, else to rounding); a higher score gets more traffic than a
-    lower one at the same rank neighbourhood."""
-    rng = np.random.default_rng(3)
-    for n in (40, 3_000):
-        key, tiebreak = tie_heavy_keys(rng, n)
-        alive = np.isfinite(key)
-        score = np.where(alive, -key, 0.0)
-        for bias in (0.0, 0.8, 1.0):
-            got = exposure.exposure_cdf(score, alive, bias, tiebreak, compiled=compiled)
-            want = lexsort_exposure(score, alive, bias, tiebreak)
-            if NUMPY_USES_LIBM or not compiled:
-                assert got.tobytes() == want.tobytes()
-            else:
-                np.testing.assert_allclose(got, want, rtol=1e-12, atol=0.0)
-        share = np.diff(got, prepend=0.0)
-        best, worst = np.argmax(np.where(alive, score, -np.inf)), np.argmin(score + ~alive * 9)
-        assert share[best] > share[worst] > 0 and share[~alive].sum() == 0
 
 
 @pytest.mark.parametrize("n_shops", [1, 3, 40, 10_000])
@@ -294,61 +295,45 @@ def test_ranking_of_degenerate_keys_is_lexsort(key: list[float]) -> None:
     )
 
 
-@needs_libm
-def test_many_shops_paths_identical(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A 2,000-shop market ranks the same on both paths (the kernel against ``lexsort``)."""
-    n_shops = 2_000
-    over = {
-        "customers.initial": 3_000,
-        "days": 25,
-        "shops.groups.0.count": 300,
-        "shops.groups.1.count": n_shops - 300,
-    }
-    a = run("baseline", "numpy", monkeypatch, **over)
-    b = run("baseline", "numba", monkeypatch, **over)
-    assert a.market.shops.n == n_shops
-    assert_same_run(a, b)
-
-
 def test_pack_rows_is_column_stack() -> None:
     """Packing shop columns into reused row-per-shop buffers gives ``np.stack(axis=1)``'s
     bytes and dtype, day after day and when the shapes or dtypes change."""
     rng = np.random.default_rng(5)
-    buffers: dict[str, np.ndarray] = {}
+    reused: dict[str, np.ndarray] = {}
     for n, floats in ((10_000, True), (10_000, True), (3, False), (300, True)):
         cols = [rng.integers(0, 9, n), rng.random(n) < 0.5]
         if floats:
             cols += [rng.random(n), rng.normal(size=n)]
-        got = kernels.pack_rows(tuple(cols), buffers, "f")
+        got = buffers.pack_rows(tuple(cols), reused, "f")
         want = np.ascontiguousarray(np.stack(cols, axis=1))
         assert got.flags.c_contiguous and got.dtype == want.dtype
         assert got.tobytes() == want.tobytes()
 
 
-def parity_tests_in_child(tmp_path: Path) -> list[ET.Element]:
-    """Run this file's whole-run comparisons in a child Python whose NumPy maths are libm's."""
-    from numpy._core._multiarray_umath import __cpu_dispatch__
+def child_main(argv: list[str]) -> None:
+    """In the child (numba off): ``runs FOLDER`` saves each case's snapshot to FOLDER;
+    ``switch`` reports whether the kernels are plain Python. The last line printed is JSON."""
+    if argv[0] == "runs":
+        folder = Path(argv[1])
+        for case, (scenario, over) in CASES.items():
+            arrays: dict[str, Any] = snapshot(run(scenario, over))
+            np.savez(folder / f"{slug(case)}.npz", **arrays)
+        print(json.dumps({"numba": jit.ENABLED, "cases": sorted(CASES)}))
+    elif argv[0] == "switch":
+        from sim.engine import market_kernels, platform_kernels
+        from sim.mechanisms import churn
 
-    env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": " ".join(__cpu_dispatch__)}
-    env.pop("PYTEST_XDIST_WORKER", None)
-    report = tmp_path / "parity.xml"
-    selected = "paths_identical and not under_libm"
-    cmd = [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider",
-           "-p", "no:xdist", "-k", selected, f"--junitxml={report}"]  # fmt: skip
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
-    assert report.exists(), done.stdout[-2000:] + done.stderr[-2000:]
-    return list(ET.parse(report).getroot().iter("testcase"))
+        named = (
+            pick_kernels.pick_kernel,
+            pick_kernels.sample_shop,
+            platform_kernels.weight_kernel,
+            market_kernels.churn_day_kernel,
+            rank_kernels.rank_kernel,
+            churn.hazard,
+        )
+        plain = all(jit.python_of(f) is f and type(f).__name__ == "function" for f in named)
+        print(json.dumps({"enabled": jit.ENABLED, "plain": plain}))
 
 
-@pytest.mark.skipif(NUMPY_USES_LIBM, reason="NumPy's maths are libm's: compared in-process")
-def test_paths_identical_under_libm(tmp_path: Path) -> None:
-    """Where NumPy's own SIMD exp/log differ from libm, the whole-run comparisons still run:
-    in a child with that dispatch off. Every one must pass there; none may be skipped unless
-    the child's NumPy still differs from libm (then no exact comparison is possible here)."""
-    cases = parity_tests_in_child(tmp_path)
-    assert len(cases) == len(CASES) + 1
-    problems = [(c.get("name"), p.get("message")) for c in cases for p in c
-                if p.tag in ("failure", "error")]  # fmt: skip
-    assert not problems, "\n".join(f"{name}: {message}" for name, message in problems)
-    if any(c.find("skipped") is not None for c in cases):
-        pytest.skip("NumPy's exp/log differ from libm even with its SIMD dispatch off")
+if __name__ == "__main__":
+    child_main(sys.argv[1:])

@@ -1,5 +1,10 @@
 """Each rule function of sim.mechanisms in isolation, against known answers.
 
+The rules are scalar (one customer, order or shop at a time) and take the scenario's numbers
+as a ``RuleNumbers`` record; the tests call them as the engine's kernels inline them (numba,
+unless switched off) with records built by :func:`rules`. Known answers are computed by hand
+from the rule's definition; a switched-off mechanism must leave the rule neutral.
+
 Statistical checks use fixed seeds (so they are deterministic), but their margins are set from
 the sampling error of the statistic, so they would still hold for any other seed with high
 probability: a margin of 5 standard errors fails by chance about once in 1.7 million runs.
@@ -8,18 +13,39 @@ probability: a margin of 5 standard errors fails by chance about once in 1.7 mil
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
 
 from sim.config import Scenario
-from sim.engine.compiled import SEGMENT_WEIGHTS, compile_rules, compile_segments
+from sim.engine import pick_kernels
+from sim.engine.customers import CustomerTable
+from sim.engine.market import contacts_told
+from sim.engine.market_kernels import churn_day_kernel
+from sim.engine.platform_kernels import exposure_day
 from sim.engine.shops import build_shop_table
-from sim.mechanisms import arrivals, choice, churn, exposure, fulfilment, loyalty, word_of_mouth
+from sim.errors import RunError
+from sim.mechanisms import (
+    arrivals,
+    choice,
+    churn,
+    exposure,
+    fulfilment,
+    ledger,
+    loyalty,
+    satisfaction,
+    word_of_mouth,
+)
+from sim.model import ChurnModel
+from sim.params import SEGMENT_WEIGHTS, RuleNumbers, compile_rules, compile_segments, typed_rules
 from sim.scenarios import with_overrides
 
 # 5 standard errors: a correct rule fails a check by chance with probability ~6e-7.
 Z = 5.0
+
+#: The default scenario's rule numbers.
+DEFAULT = compile_rules(Scenario())
 
 
 def scenario(**overrides: object) -> Scenario:
@@ -27,8 +53,23 @@ def scenario(**overrides: object) -> Scenario:
     return with_overrides(Scenario(), overrides) if overrides else Scenario()
 
 
+def rules(**changes: Any) -> RuleNumbers:
+    """The default rule numbers with ``changes``, each cast to its declared type."""
+    return typed_rules(**DEFAULT._replace(**changes)._asdict())
+
+
+def switched_off(section: str) -> RuleNumbers:
+    """The rule numbers of the default scenario with mechanism ``section`` switched off."""
+    return compile_rules(scenario(**{f"mechanisms.{section}.enabled": False}))
+
+
 def rng(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
+
+
+def logit(p: float) -> float:
+    """The log-odds of ``p``: an evaluation's argument of the logistic function."""
+    return math.log(p / (1.0 - p))
 
 
 def chi2_critical(df: int, z: float = 4.0) -> float:
@@ -44,58 +85,72 @@ def chi2_critical(df: int, z: float = 4.0) -> float:
 
 
 def test_hazard_equals_base_at_reference_satisfaction() -> None:
-    h = churn.hazard(np.array([0.6]), np.array([1.0]), base=0.002, reference=0.6, sensitivity=5)
-    assert h[0] == pytest.approx(0.002)
+    r = rules(base_hazard=0.002, reference_satisfaction=0.6, satisfaction_sensitivity=5.0)
+    assert churn.hazard(0.6, 1.0, 1.0, r) == pytest.approx(0.002)
 
 
 def test_hazard_known_value_and_multipliers() -> None:
-    # base x segment x extra x exp(sensitivity x (reference - s)) = 0.01 x 2 x 1.5 x e^1
-    h = churn.hazard(
-        np.array([0.4]),
-        np.array([2.0]),
-        base=0.01,
-        reference=0.6,
-        sensitivity=5.0,
-        extra_mult=np.array([1.5]),
-    )
-    assert h[0] == pytest.approx(0.01 * 2.0 * 1.5 * math.e)
+    # base x segment x factor x exp(sensitivity x (reference - s)) = 0.01 x 2 x 1.5 x e^1
+    r = rules(base_hazard=0.01, reference_satisfaction=0.6, satisfaction_sensitivity=5.0)
+    assert churn.hazard(0.4, 2.0, 1.5, r) == pytest.approx(0.01 * 2.0 * 1.5 * math.e)
 
 
 def test_hazard_strictly_decreasing_in_satisfaction() -> None:
-    s = np.linspace(0.0, 1.0, 101)
-    h = churn.hazard(s, np.ones_like(s), base=0.002, reference=0.6, sensitivity=5.0)
+    h = [churn.hazard(s, 1.0, 1.0, DEFAULT) for s in np.linspace(0.0, 1.0, 101)]
     assert np.all(np.diff(h) < 0)
 
 
 def test_hazard_zero_when_base_or_segment_multiplier_is_zero() -> None:
-    s = np.linspace(0.0, 1.0, 11)
-    assert np.all(churn.hazard(s, np.ones(11), base=0.0, reference=0.6, sensitivity=5) == 0)
-    assert np.all(churn.hazard(s, np.zeros(11), base=0.1, reference=0.6, sensitivity=5) == 0)
+    for s in np.linspace(0.0, 1.0, 11):
+        assert churn.hazard(s, 1.0, 1.0, rules(base_hazard=0.0)) == 0.0
+        assert churn.hazard(s, 0.0, 1.0, rules(base_hazard=0.1)) == 0.0
+        assert churn.hazard(s, 1.0, 0.0, rules(base_hazard=0.1)) == 0.0
 
 
 def test_hazard_is_a_probability() -> None:
-    h = churn.hazard(np.array([0.0]), np.array([20.0]), base=1.0, reference=1.0, sensitivity=50)
-    assert h[0] == 1.0
+    steep = rules(base_hazard=1.0, reference_satisfaction=1.0, satisfaction_sensitivity=50.0)
+    assert churn.hazard(0.0, 20.0, 1.0, steep) == 1.0
+    for s in np.linspace(0.0, 1.0, 21):
+        for mult in (0.0, 0.5, 3.0, 1e6):
+            assert 0.0 <= churn.hazard(s, mult, 1.0, DEFAULT) <= 1.0
 
 
-def test_extra_multiplier_won_on_discount_and_spam() -> None:
-    won = np.array([False, True, False, True])
-    reminding = np.array([0, 0, 4, 3])
-    m = churn.extra_multiplier(won, reminding, won_mult=1.5, spam_threshold=2, spam_mult=2.0)
-    # 1; won 1.5; 2 shops beyond the threshold 2^2; both 1.5 x 2^1
-    np.testing.assert_allclose(m, [1.0, 1.5, 4.0, 3.0])
+def test_hazard_switched_off_is_zero() -> None:
+    off = compile_rules(scenario(**{"churn.hazard_enabled": False}))
+    assert not off.hazard_on and DEFAULT.hazard_on
+    for s in (0.0, 0.3, 1.0):
+        assert churn.hazard(s, 5.0, 10.0, off._replace(base_hazard=1.0)) == 0.0
 
 
-def test_draw_churn_day_never_when_hazard_zero_and_next_day_when_one() -> None:
-    days = churn.draw_churn_day(rng(), 7, np.array([0.0, 1.0, 0.0, 1.0]))
-    assert days.dtype == np.int32
-    assert days.tolist() == [churn.NEVER, 8, churn.NEVER, 8]
+def test_hazard_factor_won_on_discount_spam_and_propensity() -> None:
+    r = rules(won_hazard_mult=1.5, spam_threshold=2, spam_hazard_mult=2.0)
+    # 1; won 1.5; 2 shops beyond the threshold 2^2; both 1.5 x 2^1; at the threshold 1.
+    assert churn.hazard_factor(False, 0, 1.0, r) == 1.0
+    assert churn.hazard_factor(True, 0, 1.0, r) == pytest.approx(1.5)
+    assert churn.hazard_factor(False, 4, 1.0, r) == pytest.approx(4.0)
+    assert churn.hazard_factor(True, 3, 1.0, r) == pytest.approx(3.0)
+    assert churn.hazard_factor(False, 2, 1.0, r) == 1.0
+    # M14: the customer's own propensity multiplies the rest.
+    assert churn.hazard_factor(True, 3, 0.25, r) == pytest.approx(0.75)
 
 
-def test_draw_churn_day_is_geometric() -> None:
-    h, n, day = 0.05, 100_000, 10
-    wait = churn.draw_churn_day(rng(1), day, np.full(n, h)) - day
-    assert wait.min() >= 1
+def test_hazard_factor_neutral_when_m9_and_m12_off() -> None:
+    assert churn.hazard_factor(True, 0, 1.0, switched_off("m9_promotions")) == 1.0
+    assert churn.hazard_factor(False, 50, 1.0, switched_off("m12_saturation")) == 1.0
+    assert churn.hazard_factor(True, 0, 1.0, DEFAULT) > 1.0  # on, both matter
+    assert churn.hazard_factor(False, 50, 1.0, DEFAULT) > 1.0
+
+
+def test_days_until_churn_never_at_zero_hazard_and_next_day_at_one() -> None:
+    for u in (0.0, 0.3, 0.999999):
+        assert churn.days_until_churn(u, 0.0) == math.inf
+        assert churn.days_until_churn(u, 1.0) == 1.0
+
+
+def test_days_until_churn_is_geometric() -> None:
+    h, n = 0.05, 100_000
+    wait = np.array([churn.days_until_churn(u, h) for u in rng(1).random(n)])
+    assert wait.min() >= 1 and np.all(wait == np.floor(wait))
     # Geometric(h): mean 1/h, sd sqrt(1-h)/h, so the mean of n draws has SE sqrt(1-h)/(h sqrt n).
     se = math.sqrt(1 - h) / h / math.sqrt(n)
     assert abs(wait.mean() - 1 / h) < Z * se
@@ -103,22 +158,94 @@ def test_draw_churn_day_is_geometric() -> None:
     assert abs((wait == 1).mean() - h) < Z * math.sqrt(h * (1 - h) / n)
 
 
-def test_draw_churn_day_never_overflows() -> None:
-    days = churn.draw_churn_day(rng(2), churn.NEVER - 5, np.full(1000, 1e-9))
-    assert np.all(days == churn.NEVER)
+def churn_days(since_day: int, sat: float, r: RuleNumbers, n: int = 1000) -> np.ndarray:
+    """``churn_day_kernel`` for ``n`` customers who joined on day 0, of one segment, with
+    satisfaction ``sat``, no reminders, from ``since_day``."""
+    c = CustomerTable(known=4, degree=2)
+    c.reserve(n)
+    c.n = n
+    c.satisfaction[:n] = sat
+    c.propensity[:n] = 1.0
+    c.slot_shop[:n] = -1
+    idx = np.arange(n)
+    cols = (c.satisfaction, c.segment, c.won_on_discount, c.joined, c.churn_day, c.propensity)
+    churn_day_kernel(idx, rng(2).random(n), since_day, cols, c.slot_shop, np.zeros(40), False,
+                     np.ones(1), r)  # fmt: skip
+    return c.churn_day[:n].copy()
 
 
-# --- exposure (M7 ranking, M8 consideration sets) ------------------------------------------
+def test_churn_day_never_overflows() -> None:
+    """The kernel caps the churn day at ``NEVER`` (a day that never comes), in int32."""
+    days = churn_days(churn.NEVER - 5, 0.6, rules(base_hazard=1e-9))
+    assert days.dtype == np.int32 and np.all(days == churn.NEVER)
+    assert np.all(churn_days(7, 0.6, rules(base_hazard=0.0)) == churn.NEVER)
+    assert np.all(churn_days(7, 0.6, rules(base_hazard=1.0)) == 8)
+
+
+def test_tiny_hazard_never_churns_tomorrow() -> None:
+    """A hazard of 1e-300 waits about 7e299 days: never, not the next day."""
+    assert churn.days_until_churn(0.5, 1e-300) > churn.NEVER
+    assert np.all(churn_days(7, 0.6, rules(base_hazard=1e-300)) == churn.NEVER)
+
+
+# --- exposure (M7 ranking, M8 traffic) -----------------------------------------------------
+
+
+def test_stars_map_evaluations_to_one_to_five() -> None:
+    assert (exposure.stars(0.0), exposure.stars(0.5), exposure.stars(1.0)) == (1.0, 3.0, 5.0)
+
+
+def test_rating_is_a_bayesian_average() -> None:
+    r = rules(rating_prior=4.0, rating_prior_weight=20.0)
+    assert exposure.rating(0.0, 0.0, r) == 4.0  # no reviews: the prior
+    # 10 reviews summing to 50 stars count against 20 prior reviews of 4 stars.
+    assert exposure.rating(50.0, 10.0, r) == pytest.approx((80.0 + 50.0) / 30.0)
+    # many reviews outweigh the prior
+    assert exposure.rating(2.0e6, 1.0e6, r) == pytest.approx(2.0, abs=1e-4)
 
 
 def test_ranking_score_adds_boost_to_premium_only() -> None:
-    rating = np.array([4.0, 4.0, 3.0])
-    orders = np.array([0.0, 0.0, math.e - 1])
-    premium = np.array([True, False, False])
-    s = exposure.ranking_score(
-        rating, orders, premium, rating_weight=1.0, sales_weight=0.5, premium_boost=2.0
+    r = rules(rank_rating_weight=1.0, rank_sales_weight=0.5, premium_boost=2.0)
+    assert exposure.ranking_score(4.0, 0.0, True, 0.0, r) == pytest.approx(6.0)
+    assert exposure.ranking_score(4.0, 0.0, False, 0.0, r) == pytest.approx(4.0)
+    assert exposure.ranking_score(3.0, math.e - 1, False, 0.0, r) == pytest.approx(3.5)
+    # a festival placement adds to anyone's score
+    assert exposure.ranking_score(4.0, 0.0, False, 0.5, r) == pytest.approx(4.5)
+
+
+def test_ranking_score_m7_off_treats_premium_as_ordinary() -> None:
+    off = compile_rules(
+        scenario(**{"platform.premium_boost": 3.0, "mechanisms.m7_favouritism.enabled": False})
     )
-    np.testing.assert_allclose(s, [6.0, 4.0, 3.5])
+    assert exposure.ranking_score(4.0, 2.0, True, 0.0, off) == exposure.ranking_score(
+        4.0, 2.0, False, 0.0, off
+    )
+
+
+def test_traffic_weight_known_values() -> None:
+    assert exposure.traffic_weight(2.0, 2.0, 1.0) == 1.0  # the top shop at rank 1
+    assert exposure.traffic_weight(1.0, 2.0, 0.5) == pytest.approx(math.exp(-1.0) * 0.5)
+    assert exposure.traffic_weight(-700.0, 2.0, 1.0) >= 0.0  # underflow is no traffic
+
+
+def test_rank_power_known_values_and_read_only() -> None:
+    table = exposure.rank_power(4, 0.5)
+    np.testing.assert_allclose(table, [1.0, 2**-0.5, 3**-0.5, 0.5])
+    assert not table.flags.writeable
+    np.testing.assert_array_equal(exposure.rank_power(3, 0.0), 1.0)  # no position bias
+
+
+def test_recent_sales_decay() -> None:
+    assert exposure.recent_sales(10.0, 0.0, 0.9) == pytest.approx(9.0)
+    assert exposure.recent_sales(0.0, 10.0, 0.9) == pytest.approx(1.0)
+    assert exposure.recent_sales(7.0, 100.0, 1.0) == 7.0  # keep everything: no change
+    memory = Scenario().platform.sales_memory_days
+    assert DEFAULT.sales_keep == pytest.approx(math.exp(-1.0 / memory))
+
+
+def exposure_shares(score: np.ndarray, alive: np.ndarray, bias: float, tie: np.ndarray) -> Any:
+    """Each shop's share of traffic from the engine's exposure CDF."""
+    return np.diff(exposure_day(score, alive, bias, tie, 0), prepend=0.0)
 
 
 def test_exposure_cdf_is_a_cdf_and_exited_shops_get_no_traffic() -> None:
@@ -126,7 +253,7 @@ def test_exposure_cdf_is_a_cdf_and_exited_shops_get_no_traffic() -> None:
     alive = np.ones(n, np.bool_)
     alive[[0, 5, 11]] = False
     score = rng(3).normal(size=n)
-    cdf = exposure.exposure_cdf(score, alive, 0.4, rng(4).random(n))
+    cdf = exposure_day(score, alive, 0.4, rng(4).random(n), 0)
     p = np.diff(cdf, prepend=0.0)
     assert cdf[-1] == 1.0
     assert np.all(p >= -1e-15)
@@ -136,36 +263,37 @@ def test_exposure_cdf_is_a_cdf_and_exited_shops_get_no_traffic() -> None:
 
 
 def test_exposure_cdf_known_weights() -> None:
-    # Distinct scores: weight exp(score) x rank^-bias, ranks by descending score.
-    score = np.array([0.0, 1.0, 2.0])
-    cdf = exposure.exposure_cdf(score, np.ones(3, np.bool_), 1.0, np.zeros(3))
+    # Distinct scores: weight exp(score - top) x rank^-bias, ranks by descending score.
+    p = exposure_shares(np.array([0.0, 1.0, 2.0]), np.ones(3, np.bool_), 1.0, np.zeros(3))
     w = np.array([math.exp(0) / 3, math.exp(1) / 2, math.exp(2) / 1])
-    np.testing.assert_allclose(np.diff(cdf, prepend=0.0), w / w.sum())
+    np.testing.assert_allclose(p, w / w.sum())
 
 
 def test_exposure_cdf_all_exited_is_zero() -> None:
-    cdf = exposure.exposure_cdf(np.zeros(4), np.zeros(4, np.bool_), 0.4, np.zeros(4))
+    cdf = exposure_day(np.zeros(4), np.zeros(4, np.bool_), 0.4, np.zeros(4), 0)
     assert np.all(cdf == 0)
+
+
+def test_exposure_nan_score_of_a_trading_shop_stops_the_run() -> None:
+    score = np.array([1.0, np.nan, 0.5])
+    with pytest.raises(RunError, match="day 3"):
+        exposure_day(score, np.ones(3, np.bool_), 0.4, np.zeros(3), 3)
+    # an exited shop's score is not read
+    p = exposure_shares(score, np.array([True, False, True]), 0.4, np.zeros(3))
+    assert p[1] == 0.0 and p[0] > p[2] > 0
 
 
 def test_premium_boost_raises_premium_traffic_share() -> None:
     n = 40
     premium = np.arange(n) < 5
-    rating = np.full(n, 4.0)
     gen = rng(5)
     for _ in range(20):
         tie = gen.random(n)
         share = {}
         for boost in (0.0, 1.0):
-            score = exposure.ranking_score(
-                rating,
-                np.zeros(n),
-                premium,
-                rating_weight=1.0,
-                sales_weight=0.1,
-                premium_boost=boost,
-            )
-            p = np.diff(exposure.exposure_cdf(score, np.ones(n, np.bool_), 0.4, tie), prepend=0)
+            r = rules(rank_rating_weight=1.0, rank_sales_weight=0.1, premium_boost=boost)
+            score = np.array([exposure.ranking_score(4.0, 0.0, bool(p), 0.0, r) for p in premium])
+            p = exposure_shares(score, np.ones(n, np.bool_), 0.4, tie)
             share[boost] = p[premium].sum()
         assert share[1.0] > share[0.0] + 0.2
 
@@ -175,8 +303,7 @@ def test_exposure_ties_do_not_favour_low_indices() -> None:
     gen = rng(6)
     acc = np.zeros(n)
     for _ in range(reps):
-        cdf = exposure.exposure_cdf(np.zeros(n), np.ones(n, np.bool_), bias, gen.random(n))
-        acc += np.diff(cdf, prepend=0.0)
+        acc += exposure_shares(np.zeros(n), np.ones(n, np.bool_), bias, gen.random(n))
     mean = acc / reps
     # With a random tie order each shop's share is a random draw from the rank weights, whose
     # sd is computable; if ties favoured low indices, shop 0 would get share w[0] ~ 0.07.
@@ -186,269 +313,317 @@ def test_exposure_ties_do_not_favour_low_indices() -> None:
     np.testing.assert_allclose(mean, 1 / n, atol=Z * se)
 
 
-def test_sample_consideration_matches_cdf() -> None:
-    n_shops = 40
+def test_consideration_sampling_matches_cdf() -> None:
+    n_shops, draws = 40, 100_000
     alive = np.ones(n_shops, np.bool_)
     alive[[3, 17, 39]] = False
     score = np.linspace(0.0, 2.0, n_shops)
-    cdf = exposure.exposure_cdf(score, alive, 0.4, rng(7).random(n_shops))
+    cdf = exposure_day(score, alive, 0.4, rng(7).random(n_shops), 0)
     p = np.diff(cdf, prepend=0.0)
-    picks = exposure.sample_consideration(rng(8), cdf, 20_000, 5)
-    assert picks.shape == (20_000, 5)
-    assert picks.dtype == np.int32
-    counts = np.bincount(picks.ravel(), minlength=n_shops)
-    assert counts[~alive].sum() == 0
-    expected = p[alive] * picks.size
+    lut = pick_kernels.bucket_table(cdf)
+    picks = np.array([pick_kernels.sample_shop(cdf, lut, u) for u in rng(8).random(draws)])
+    counts = np.bincount(picks, minlength=n_shops)
+    assert counts.size == n_shops and counts[~alive].sum() == 0
+    expected = p[alive] * draws
     stat = float((((counts[alive] - expected) ** 2) / expected).sum())
     assert stat < chi2_critical(int(alive.sum()) - 1)
-
-
-def test_mask_duplicates_known_answer() -> None:
-    cands = np.array([[3, 3, 1, 3], [-1, 2, 2, 5], [0, 1, 2, 3]])
-    expected = np.array(
-        [[False, True, False, True], [True, False, True, False], [False, False, False, False]]
-    )
-    assert np.array_equal(exposure.mask_duplicates(cands), expected)
 
 
 # --- choice ---------------------------------------------------------------------------------
 
 
-def test_programme_effect_one_programme_is_full() -> None:
-    prog = np.zeros(10, np.bool_)
-    prog[2] = True
-    eff = choice.programme_effect(prog, np.ones(10, np.bool_), 0.8)
-    expected = np.zeros(10)
-    expected[2] = 1.0
-    np.testing.assert_allclose(eff, expected)
+def test_programme_effect_known_values() -> None:
+    r = rules(programme_saturation=0.8)
+    assert choice.programme_effect(False, 3, 10, r) == 0.0  # no programme, no effect
+    assert choice.programme_effect(True, 1, 10, r) == 1.0  # the only programme: full
+    assert choice.programme_effect(True, 10, 10, r) == pytest.approx(1.0 - 0.8)  # everyone
+    # 4 trading shops, 2 programmes: each faces 1 of its 3 rivals with one.
+    assert choice.programme_effect(True, 2, 4, rules(programme_saturation=0.6)) == (
+        pytest.approx(1.0 - 0.6 / 3)
+    )
+    assert choice.programme_effect(True, 1, 1, r) == 1.0  # no rival: no division by zero
 
 
-def test_programme_effect_everyone_saturates() -> None:
-    eff = choice.programme_effect(np.ones(10, np.bool_), np.ones(10, np.bool_), 0.8)
-    np.testing.assert_allclose(eff, 1.0 - 0.8)
-
-
-def test_programme_effect_half_and_exited() -> None:
-    prog = np.array([True, True, False, False, True])
-    alive = np.array([True, True, True, True, False])
-    eff = choice.programme_effect(prog, alive, 0.6)
-    # 4 live shops, 2 live programmes: each faces 1 of 3 rivals with one; exited shop 4 gets 0.
-    np.testing.assert_allclose(eff, [1 - 0.6 / 3, 1 - 0.6 / 3, 0, 0, 0])
-
-
-def test_prior_expectation_mixes_promise_and_rating() -> None:
-    shops = build_shop_table(scenario(**{"shops.groups.0.promised_quality": 0.9}))
-    rating = np.full(shops.n, 5.0)
-    np.testing.assert_allclose(choice.prior_expectation(shops, rating, 1.0), shops.promised_quality)
-    np.testing.assert_allclose(choice.prior_expectation(shops, rating, 0.0), 1.0)
-    half = choice.prior_expectation(shops, rating, 0.5)
-    assert half[0] == pytest.approx(0.5 * 0.9 + 0.5)
+def test_programme_effect_m12_off_is_full() -> None:
+    assert choice.programme_effect(True, 10, 10, switched_off("m12_saturation")) == 1.0
 
 
 def test_m11_points_lower_effective_price_only_when_on() -> None:
-    over = {"shops.groups.0.loyalty_programme": True}
     for on in (True, False):
-        sc = scenario(**over, **{"mechanisms.m11_loyalty.enabled": on})
-        shops = build_shop_table(sc)
-        view = choice.shop_view(shops, np.full(shops.n, 4.0), compile_rules(sc), day=0)
-        prog = shops.programme
-        gap = view.log_rel_price[~prog].mean() - view.log_rel_price[prog].mean()
+        r = DEFAULT if on else switched_off("m11_loyalty")
+        value = choice.programme_value(0.05, 1.0, r)
+        rel = choice.relative_price(100.0, value, 100.0)
         if on:
-            assert gap > 0.0
-            assert np.all(view.programme_value[prog] > 0)
+            assert value == pytest.approx(r.points_value * 0.05) and value > 0
+            assert rel == pytest.approx(math.log(1.0 - value)) and rel < 0
         else:
-            assert gap == 0.0
-            assert np.all(view.programme_value == 0)
+            assert value == 0.0 and rel == 0.0
 
 
-def test_utilities_invalid_is_minus_inf_and_cheaper_wins() -> None:
-    sc = scenario(**{"shops.groups.0.price": 80.0, "shops.groups.0.unit_cost": 40.0})
-    shops = build_shop_table(sc)
-    seg = compile_segments(sc)
-    view = choice.shop_view(shops, np.full(shops.n, 4.0), compile_rules(sc), day=0)
-    who = choice.Shoppers(
-        segment=np.zeros(2, np.int8),
-        price_mult=np.ones(2),
-        cands=np.array([[0, 39], [0, 39]]),  # shop 0 premium at 80, shop 39 ordinary at 100
-        invalid=np.array([[False, False], [True, False]]),
-        expect=np.full((2, 2), 0.7),
-        loyalty=np.zeros((2, 2)),
-        vip=np.zeros((2, 2), np.bool_),
+def test_prior_expectation_mixes_promise_and_rating() -> None:
+    assert choice.prior_expectation(0.9, 5.0, rules(trust=1.0)) == pytest.approx(0.9)
+    assert choice.prior_expectation(0.9, 5.0, rules(trust=0.0)) == pytest.approx(1.0)
+    assert choice.prior_expectation(0.9, 1.0, rules(trust=0.0)) == pytest.approx(0.0)
+    assert choice.prior_expectation(0.9, 5.0, rules(trust=0.5)) == pytest.approx(0.5 * 0.9 + 0.5)
+    # M2: the higher the promise, the higher the expectation of an untried shop
+    assert choice.prior_expectation(0.95, 4.0, DEFAULT) > choice.prior_expectation(
+        0.6, 4.0, DEFAULT
     )
-    u = choice.utilities(view, shops, seg, who)
-    assert u[0, 0] > u[0, 1]
-    assert u[1, 0] == -np.inf
-    assert np.isfinite(u[1, 1])
 
 
-def test_choose_never_picks_minus_inf() -> None:
-    n = 20_000
-    u = np.zeros((n, 3))
-    u[:, 1] = -np.inf
-    pick = choice.choose(rng(9), u, np.zeros(n))
-    assert not np.any(pick == 1)
-    assert set(np.unique(pick).tolist()) == {-1, 0, 2}
+def test_promotion_pull_wears_out() -> None:
+    r = rules(salience=4.0, wearout_days=30.0)
+    assert choice.promotion_pull(0.0, 1.0, 5, r) == 0.0  # no discount, no pull
+    assert choice.promotion_pull(0.2, 0.7, 0, r) == pytest.approx(4.0 * 0.2 * 0.7)
+    assert choice.promotion_pull(0.2, 0.7, 30, r) == pytest.approx(4.0 * 0.2 * 0.7 / math.e)
+    # a promotion that starts after today pulls as on its first day
+    assert choice.promotion_pull(0.2, 0.7, -3, r) == choice.promotion_pull(0.2, 0.7, 0, r)
+    pulls = [choice.promotion_pull(0.2, 1.0, age, r) for age in range(0, 100, 10)]
+    assert np.all(np.diff(pulls) < 0)
+    assert choice.promotion_pull(0.2, 0.7, 0, switched_off("m9_promotions")) == 0.0
 
 
-def test_choose_equal_utilities_equal_shares() -> None:
-    n = 40_000
-    pick = choice.choose(rng(10), np.zeros((n, 3)), np.zeros(n))
-    shares = np.array([(pick == k).mean() for k in (-1, 0, 1, 2)])
-    # four equally good options including not buying: 1/4 each, binomial SE.
-    np.testing.assert_allclose(shares, 0.25, atol=Z * math.sqrt(0.25 * 0.75 / n))
+def test_relative_price_known_values() -> None:
+    assert choice.relative_price(100.0, 0.0, 100.0) == 0.0  # the median price
+    assert choice.relative_price(50.0, 0.0, 100.0) == pytest.approx(-math.log(2.0))
+    assert choice.relative_price(100.0, 0.5, 100.0) == pytest.approx(-math.log(2.0))
+    # points worth more than the price: the net price is floored, not negative
+    assert choice.relative_price(100.0, 1.5, 100.0) == pytest.approx(math.log(1e-9 / 100.0))
+    assert math.isnan(choice.relative_price(math.nan, 0.0, 100.0))
 
 
-def test_choose_logit_shares_known_answer() -> None:
-    n = 40_000
-    u = np.tile([0.0, math.log(2.0)], (n, 1))
-    pick = choice.choose(rng(11), u, np.full(n, -np.inf))
-    # logit: shop 1 has twice the weight of shop 0, so P(0) = 1/3, never the outside option.
-    assert not np.any(pick == -1)
-    assert abs((pick == 0).mean() - 1 / 3) < Z * math.sqrt(2 / 9 / n)
+def test_rating_and_assortment_terms() -> None:
+    assert choice.rating_term(3.0) == 0.0
+    assert (choice.rating_term(5.0), choice.rating_term(1.0)) == (1.0, -1.0)
+    assert choice.assortment_term(0.5, rules(assortment_weight=2.0)) == 1.0
+    assert choice.assortment_term(0.9, switched_off("m6_assortment")) == 0.0
 
 
-def test_choose_dominant_outside_option() -> None:
-    n = 5000
-    pick = choice.choose(rng(12), np.zeros((n, 4)), np.full(n, 40.0))
-    assert np.all(pick == -1)
+def test_vip_gain_known_values() -> None:
+    assert choice.vip_gain(0.1, 0.0) == 0.0  # no bonus, no extra discount
+    assert choice.vip_gain(0.1, 0.5) == pytest.approx(math.log(0.9) - math.log(0.85))
+    # the programme's value is capped at 99% back
+    assert choice.vip_gain(0.9, 1.0) == pytest.approx(math.log(0.1 / 0.01))
 
 
-def test_habit_known_probabilities() -> None:
-    n = 50_000
-    gen = rng(13)
-    assert not choice.habit(gen, np.zeros(n), np.ones(n), 0.4).any()
-    assert choice.habit(gen, np.ones(n), np.ones(n), 0.4).all()
-    # p = loyalty x (narrow + (1 - narrow) x assortment) = 0.8 x (0.4 + 0.6 x 0.5) = 0.56
-    hit = choice.habit(gen, np.full(n, 0.8), np.full(n, 0.5), 0.4).mean()
-    assert abs(hit - 0.56) < Z * math.sqrt(0.56 * 0.44 / n)
+def test_price_sensitivity_won_on_discount() -> None:
+    r = rules(won_price_mult=1.5)
+    assert choice.price_sensitivity(0.8, False, r) == pytest.approx(0.8)
+    assert choice.price_sensitivity(0.8, True, r) == pytest.approx(1.2)
+    assert choice.price_sensitivity(0.8, True, switched_off("m9_promotions")) == 0.8
+
+
+#: Arguments of ``choice.utility``, in order, with the values of a typical shop.
+UTILITY_ARGS = {
+    "price_weight": 2.0, "quality_weight": 1.5, "delivery_weight": 0.1, "rating_weight": 0.5,
+    "loyalty_weight": 1.2, "sensitivity": 1.5, "log_rel_price": 0.2, "gain": 0.05,
+    "promo_pull": 0.3, "expect": 0.7, "delivery_days": 3.0, "rating": 0.5, "static": 0.4,
+    "loyalty": 0.6,
+}  # fmt: skip
+
+
+def utility(**changes: float) -> float:
+    """``choice.utility`` of :data:`UTILITY_ARGS` with ``changes``."""
+    args = {**UTILITY_ARGS, **changes}
+    assert list(args) == list(UTILITY_ARGS)
+    return float(choice.utility(*(float(v) for v in args.values())))
+
+
+def test_utility_known_value() -> None:
+    a = UTILITY_ARGS
+    want = (
+        -a["price_weight"] * a["sensitivity"] * (a["log_rel_price"] - a["gain"])
+        + a["promo_pull"] + a["quality_weight"] * a["expect"]
+        - a["delivery_weight"] * a["delivery_days"] + a["rating_weight"] * a["rating"]
+        + a["static"] + a["loyalty_weight"] * a["loyalty"]
+    )  # fmt: skip
+    assert utility() == pytest.approx(want)
+    assert utility() == pytest.approx(1.97)
+
+
+def test_utility_cheaper_wins() -> None:
+    assert utility(log_rel_price=-0.2) > utility(log_rel_price=0.0) > utility(log_rel_price=0.2)
+    # more price-sensitive shoppers feel the same price gap more
+    gap = utility(log_rel_price=-0.2) - utility(log_rel_price=0.2)
+    assert utility(log_rel_price=-0.2, sensitivity=3.0) - utility(
+        log_rel_price=0.2, sensitivity=3.0
+    ) == pytest.approx(2 * gap)
+
+
+@pytest.mark.parametrize(
+    ("term", "sign"),
+    [
+        ("log_rel_price", -1),
+        ("gain", 1),
+        ("promo_pull", 1),
+        ("expect", 1),
+        ("delivery_days", -1),
+        ("rating", 1),
+        ("static", 1),
+        ("loyalty", 1),
+    ],
+)
+def test_utility_sign_of_each_term(term: str, sign: int) -> None:
+    """A little more of each term moves the utility in its direction; with its weight at 0
+    (a switched-off mechanism, M4/M8) it does not move it."""
+    up = utility(**{term: UTILITY_ARGS[term] + 0.1}) - utility()
+    assert np.sign(up) == sign
+    weight = {"log_rel_price": "price_weight", "gain": "price_weight",
+              "expect": "quality_weight", "delivery_days": "delivery_weight",
+              "rating": "rating_weight", "loyalty": "loyalty_weight"}.get(term)  # fmt: skip
+    if weight is not None:
+        zero = {weight: 0.0}
+        assert utility(**zero, **{term: UTILITY_ARGS[term] + 0.1}) == utility(**zero)
+
+
+def test_habit_chance_known_values() -> None:
+    r = rules(narrow_return_factor=0.4)
+    assert choice.habit_chance(0.0, 1.0, r) == 0.0  # no loyalty, no habit
+    assert choice.habit_chance(1.0, 1.0, r) == 1.0
+    # loyalty x (narrow + (1 - narrow) x assortment) = 0.8 x (0.4 + 0.6 x 0.5) = 0.56
+    assert choice.habit_chance(0.8, 0.5, r) == pytest.approx(0.56)
     # M6: a narrow assortment makes going back less likely
-    narrow = choice.habit(gen, np.full(n, 0.8), np.zeros(n), 0.4).mean()
-    assert narrow < hit - 0.1
+    assert choice.habit_chance(0.8, 0.0, r) == pytest.approx(0.32)
+    off = switched_off("m6_assortment")
+    assert choice.habit_chance(0.8, 0.0, off) == choice.habit_chance(0.8, 1.0, off) == 0.8
 
 
 # --- fulfilment (M1, M3, M4, M5) ----------------------------------------------------------
 
 
-def test_completes_site_quality_one_never_abandons() -> None:
-    n = 50_000
-    gen = rng(14)
-    assert fulfilment.completes(gen, np.ones(n), 1.0).all()
-    assert fulfilment.completes(gen, np.zeros(n), 0.0).all()
-    # site quality 0 with abandonment_at_worst 0.5: half the carts are abandoned
-    done = fulfilment.completes(gen, np.zeros(n), 0.5).mean()
-    assert abs(done - 0.5) < Z * math.sqrt(0.25 / n)
+def test_completes_known_thresholds_and_rate() -> None:
+    r = rules(abandonment=0.5)
+    # site quality 0: abandoned with chance 0.5, i.e. for uniforms below 0.5
+    assert not fulfilment.completes(0.49, 0.0, r)
+    assert fulfilment.completes(0.5, 0.0, r)
+    assert all(fulfilment.completes(u, 1.0, r) for u in (0.0, 0.3, 0.99))  # the best site
+    off = switched_off("m3_site_experience")
+    assert all(fulfilment.completes(u, 0.0, off) for u in (0.0, 0.3, 0.99))
     # linear in site quality: 0.5 x (1 - 0.6) = 0.2 abandoned
-    done = fulfilment.completes(gen, np.full(n, 0.6), 0.5).mean()
+    n = 50_000
+    done = np.mean([fulfilment.completes(u, 0.6, r) for u in rng(14).random(n)])
     assert abs(done - 0.8) < Z * math.sqrt(0.16 / n)
 
 
-def shop_env(**overrides: object):
-    sc = scenario(**overrides)
-    return build_shop_table(sc), compile_rules(sc)
-
-
-def test_deliver_known_outcomes() -> None:
-    shops, rules = shop_env(
-        **{
-            "shops.groups.1.damage_rate": 1.0,
-            "shops.groups.1.delivery_spread": 0.0,
-            "shops.groups.0.damage_rate": 0.0,
-        }
-    )
+def test_delivered_quality_around_true_quality_within_bounds() -> None:
+    r = DEFAULT
+    assert fulfilment.delivered_quality(0.7, 0.1, 0.0, r) == 0.7
+    assert fulfilment.delivered_quality(0.7, 0.1, 1.5, r) == pytest.approx(0.85)
+    assert fulfilment.delivered_quality(0.7, 0.1, 5.0, r) == 1.0
+    assert fulfilment.delivered_quality(0.7, 0.1, -8.0, r) == 0.0
     n = 20_000
-    j = np.where(np.arange(n) % 2 == 0, 0, 39)  # premium shop 0, ordinary shop 39
-    d = fulfilment.deliver(rng(15), shops, j, rules)
-    ordinary = j == 39
-    assert d.damaged[ordinary].all()
-    assert not d.damaged[~ordinary].any()
-    assert np.all(d.late[ordinary] == 0)  # no spread: never late
-    assert np.all(d.late >= 0)
-    assert np.all((d.quality >= 0) & (d.quality <= 1))
-    # lateness beyond 1 day of tolerance with N(3, 1) days: P(late > 0) = P(Z > 1) = 0.1587
-    late = (d.late[~ordinary] > 0).mean()
-    assert abs(late - 0.1587) < Z * math.sqrt(0.1587 * 0.8413 / (n / 2))
-    # delivered quality ~ N(0.7, 0.1) clipped: mean 0.7
-    assert abs(d.quality.mean() - 0.7) < Z * 0.1 / math.sqrt(n)
+    q = np.array([fulfilment.delivered_quality(0.5, 0.1, z, r) for z in rng(15).normal(size=n)])
+    assert abs(q.mean() - 0.5) < Z * 0.1 / math.sqrt(n)
+    off = switched_off("m1_quality_gap")
+    assert all(fulfilment.delivered_quality(0.7, 0.1, z, off) == 0.7 for z in (-8.0, 1.5, 5.0))
 
 
-def test_deliver_switches_m1_and_m4_off() -> None:
-    shops, rules = shop_env(
-        **{
-            "mechanisms.m1_quality_gap.enabled": False,
-            "mechanisms.m4_logistics.enabled": False,
-            "shops.groups.1.damage_rate": 1.0,
-            "shops.groups.1.delivery_spread": 10.0,
-        }
+def test_days_late_known_values() -> None:
+    r = rules(promise_weight=0.5, reference_days=3.0, late_tolerance=1.0)
+    # promise 3, norm 3: expected 3 days; 5 days is 1 day beyond the tolerance of 1
+    assert fulfilment.days_late(3.0, 1.0, 2.0, r) == pytest.approx(1.0)
+    # promise 2, norm 3: expected 2.5 days; 4 days is half a day beyond
+    assert fulfilment.days_late(2.0, 1.0, 2.0, r) == pytest.approx(0.5)
+    assert fulfilment.days_late(3.0, 1.0, 0.5, r) == 0.0  # within tolerance: on time
+    assert fulfilment.days_late(3.0, 0.0, 9.0, r) == 0.0  # no spread: as promised
+    # a delivery takes at least half a day
+    strict = rules(promise_weight=0.5, reference_days=0.0, late_tolerance=0.0)
+    assert fulfilment.days_late(0.0, 1.0, -5.0, strict) == pytest.approx(0.5)
+
+
+def test_days_late_rate_and_m4_off() -> None:
+    # N(3, 1) days against an expected 3 and a tolerance of 1: P(late) = P(Z > 1) = 0.1587
+    r = rules(promise_weight=0.5, reference_days=3.0, late_tolerance=1.0)
+    n = 40_000
+    late = np.array([fulfilment.days_late(3.0, 1.0, z, r) for z in rng(16).normal(size=n)])
+    assert np.all(late >= 0)
+    assert abs((late > 0).mean() - 0.1587) < Z * math.sqrt(0.1587 * 0.8413 / n)
+    off = switched_off("m4_logistics")
+    assert all(fulfilment.days_late(3.0, 10.0, z, off) == 0.0 for z in (0.0, 2.0, 9.0))
+
+
+def test_damaged_known_and_m4_off() -> None:
+    assert fulfilment.damaged(0.05, 0.1, DEFAULT)
+    assert not fulfilment.damaged(0.1, 0.1, DEFAULT)
+    assert not fulfilment.damaged(0.5, 0.0, DEFAULT)
+    off = switched_off("m4_logistics")
+    assert not any(fulfilment.damaged(u, 1.0, off) for u in (0.0, 0.5, 0.99))
+
+
+#: The evaluation's numbers the known answers below are computed with (the defaults).
+EVAL = rules(
+    met_expectations=1.0, loss_aversion=2.25, gap_weight=3.0, lateness_weight=0.25,
+    damage_penalty=1.5, service_on=True, problem_gap=0.15, recovery_share=0.7, halo_penalty=1.5,
+)  # fmt: skip
+NO_SERVICE = EVAL._replace(service_on=False)
+
+
+def evaluate(
+    quality: float,
+    expect: float,
+    late: float = 0.0,
+    broken: bool = False,
+    *,
+    r: RuleNumbers = EVAL,
+    service_quality: float = 0.5,
+    return_ease: float = 0.5,
+    u_resolved: float = 0.0,
+    u_return: float = 0.0,
+) -> tuple[float, int, bool, bool]:
+    """``fulfilment.evaluate`` of one order: (value, setback, contact, returned)."""
+    value, setback, contact, returned = fulfilment.evaluate(
+        quality, expect, late, broken, u_resolved, u_return, service_quality, return_ease, r
     )
-    j = np.full(1000, 39)
-    d = fulfilment.deliver(rng(16), shops, j, rules)
-    assert np.all(d.quality == shops.true_quality[39])
-    assert np.all(d.late == 0)
-    assert not d.damaged.any()
-
-
-def evaluation(shops, rules, quality, expect, late=0.0, damaged=False, *, met=1.0, la=2.25):
-    n = np.size(quality)
-    d = fulfilment.Delivery(
-        quality=np.broadcast_to(np.asarray(quality, float), (n,)).copy(),
-        late=np.full(n, late),
-        damaged=np.full(n, damaged),
-    )
-    expect = np.broadcast_to(np.asarray(expect, float), (n,)).copy()
-    return fulfilment.evaluate(rng(17), shops, np.zeros(n, np.int64), expect, d, rules, met, la)
-
-
-def logit(v: np.ndarray) -> np.ndarray:
-    return np.log(v / (1 - v))
+    return float(value), int(setback), bool(contact), bool(returned)
 
 
 def test_evaluate_met_expectations_known_value() -> None:
-    shops, rules = shop_env()
-    ev = evaluation(shops, rules, [0.7], [0.7])
-    assert ev.value[0] == pytest.approx(1 / (1 + math.exp(-1.0)))
-    assert not ev.contact.any()
+    value, setback, contact, returned = evaluate(0.7, 0.7)
+    assert value == pytest.approx(1 / (1 + math.exp(-1.0)))
+    assert (setback, contact, returned) == (0, False, False)
+    value, *_ = evaluate(0.7, 0.7, r=rules(met_expectations=-0.5))
+    assert logit(value) == pytest.approx(-0.5)
 
 
 def test_damage_and_lateness_lower_evaluation() -> None:
-    shops, rules = shop_env(**{"mechanisms.m5_service.enabled": False})
-    ok = evaluation(shops, rules, [0.7], [0.7]).value[0]
-    late = evaluation(shops, rules, [0.7], [0.7], late=2.0).value[0]
-    damaged = evaluation(shops, rules, [0.7], [0.7], damaged=True).value[0]
+    ok = evaluate(0.7, 0.7, r=NO_SERVICE)[0]
+    late = evaluate(0.7, 0.7, late=2.0, r=NO_SERVICE)[0]
+    damaged = evaluate(0.7, 0.7, broken=True, r=NO_SERVICE)[0]
     assert late < ok
     assert damaged < ok
     # known log-odds: met - loss_aversion x lateness_weight x days late
-    assert logit(np.array(late)) == pytest.approx(1.0 - 2.25 * 0.25 * 2.0)
-    assert logit(np.array(damaged)) == pytest.approx(1.0 - 2.25 * 1.5)
+    assert logit(late) == pytest.approx(1.0 - 2.25 * 0.25 * 2.0)
+    assert logit(damaged) == pytest.approx(1.0 - 2.25 * 1.5)
 
 
 def test_loss_aversion_shortfall_hurts_more_than_surprise_pleases() -> None:
-    shops, rules = shop_env(**{"mechanisms.m5_service.enabled": False})
-    up = logit(evaluation(shops, rules, [0.8], [0.7]).value)[0] - 1.0
-    down = 1.0 - logit(evaluation(shops, rules, [0.6], [0.7]).value)[0]
+    up = logit(evaluate(0.8, 0.7, r=NO_SERVICE)[0]) - 1.0
+    down = 1.0 - logit(evaluate(0.6, 0.7, r=NO_SERVICE)[0])
     assert up == pytest.approx(3.0 * 0.1)
     assert down == pytest.approx(2.25 * 3.0 * 0.1)
     assert down > up
     # with loss aversion 1 the two are equal
-    sym = logit(evaluation(shops, rules, [0.6], [0.7], la=1.0).value)[0]
+    sym = logit(evaluate(0.6, 0.7, r=NO_SERVICE._replace(loss_aversion=1.0))[0])
     assert 1.0 - sym == pytest.approx(up)
 
 
+def test_evaluate_m1_off_ignores_the_quality_gap() -> None:
+    off = switched_off("m1_quality_gap")._replace(service_on=False)
+    for quality in (0.1, 0.7, 1.0):
+        value, setback, *_ = evaluate(quality, 0.9, r=off)
+        assert logit(value) == pytest.approx(off.met_expectations) and setback == 0
+
+
 def test_resolved_contact_recovers_part_of_the_loss() -> None:
-    base, rules = shop_env(**{"mechanisms.m5_service.enabled": False})
-    off = logit(evaluation(base, rules, [0.7], [0.7], damaged=True).value)[0]
-    good, rules_on = shop_env(
-        **{
-            "shops.groups.0.service_quality": 1.0,
-            "shops.groups.0.return_ease": 1.0,
-        }
+    off = logit(evaluate(0.7, 0.7, broken=True, r=NO_SERVICE)[0])
+    value, _, contact, returned = evaluate(
+        0.7, 0.7, broken=True, service_quality=1.0, return_ease=1.0
     )
-    ev = evaluation(good, rules_on, [0.7], [0.7], damaged=True)
-    assert ev.contact[0] and ev.resolved[0] and ev.returned[0]
-    resolved = logit(ev.value)[0]
-    bad, _ = shop_env(**{"shops.groups.0.service_quality": 0.0})
-    ev_bad = evaluation(bad, rules_on, [0.7], [0.7], damaged=True)
-    assert ev_bad.contact[0] and not ev_bad.resolved[0] and not ev_bad.returned[0]
-    unresolved = logit(ev_bad.value)[0]
+    assert contact and returned
+    resolved = logit(value)
+    value, setback, contact, returned = evaluate(0.7, 0.7, broken=True, service_quality=0.0)
+    assert contact and not returned and setback == fulfilment.SERVICE
+    unresolved = logit(value)
     assert unresolved < off < resolved < 1.0
     # resolved: (1 - recovery_share) of the loss remains; unresolved: halo penalty on top.
     assert resolved == pytest.approx(1.0 - 2.25 * 1.5 * (1 - 0.7))
@@ -456,119 +631,155 @@ def test_resolved_contact_recovers_part_of_the_loss() -> None:
 
 
 def test_setback_codes_follow_the_biggest_loss() -> None:
-    shops, rules = shop_env(**{"mechanisms.m5_service.enabled": False})
-    q = evaluation(shops, rules, [0.3], [0.7], late=1.0)  # quality loss 1.2 > lateness 0.25
-    lg = evaluation(shops, rules, [0.69], [0.7], damaged=True)  # damage 1.5 > quality 0.03
-    assert q.setback[0] == fulfilment.QUALITY
-    assert lg.setback[0] == fulfilment.LOGISTICS
-    _, rules_on = shop_env()
-    bad, _ = shop_env(**{"shops.groups.0.service_quality": 0.0})
-    assert evaluation(bad, rules_on, [0.3], [0.7]).setback[0] == fulfilment.SERVICE
+    # quality loss 3 x 0.4 = 1.2 > lateness 0.25 x 1
+    assert evaluate(0.3, 0.7, late=1.0, r=NO_SERVICE)[1] == fulfilment.QUALITY
+    # damage 1.5 > quality 3 x 0.01
+    assert evaluate(0.69, 0.7, broken=True, r=NO_SERVICE)[1] == fulfilment.LOGISTICS
+    # lateness 0.25 x 2 > quality 3 x 0.1
+    assert evaluate(0.6, 0.7, late=2.0, r=NO_SERVICE)[1] == fulfilment.LOGISTICS
+    # an unresolved contact outweighs the rest
+    assert evaluate(0.3, 0.7, service_quality=0.0)[1] == fulfilment.SERVICE
+    # a resolved one leaves the biggest loss
+    assert evaluate(0.3, 0.7, service_quality=1.0)[1] == fulfilment.QUALITY
 
 
-def test_no_logistics_setback_without_a_logistics_problem() -> None:
-    for overrides in ({}, {"mechanisms.m4_logistics.enabled": False}):
-        shops, rules = shop_env(**overrides)
-        ev = evaluation(shops, rules, [0.8, 0.7], [0.7, 0.7])  # on time, undamaged, no shortfall
-        assert not np.any(ev.setback == fulfilment.LOGISTICS)
+def test_no_setback_without_a_loss() -> None:
+    for r in (EVAL, switched_off("m4_logistics")):
+        for quality in (0.8, 0.7):  # on time, undamaged, no shortfall
+            assert evaluate(quality, 0.7, r=r)[1] == 0
 
 
 def test_service_without_problem_is_silent_and_m5_off_is_neutral() -> None:
-    shops, rules = shop_env()
-    n = 100
-    d = fulfilment.Delivery(np.full(n, 0.7), np.zeros(n), np.zeros(n, np.bool_))
-    j = np.zeros(n, np.int64)
-    contact, resolved, returned, extra = fulfilment.service(
-        rng(18), shops, j, np.zeros(n), d, np.zeros(n), rules
-    )
-    assert not (contact.any() or resolved.any() or returned.any())
-    assert np.all(extra == 0)
-    _, off = shop_env(**{"mechanisms.m5_service.enabled": False})
-    d_bad = fulfilment.Delivery(np.full(n, 0.1), np.full(n, 5.0), np.ones(n, np.bool_))
-    out = fulfilment.service(rng(18), shops, j, np.full(n, -0.6), d_bad, np.full(n, -3.0), off)
-    assert not any(x.any() for x in out)
+    assert fulfilment.service(0.0, 0.0, False, 0.0, 0.0, 0.0, 1.0, 1.0, EVAL) == (
+        False, False, False, 0.0,
+    )  # fmt: skip
+    # a shortfall within problem_gap is no problem; beyond it is
+    assert not fulfilment.service(-0.15, 0.0, False, -0.45, 0.0, 0.0, 1.0, 1.0, EVAL)[0]
+    assert fulfilment.service(-0.16, 0.0, False, -0.48, 0.0, 0.0, 1.0, 1.0, EVAL)[0]
+    off = switched_off("m5_service")
+    assert fulfilment.service(-0.6, 5.0, True, -3.0, 0.0, 0.0, 1.0, 1.0, off) == (
+        False, False, False, 0.0,
+    )  # fmt: skip
 
 
 def test_service_late_only_is_contact_but_no_return() -> None:
-    shops, rules = shop_env(
-        **{
-            "shops.groups.0.service_quality": 1.0,
-            "shops.groups.0.return_ease": 1.0,
-        }
-    )
-    n = 50
-    d = fulfilment.Delivery(np.full(n, 0.7), np.full(n, 2.0), np.zeros(n, np.bool_))
     contact, resolved, returned, extra = fulfilment.service(
-        rng(19), shops, np.zeros(n, np.int64), np.zeros(n), d, np.full(n, -0.5), rules
+        0.0, 2.0, False, -0.5, 0.0, 0.0, 1.0, 1.0, EVAL
     )
-    assert contact.all() and resolved.all()
-    assert not returned.any()
-    np.testing.assert_allclose(extra, 0.7 * 0.5)
+    assert contact and resolved and not returned
+    assert extra == pytest.approx(0.7 * 0.5)
+    # unresolved: the halo penalty
+    assert fulfilment.service(0.0, 2.0, False, -0.5, 0.5, 0.0, 0.0, 1.0, EVAL) == (
+        True, False, False, -1.5,
+    )  # fmt: skip
 
 
-def test_service_resolution_rate_matches_service_quality() -> None:
-    shops, rules = shop_env(**{"shops.groups.0.service_quality": 0.3})
+def test_service_resolution_and_return_rates() -> None:
     n = 40_000
-    d = fulfilment.Delivery(np.full(n, 0.3), np.zeros(n), np.zeros(n, np.bool_))
-    _, resolved, _, _ = fulfilment.service(
-        rng(20), shops, np.zeros(n, np.int64), np.full(n, -0.4), d, np.full(n, -1.2), rules
-    )
+    u = rng(20).random((n, 2))
+    out = [fulfilment.service(-0.4, 0.0, False, -1.2, a, b, 0.3, 0.5, EVAL) for a, b in u]
+    contact, resolved, returned, _ = (np.array(x) for x in zip(*out, strict=True))
+    assert contact.all()
     assert abs(resolved.mean() - 0.3) < Z * math.sqrt(0.21 / n)
+    assert not (returned & ~resolved).any()  # only a resolved contact grants a return
+    assert abs(returned.mean() - 0.15) < Z * math.sqrt(0.15 * 0.85 / n)
 
 
 # --- loyalty (M10, M11, M15) ----------------------------------------------------------------
 
 
 def test_decayed_known_values() -> None:
-    lo = np.array([0.5, 0.5, 0.5, 0.5])
-    touched = np.array([0, 0, 10, 0])
-    out = loyalty.decayed(lo, touched, 10, 0.1, np.array([0.0, 0.5, 0.0, 1.0]))
-    np.testing.assert_allclose(out, [0.5 * math.exp(-1.0), 0.5 * math.exp(-0.5), 0.5, 0.5])
+    r = rules(loyalty_decay=0.1)
+    assert loyalty.decayed(0.5, 10, 0.0, r) == pytest.approx(0.5 * math.exp(-1.0))
+    assert loyalty.decayed(0.5, 10, 0.5, r) == pytest.approx(0.5 * math.exp(-0.5))
+    assert loyalty.decayed(0.5, 0, 0.0, r) == 0.5  # updated today
+    assert loyalty.decayed(0.5, 10, 1.0, r) == 0.5  # full relief
 
 
-def test_decayed_no_decay_when_rate_zero() -> None:
-    lo = np.linspace(0, 1, 7)
-    out = loyalty.decayed(lo, np.zeros(7, np.int32), 365, 0.0, np.zeros(7))
-    np.testing.assert_array_equal(out, lo)
+def test_decayed_no_decay_when_m10_off() -> None:
+    off = switched_off("m10_poaching")
+    for lo in np.linspace(0, 1, 7):
+        assert loyalty.decayed(lo, 365, 0.0, off) == lo
 
 
 def test_decayed_relief_is_clipped() -> None:
-    lo = np.array([0.5, 0.5])
-    out = loyalty.decayed(lo, np.zeros(2), 10, 0.1, np.array([3.0, -1.0]))
-    np.testing.assert_allclose(out, [0.5, 0.5 * math.exp(-1.0)])
+    r = rules(loyalty_decay=0.1)
+    assert loyalty.decayed(0.5, 10, 3.0, r) == 0.5
+    assert loyalty.decayed(0.5, 10, -1.0, r) == pytest.approx(0.5 * math.exp(-1.0))
 
 
-def test_care_share_dilutes() -> None:
-    np.testing.assert_allclose(
-        loyalty.care_share(np.array([4.0, 4.0, 0.0]), np.array([2, 0, 0])), [2.0, 4.0, 0.0]
-    )
+def test_care_relief_dilutes() -> None:
+    r = rules(decay_relief=0.1)
+    assert loyalty.care_relief(4.0, 2, r) == pytest.approx(0.2)
+    assert loyalty.care_relief(4.0, 0, r) == pytest.approx(0.4)
+    assert loyalty.care_relief(0.0, 3, r) == 0.0
+    assert loyalty.care_relief(4.0, 1, switched_off("m15_customer_care")) == 0.0
 
 
 def test_after_purchase_known_values() -> None:
-    lo = np.array([0.2, 0.2, 0.2, 0.6, 0.6])
-    value = np.array([1.0, 0.5, 0.75, 0.4, 0.0])
-    boost = np.zeros(5)
-    out = loyalty.after_purchase(lo, value, 0.25, boost, 2.25)
-    np.testing.assert_allclose(
-        out,
-        [
-            0.2 + 0.25 * 0.8,  # perfect purchase closes 25% of the gap to 1
-            0.2,  # neutral purchase
-            0.2 + 0.25 * 0.5 * 0.8,
-            0.6 * (1 - 2.25 * 0.2),  # bad purchase cuts loyalty, weighted by loss aversion
-            0.0,  # terrible purchase wipes it out
-        ],
-    )
+    r = rules(loyalty_gain=0.25, loss_aversion=2.25)
+    cases = [
+        (0.2, 1.0, 0.2 + 0.25 * 0.8),  # perfect purchase closes 25% of the gap to 1
+        (0.2, 0.5, 0.2),  # neutral purchase
+        (0.2, 0.75, 0.2 + 0.25 * 0.5 * 0.8),
+        (0.6, 0.4, 0.6 * (1 - 2.25 * 0.2)),  # bad purchase cuts loyalty, by loss aversion
+        (0.6, 0.0, 0.0),  # terrible purchase wipes it out
+    ]
+    for lo, value, want in cases:
+        assert loyalty.after_purchase(lo, value, 0.0, r) == pytest.approx(want), (lo, value)
 
 
 def test_after_purchase_members_gain_faster_and_bounds() -> None:
-    lo = np.full(3, 0.3)
-    value = np.full(3, 0.9)
-    plain = loyalty.after_purchase(lo, value, 0.25, np.zeros(3), 2.25)
-    member = loyalty.after_purchase(lo, value, 0.25, np.full(3, 0.5), 2.25)
-    assert np.all(member > plain)
-    extreme = loyalty.after_purchase(np.ones(3), np.ones(3), 1.0, np.full(3, 10.0), 2.25)
-    assert np.all(extreme <= 1.0)
+    r = rules(loyalty_gain=0.25)
+    boost = loyalty.member_boost(True, r)
+    assert boost == r.member_gain_boost > 0 and loyalty.member_boost(False, r) == 0.0
+    plain = loyalty.after_purchase(0.3, 0.9, 0.0, r)
+    member = loyalty.after_purchase(0.3, 0.9, boost, r)
+    assert member > plain
+    assert member - 0.3 == pytest.approx((1 + boost) * (plain - 0.3))
+    greedy = rules(loyalty_gain=1.0)
+    assert loyalty.after_purchase(0.3, 1.0, 10.0, greedy) == 1.0
+    assert loyalty.after_purchase(1.0, 1.0, 10.0, greedy) == 1.0
+    assert loyalty.member_boost(True, switched_off("m11_loyalty")) == 0.0
+
+
+def test_adapted_expectation_moves_toward_delivered_quality() -> None:
+    r = rules(expectation_adaptation=0.3)
+    assert loyalty.adapted_expectation(0.7, 0.3, r) == pytest.approx(0.58)
+    assert loyalty.adapted_expectation(0.7, 0.7, r) == 0.7
+
+
+# --- satisfaction ---------------------------------------------------------------------------
+
+
+def test_satisfaction_learns_and_is_bounded() -> None:
+    assert satisfaction.learned(0.5, 1.0, rules(learning_rate=0.3)) == pytest.approx(0.65)
+    assert satisfaction.learned(0.5, 0.0, rules(learning_rate=0.3)) == pytest.approx(0.35)
+    assert satisfaction.bounded(-0.2) == 0.0
+    assert satisfaction.bounded(1.3) == 1.0
+    assert satisfaction.bounded(0.4) == 0.4
+
+
+# --- ledger ---------------------------------------------------------------------------------
+
+
+def test_order_money_known_answer() -> None:
+    r = rules(commission_premium=0.05, commission_ordinary=0.02, return_cost=8.0)
+    # goods 40 + logistics 5 + commission 5% of 100 + points 5% of 100
+    assert ledger.order_money(100.0, False, True, 40.0, 5.0, 0.05, r) == pytest.approx(
+        (100.0, 55.0)
+    )
+    # an ordinary shop pays the ordinary commission
+    assert ledger.order_money(100.0, False, False, 40.0, 5.0, 0.0, r) == pytest.approx(
+        (100.0, 47.0)
+    )
+    # a return: nothing paid, the goods come back; logistics and handling remain
+    assert ledger.order_money(100.0, True, True, 40.0, 5.0, 0.05, r) == pytest.approx((0.0, 13.0))
+
+
+def test_running_cost_and_retention_spend() -> None:
+    assert ledger.running_cost(10.0, 2.0, 1.0) == 13.0
+    assert ledger.retention_spend(2.0, 3.0) == 5.0
 
 
 # --- arrivals (M13 contacts, M14 traits, M15 visits) ----------------------------------------
@@ -641,46 +852,70 @@ def test_draw_contacts_uniform_over_everyone_else() -> None:
     assert stat < chi2_critical(n - 1)
 
 
-def test_visit_rate_and_next_visit() -> None:
-    np.testing.assert_allclose(
-        arrivals.visit_rate(np.array([0.05, 0.5]), np.array([2.0, 30.0]), 0.1), [0.06, 1.0]
-    )
-    assert np.all(arrivals.draw_next_visit(rng(), 4, np.ones(100)) == 5)
+def test_visit_rate_known_values() -> None:
+    r = rules(visit_boost=0.1)
+    assert arrivals.visit_rate(0.05, 2.0, r) == pytest.approx(0.06)
+    assert arrivals.visit_rate(0.5, 30.0, r) == 1.0  # a daily chance: at most 1
+    assert arrivals.visit_rate(0.05, 0.0, r) == 0.05  # no reminders
+    assert arrivals.visit_rate(0.05, 2.0, switched_off("m15_customer_care")) == 0.05
+
+
+def test_days_until_visit_is_geometric() -> None:
+    assert all(arrivals.days_until_visit(u, 1.0) == 1 for u in (0.0, 0.5, 0.999999))
     n, p = 100_000, 0.1
-    wait = arrivals.draw_next_visit(rng(26), 0, np.full(n, p))
-    assert wait.min() >= 1
+    wait = np.array([arrivals.days_until_visit(u, p) for u in rng(26).random(n)])
+    assert wait.min() >= 1 and np.all(wait == np.floor(wait))
     assert abs(wait.mean() - 1 / p) < Z * math.sqrt(1 - p) / p / math.sqrt(n)
+    assert abs((wait == 1).mean() - p) < Z * math.sqrt(p * (1 - p) / n)
+
+
+def test_days_until_visit_at_zero_rate_waits_the_longest() -> None:
+    """A customer who never shops waits ``MAX_WAIT`` days, not one."""
+    assert arrivals.days_until_visit(0.5, 0.0) == arrivals.MAX_WAIT
 
 
 # --- word of mouth (M13) --------------------------------------------------------------------
 
 
+def test_dissatisfied_below_threshold() -> None:
+    r = rules(dissatisfied_below=0.4)
+    assert word_of_mouth.dissatisfied(0.39, r)
+    assert not word_of_mouth.dissatisfied(0.4, r)
+
+
 def test_complaints_iceberg() -> None:
-    n = 110_000
-    gen = rng(27)
-    unhappy = np.ones(n, np.bool_)
-    rate = word_of_mouth.complaints(gen, unhappy, 1 / 11).mean()
+    r = rules(complaint_share=1 / 11, dissatisfied_below=0.4)
+    assert word_of_mouth.complains(0.3, 0.05, r)
+    assert not word_of_mouth.complains(0.3, 0.5, r)
+    assert not word_of_mouth.complains(0.5, 0.0, r)  # satisfied buyers do not complain
+    assert not word_of_mouth.complains(0.3, 0.0, rules(complaint_share=0.0))
+    n = 44_000
+    rate = np.mean([word_of_mouth.complains(0.3, u, r) for u in rng(27).random(n)])
     assert abs(rate - 1 / 11) < Z * math.sqrt((1 / 11) * (10 / 11) / n)
-    assert not word_of_mouth.complaints(gen, np.zeros(n, np.bool_), 1.0).any()
-    assert not word_of_mouth.complaints(gen, unhappy, 0.0).any()
 
 
 def test_contacts_told_counts() -> None:
     contacts = np.array([[1, 2, -1], [2, 3, -1], [0, 0, 0], [-1, -1, -1]])
-    heard, times = word_of_mouth.contacts_told(contacts, np.array([0, 1]))
+    heard, times = contacts_told(contacts, np.array([0, 1]))
     assert heard.tolist() == [1, 2, 3]
     assert times.tolist() == [1, 2, 1]
-    heard, times = word_of_mouth.contacts_told(contacts, np.array([3]))
+    heard, times = contacts_told(contacts, np.array([3]))
     assert heard.size == 0 and times.size == 0
 
 
+def test_after_hearing_known_value() -> None:
+    assert word_of_mouth.after_hearing(0.6, 0.015, 3) == pytest.approx(0.555)
+    assert word_of_mouth.after_hearing(0.6, 0.015, 0) == 0.6
+
+
 def test_referrals_only_from_delighted() -> None:
-    delighted = np.array([True, False, True, True, False])
-    assert word_of_mouth.referrals(rng(), delighted, 1.0) == 3
-    assert word_of_mouth.referrals(rng(), delighted, 0.0) == 0
-    assert word_of_mouth.referrals(rng(), np.zeros(5, np.bool_), 1.0) == 0
-    n, p = 100_000, 0.05
-    got = word_of_mouth.referrals(rng(28), np.ones(n, np.bool_), p)
+    r = rules(recommend_prob=0.05, delighted_above=0.8)
+    assert word_of_mouth.refers(0.9, 0.01, r)
+    assert not word_of_mouth.refers(0.9, 0.06, r)
+    assert not word_of_mouth.refers(0.8, 0.0, r)  # merely satisfied: no referral
+    assert not word_of_mouth.refers(1.0, 0.0, switched_off("m13_word_of_mouth"))
+    n, p = 40_000, 0.05
+    got = sum(word_of_mouth.refers(0.95, u, r) for u in rng(28).random(n))
     assert abs(got - n * p) < Z * math.sqrt(n * p * (1 - p))
 
 
@@ -715,6 +950,15 @@ def test_compile_rules_folds_switches(section: str, field: str, neutral: object)
     assert on != neutral  # the default is not already neutral, so the switch is observable
 
 
+def test_compile_rules_m14_off_removes_the_churn_propensity_spread() -> None:
+    spread = {"churn.propensity_spread": 1.5}
+    assert compile_rules(scenario(**spread)).propensity_spread == 1.5
+    off = scenario(**spread, **{"mechanisms.m14_heterogeneity.enabled": False})
+    assert compile_rules(off).propensity_spread == 0.0
+    model = ChurnModel(off, customer_agents=False, **{"customers.initial": 300, "days": 2})
+    assert np.all(model.market.cust.propensity[: model.market.cust.n] == 1.0)
+
+
 def test_compile_rules_m7_off_ignores_boost() -> None:
     boosted = {"platform.premium_boost": 3.0}
     assert compile_rules(scenario(**boosted)).premium_boost == 3.0
@@ -727,24 +971,6 @@ def test_m2_off_makes_promises_honest() -> None:
     assert build_shop_table(scenario(**over)).promised_quality[39] == 0.95
     off = build_shop_table(scenario(**over, **{"mechanisms.m2_over_promising.enabled": False}))
     np.testing.assert_array_equal(off.promised_quality, off.true_quality)
-
-
-def test_mechanism_index_names_functions_that_exist() -> None:
-    """docs/mechanisms.md is generated from MECHANISMS: every rule function and every compiled
-    copy it names must exist (an index that names a missing function would send a reader to
-    nothing, and one that names only the NumPy rule hides the copy the default engine runs)."""
-    import importlib
-
-    from sim.mechanisms import MECHANISMS
-
-    assert [m.number for m in MECHANISMS] == [f"M{i}" for i in range(1, 16)]
-    for m in MECHANISMS:
-        named = [("sim.mechanisms", f) for f in m.functions]
-        named += [("sim.engine", f) for f in m.compiled]
-        for package, dotted in named:
-            module, name = dotted.rsplit(".", 1)
-            target = getattr(importlib.import_module(f"{package}.{module}"), name, None)
-            assert callable(target), f"{m.number}: {package}.{dotted} does not exist"
 
 
 def grow_network(formation: str, degree: int = 6) -> tuple[np.ndarray, np.ndarray]:

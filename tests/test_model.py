@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 
 from sim.agents import Customer
-from sim.engine.compiled import SEGMENT_WEIGHTS
 from sim.engine.customers import ACTIVE, CAUSES, CustomerTable
 from sim.engine.recorder import METRICS, M
 from sim.mechanisms import churn
 from sim.model import ChurnModel
+from sim.params import SEGMENT_WEIGHTS
 
 SMALL: dict[str, Any] = {"customers.initial": 600, "days": 60}
 

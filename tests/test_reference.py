@@ -9,7 +9,6 @@ see a clearly different rule set.
 
 from __future__ import annotations
 
-import math
 from functools import cache
 from typing import Any
 
@@ -19,10 +18,11 @@ from scipy import stats
 
 from sim.engine.customers import ACTIVE
 from sim.engine.recorder import METRICS
-from sim.mechanisms import loyalty
+from sim.jit import python_of
+from sim.mechanisms import choice, churn
 from sim.model import ChurnModel
 from sim.reference import RefCustomer, ReferenceModel
-from sim.reference.rules import Memory, decayed_loyalty, loyalty_after
+from sim.reference import rules as reference_rules
 
 #: A small market: the default scenario with 300 customers over 90 days (many shops run
 #: out of cash towards the end, so exits are exercised too).
@@ -205,14 +205,17 @@ def test_m3_off_no_abandoned_carts_and_no_hazard_no_churn() -> None:
     assert sum(m.daily["purchases"]) > 0
 
 
-def test_scalar_rules_match_the_mechanism_functions() -> None:
-    rng = np.random.default_rng(0)
-    lo, value = rng.random(50), rng.random(50)
-    boost = np.where(rng.random(50) < 0.5, 0.5, 0.0)
-    vec = loyalty.after_purchase(lo, value, 0.25, boost, 2.25)
-    scalar = [loyalty_after(a, v, 0.25, b, 2.25) for a, v, b in zip(lo, value, boost, strict=True)]
-    assert np.allclose(vec, scalar)
-    relief = np.array([0.3])
-    vec_decay = loyalty.decayed(np.array([0.8]), np.array([2]), 9, 0.01, relief)
-    mem = Memory(loyalty=0.8, expect=0.7, touched=2, last=2)
-    assert math.isclose(float(vec_decay[0]), decayed_loyalty(mem, 9, 0.01, 0.3))
+def test_the_reference_calls_the_rules_the_engine_compiles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One home per rule: the reference's rules are the functions of sim.mechanisms (as
+    plain Python), so replacing a rule there changes the reference's behaviour."""
+    assert reference_rules.churn.hazard is python_of(churn.hazard)
+    assert reference_rules.choice.utility is python_of(choice.utility)
+    m = ReferenceModel(rng=3, **{**SMALL, "days": 20, "churn.base_hazard": 0.05})
+    while m.running:
+        m.step()
+    assert sum(m.daily["platform_churned"]) > 0
+    monkeypatch.setattr(churn, "hazard", lambda *args: 0.0)
+    m = ReferenceModel(rng=3, **{**SMALL, "days": 20, "churn.base_hazard": 0.05})
+    while m.running:
+        m.step()
+    assert sum(m.daily["platform_churned"]) == 0

@@ -1,9 +1,8 @@
-"""Compiled (numba) multinomial-logit choice of one shopper: utilities, then Gumbel-max with
-the noise computed only for options that can still win.
+"""The engine's sampler of the M8 multinomial logit: Gumbel-max over the options' utilities
+(``choice.utility``), with the noise computed only for options that can still win.
 
-Mirrors ``choice.utilities`` + ``choice.choose`` operation for operation; the pick is exactly
-the one of computing every option's noise (tests/test_engine_kernels.py). Called from
-``kernels.pick_kernel``.
+The pick is exactly the one of computing every option's noise (:func:`exact_pick`; checked
+in tests/test_logit_kernels.py). Called from ``pick_kernels.pick_kernel``.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import math
 
 import numpy as np
 
-from sim.engine.accel import inline
+from sim.jit import inline
 
 #: Buckets of :data:`NOISE_FLOOR` (a power of two, so ``u * B`` is exact).
 NOISE_BUCKETS = 1024
@@ -29,39 +28,11 @@ SLACK = 1e-9
 
 
 @inline
-def utility(
-    c: int,
-    seg: int,
-    pmult: float,
-    expect: float,
-    loyal: float,
-    vip: bool,
-    shop_f: np.ndarray,
-    seg_f: np.ndarray,
-) -> float:
-    """M1/M2/M4/M6/M8/M9/M11/M12 deterministic utility of shop ``c`` (``choice.utilities``).
-
-    ``shop_f`` (shops x 8 fields, ``platform_kernels.ROW_FIELDS``) columns: log relative price,
-    promotion pull, delivery days, rating term, static term, (prior expectation), programme
-    value, VIP bonus; ``seg_f`` (segments x fields) columns: price, quality, delivery, rating
-    and loyalty weights, outside utility.
-    """
-    gain = 0.0
-    if vip:
-        value = shop_f[c, 6]
-        gain = math.log1p(-value) - math.log1p(-min(value * (1.0 + shop_f[c, 7]), 0.99))
-    u = -seg_f[seg, 0] * pmult * (shop_f[c, 0] - gain)
-    u = u + shop_f[c, 1]
-    u = u + seg_f[seg, 1] * expect
-    u = u - seg_f[seg, 2] * shop_f[c, 2]
-    u = u + seg_f[seg, 3] * shop_f[c, 3]
-    u = u + shop_f[c, 4]
-    return u + seg_f[seg, 4] * loyal
-
-
-@inline
 def gumbel(u: float) -> float:
-    """The Gumbel-max noise subtracted in ``choice.choose``: ``log(-log1p(-U))``."""
+    """The Gumbel-max noise subtracted from each utility: ``log(-log1p(-U))`` (-inf at 0,
+    as compiled, where plain Python's ``math.log`` would raise)."""
+    if u == 0.0:
+        return -math.inf
     return math.log(-math.log1p(-u))
 
 

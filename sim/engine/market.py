@@ -1,6 +1,7 @@
 """The market's state and its daily bookkeeping: arrivals, satisfaction, churn, shop ledgers.
 
-The shopping itself (choice, fulfilment, evaluation) is in :mod:`sim.engine.shopping`.
+The shopping itself (choice, fulfilment, evaluation) is in :mod:`sim.engine.shopping`; the
+per-customer arithmetic is the rules' (:mod:`sim.mechanisms`), run by the compiled kernels.
 Every random draw comes from the one generator passed in (the model's ``rng``).
 """
 
@@ -11,12 +12,12 @@ import contextlib
 import numpy as np
 
 from sim.config import Scenario
-from sim.engine import accel, market_kernels
-from sim.engine.compiled import compile_rules, compile_segments
+from sim.engine import market_kernels
 from sim.engine.customers import ACTIVE, NO_SHOP, CustomerTable
 from sim.engine.recorder import Recorder
 from sim.engine.shops import build_shop_table
-from sim.mechanisms import arrivals, churn, loyalty, word_of_mouth
+from sim.mechanisms import arrivals, churn
+from sim.params import compile_rules, compile_segments
 
 WOM_SETBACK = 4  # index of "word_of_mouth" in CAUSES
 
@@ -28,8 +29,6 @@ class Market:
         """Compile the scenario and allocate state; no customers yet (see :meth:`arrive`)."""
         self.sc = sc
         self.rng = rng
-        #: Run the compiled kernels (numba installed and not disabled), fixed for the run.
-        self.compiled = accel.use_numba()
         self.seg = compile_segments(sc)
         self.rules = compile_rules(sc)
         self.cust = CustomerTable(
@@ -50,7 +49,7 @@ class Market:
         self.checked_day = -1
         self.orders_seen = np.zeros(self.shops.n, np.int64)
         self.stop_reason: str | None = None
-        #: Scratch arrays the compiled path reuses day after day (``kernels.pack_rows``).
+        #: Scratch arrays reused day after day (``buffers.pack_rows``).
         self.buffers: dict[str, np.ndarray] = {}
         self.begin_day()
 
@@ -67,7 +66,7 @@ class Market:
         c.contacts[new] = arrivals.draw_contacts(self.rng, c.n, n, c.degree)
         if self.sc.customers.network_formation == "reciprocal":
             arrivals.reciprocate(self.rng, c.contacts, c.n, n)
-        c.propensity[new] = arrivals.draw_propensity(self.rng, n, self.sc.churn.propensity_spread)
+        c.propensity[new] = arrivals.draw_propensity(self.rng, n, self.rules.propensity_spread)
         c.n += n
         c.segment[new], c.shop_rate[new], c.price_mult[new] = t.segment, t.shop_rate, t.price_mult
         c.satisfaction[new] = t.satisfaction
@@ -94,7 +93,7 @@ class Market:
         if visit_today:
             c.next_visit[new] = day
         else:
-            c.next_visit[new] = arrivals.draw_next_visit(self.rng, day, c.shop_rate[new])
+            self.draw_next_visits(idx, day)
         self.redraw_churn(idx, day)
         self.rec.add("new_customers", c.cell[new])
         return idx
@@ -121,43 +120,27 @@ class Market:
         self.care_live = np.where(self.shops.alive, self.shops.care_per_month, 0.0)
         self.any_care = bool((self.care_live > 0).any())
 
-    def reminding(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per customer: reminders per month from each known live shop, and how many send any."""
-        if not self.any_care:
-            return np.zeros((idx.size, self.cust.known)), np.zeros(idx.size, np.int64)
-        slots = self.cust.slots[idx]["shop"]  # a record gather beats a strided-field gather
-        care = np.where(slots >= 0, self.care_live[slots], 0.0)
-        return care, (care > 0).sum(axis=1)
+    def draw_next_visits(self, idx: np.ndarray, day: int) -> None:
+        """The next shopping day of customers ``idx`` after ``day`` (M15 visit rate)."""
+        c = self.cust
+        market_kernels.next_visit_kernel(
+            idx, self.rng.random(idx.size), day, c.shop_rate, c.slot_shop, self.care_live,
+            self.any_care, self.rules, c.next_visit,
+        )  # fmt: skip
 
     def redraw_churn(self, idx: np.ndarray, day: int) -> None:
         """Recompute the platform-churn hazard of ``idx`` and redraw their churn day (exact:
-        the hazard is memoryless).
+        the hazard is memoryless). One uniform per customer, drawn only when the hazard is on.
         """
-        c, ch, r = self.cust, self.sc.churn, self.rules
-        if not ch.hazard_enabled or idx.size == 0:
+        c = self.cust
+        if not self.rules.hazard_on or idx.size == 0:
             c.churn_day[idx] = churn.NEVER
             return
-        if self.compiled:
-            self._redraw_churn_compiled(idx, day)
-            return
-        _, reminding = self.reminding(idx)
-        extra = churn.extra_multiplier(
-            c.won_on_discount[idx],
-            reminding,
-            won_mult=r.won_hazard_mult,
-            spam_threshold=r.spam_threshold,
-            spam_mult=r.spam_hazard_mult,
-        )
-        h = churn.hazard(
-            c.satisfaction[idx],
-            self.seg.hazard_multiplier[c.segment[idx]],
-            base=ch.base_hazard,
-            reference=ch.reference_satisfaction,
-            sensitivity=ch.satisfaction_sensitivity,
-            extra_mult=extra * c.propensity[idx],
-        )
-        since = np.maximum(self.redraw_since(day), c.joined[idx])
-        c.churn_day[idx] = churn.draw_churn_day(self.rng, since, h)
+        u = self.rng.random(idx.size)
+        market_kernels.churn_day_kernel(
+            idx, u, self.redraw_since(day), self.churn_columns(), c.slot_shop, self.care_live,
+            self.any_care, self.seg.hazard_multiplier, self.rules,
+        )  # fmt: skip
 
     def redraw_since(self, day: int) -> int:
         """The day a churn redraw on ``day`` counts from. The hazard is memoryless, so
@@ -166,61 +149,28 @@ class Market:
         """
         return day if self.checked_day >= day else day - 1
 
-    def _redraw_churn_compiled(self, idx: np.ndarray, day: int) -> None:
-        """:meth:`redraw_churn` by ``market_kernels.churn_day_kernel`` (same draw, same days)."""
-        u = self.rng.random(idx.size)
-        cols, params, since = self.churn_inputs(day)
-        market_kernels.churn_day_kernel(
-            idx, u, since, cols, self.cust.slot_shop, self.care_live, self.any_care,
-            self.seg.hazard_multiplier, params, self.rules.spam_threshold,
-        )  # fmt: skip
-
-    def churn_inputs(self, day: int) -> tuple[tuple[np.ndarray, ...], np.ndarray, int]:
-        """``market_kernels.churn_day_kernel``'s customer columns, hazard numbers (won and
-        spam multipliers, base, reference, sensitivity) and the day redraws count from.
-        """
-        c, ch, r = self.cust, self.sc.churn, self.rules
-        params = np.array(
-            [
-                r.won_hazard_mult,
-                r.spam_hazard_mult,
-                ch.base_hazard,
-                ch.reference_satisfaction,
-                ch.satisfaction_sensitivity,
-            ]
-        )
-        cols = (c.satisfaction, c.segment, c.won_on_discount, c.joined, c.churn_day, c.propensity)
-        return cols, params, self.redraw_since(day)
-
-    def set_satisfaction(
-        self, idx: np.ndarray, new: np.ndarray, day: int, setback: np.ndarray | int | None = None
-    ) -> None:
-        """The one place satisfaction changes: book a fall to its cause, redraw churn."""
+    def churn_columns(self) -> tuple[np.ndarray, ...]:
+        """``market_kernels.churn_day_kernel``'s customer columns: satisfaction, segment, won
+        on discount, joined, churn day, propensity."""
         c = self.cust
-        if self.compiled:
-            cause = np.zeros(idx.size, np.int8) if setback is None else setback
-            cause = np.broadcast_to(np.asarray(cause, np.int8), idx.shape).copy()
-            market_kernels.satisfaction_kernel(idx, new, cause, c.satisfaction, c.lost)
-            self.redraw_churn(idx, day)
-            return
-        new = np.clip(new, 0.0, 1.0)
-        if setback is not None:
-            fall = np.maximum(c.satisfaction[idx] - new, 0.0)
-            cause = np.broadcast_to(np.asarray(setback), idx.shape)
-            booked = cause > 0
-            # idx holds each customer at most once per call, so plain indexing accumulates.
-            c.lost[idx[booked], cause[booked] - 1] += fall[booked]
-        c.satisfaction[idx] = new
+        return c.satisfaction, c.segment, c.won_on_discount, c.joined, c.churn_day, c.propensity
+
+    def set_satisfaction(self, idx: np.ndarray, new: np.ndarray, day: int, setback: int) -> None:
+        """The one place satisfaction changes outside the orders: bound it, book a fall to
+        its cause (``setback``, 0: none), redraw churn."""
+        c = self.cust
+        cause = np.full(idx.size, setback, np.int8)
+        market_kernels.satisfaction_kernel(idx, new, cause, c.satisfaction, c.lost)
         self.redraw_churn(idx, day)
 
     def word_of_mouth(self, tellers: np.ndarray, impact: float, day: int) -> None:
         """M13: each contact of ``tellers`` still on the platform loses ``impact`` per teller."""
         if impact <= 0 or tellers.size == 0 or self.cust.degree == 0:
             return
-        heard, times = word_of_mouth.contacts_told(self.cust.contacts, tellers)
+        heard, times = contacts_told(self.cust.contacts, tellers)
         heard_active = self.cust.churned[heard] == ACTIVE
         heard, times = heard[heard_active], times[heard_active]
-        new = self.cust.satisfaction[heard] - impact * times
+        new = market_kernels.hearing_kernel(heard, times, impact, self.cust.satisfaction)
         self.set_satisfaction(heard, new, day, setback=WOM_SETBACK)
 
     def churn_today(self, day: int) -> np.ndarray:
@@ -244,12 +194,15 @@ class Market:
     def book_shops(self, day: int) -> np.ndarray:
         """Daily running costs; shops out of cash exit (when exits are on). Returns exits."""
         s = self.shops
-        keep = np.exp(-1.0 / self.sc.platform.sales_memory_days)
         expired = self.expiry[day % (self.window + 1)]
-        if self.compiled:
-            self._book_compiled(keep, expired)
-        else:
-            self._book_numpy(keep, expired)
+        spend, by_tier = np.empty(s.n), np.zeros(2)
+        market_kernels.book_shops_kernel(
+            (s.orders, self.orders_seen, s.recent_orders, s.cash, s.profit),
+            (s.fixed_cost, s.service_cost, s.extra_cost, s.retention_extra),
+            s.alive, s.tier, expired, self.rules.sales_keep, spend, by_tier,
+        )  # fmt: skip
+        self.retention_spend += float(spend.sum())
+        self.rec.add_shop_churn(by_tier)
         out: np.ndarray = np.flatnonzero(s.alive & (s.cash < 0) & self.sc.shop_rules.exits_enabled)
         s.alive[out] = False
         s.exit_day[out] = day
@@ -257,57 +210,20 @@ class Market:
             self.stop_reason = f"every shop has exited by day {day}"
         return np.asarray(out, dtype=np.int64)
 
-    def _book_numpy(self, keep: float, expired: np.ndarray) -> None:
-        """``book_shops`` up to the exits: recent orders, running costs, expired relationships."""
-        s = self.shops
-        s.recent_orders[:] = keep * s.recent_orders + (1.0 - keep) * (s.orders - self.orders_seen)
-        self.orders_seen = s.orders.copy()
-        cost = np.where(s.alive, s.fixed_cost + s.service_cost + s.extra_cost, 0.0)
-        self.retention_spend += float(
-            np.where(s.alive, s.service_cost + s.retention_extra, 0).sum()
-        )
-        s.cash -= cost
-        s.profit -= cost
-        self.rec.add_shop_churn(np.bincount(s.tier, weights=expired, minlength=2))
-        expired[:] = 0
-
-    def _book_compiled(self, keep: float, expired: np.ndarray) -> None:
-        """:meth:`_book_numpy` in one compiled pass over the shops (the same numbers)."""
-        s = self.shops
-        spend, by_tier = np.empty(s.n), np.zeros(2)
-        market_kernels.book_shops_kernel(
-            (s.orders, self.orders_seen, s.recent_orders, s.cash, s.profit),
-            (s.fixed_cost, s.service_cost, s.extra_cost, s.retention_extra),
-            s.alive, s.tier, expired, float(keep), spend, by_tier,
-        )  # fmt: skip
-        self.retention_spend += float(spend.sum())
-        self.rec.add_shop_churn(by_tier)
-
     def close_day(self, day: int) -> None:
         """Record today's metrics (one pass over the customer cells)."""
         c = self.cust
         cells = c.cell[: c.n]
-        if self.compiled:
-            self.rec.close_day(
-                day, *market_kernels.metrics_kernel(cells, c.satisfaction[: c.n], self.n_cells)
-            )
-            return
-        k = self.n_cells + 1
-        active = np.bincount(cells, minlength=k)[: self.n_cells].astype(np.float64)
-        sat = np.bincount(cells, weights=c.satisfaction[: c.n], minlength=k)[: self.n_cells]
-        self.rec.close_day(day, active, sat)
+        self.rec.close_day(
+            day, *market_kernels.metrics_kernel(cells, c.satisfaction[: c.n], self.n_cells)
+        )
 
-    def decayed_loyalty(self, idx: np.ndarray, day: int, mem: np.ndarray) -> np.ndarray:
-        """M10/M15: loyalty of ``idx`` to each remembered shop today: -1 for an exited shop,
-        -2 for an empty slot. ``mem`` is ``cust.slots[idx]``, gathered once by the caller.
-        """
-        slots = mem["shop"]
-        care, reminding = self.reminding(idx)
-        relief = self.rules.decay_relief * loyalty.care_share(care, reminding[:, None])
-        lo = loyalty.decayed(mem["loyalty"], mem["touched"], day, self.rules.loyalty_decay, relief)
-        empty = slots < 0
-        live = ~empty & self.shops.alive[slots]
-        return np.where(live, lo, np.where(empty, -2.0, -1.0))
+
+def contacts_told(contacts: np.ndarray, tellers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """M13: the distinct contacts of ``tellers`` and how many tellers each heard from."""
+    heard = np.take(contacts, tellers, axis=0).ravel()
+    heard = heard[heard >= 0]
+    return np.unique(heard, return_counts=True)
 
 
 def expected_customers(sc: Scenario) -> int:

@@ -1,28 +1,24 @@
-"""Compiled (numba) kernels for the market's bookkeeping: satisfaction changes and churn-day
-redraws (M13/M9/M12 hazard), and the daily metrics pass.
+"""Compiled kernels for the market's bookkeeping: satisfaction changes and churn-day redraws
+(the churn hazard with its M9/M12/M14 factors), word of mouth reaching contacts, the next
+shopping day (M15), the shops' daily ledgers (M7 recent sales) and the daily metrics pass.
 
-Each mirrors a method of :class:`sim.engine.market.Market` operation for operation and takes
-its random numbers from the caller, so results are identical to the NumPy path (see
-:mod:`sim.engine.kernels` and :mod:`sim.engine.accel`).
+The arithmetic is the rules' (:mod:`sim.mechanisms`), inlined; random numbers come from the
+caller, drawn with the model's generator.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from sim.engine.accel import inline, njit
-
-#: A day that never comes (``sim.mechanisms.churn.NEVER``).
-NEVER = np.iinfo(np.int32).max
+from sim.jit import inline, njit
+from sim.mechanisms import arrivals, churn, exposure, ledger, satisfaction, word_of_mouth
+from sim.params import RuleNumbers
 
 
 @inline
 def reminders(slots: np.ndarray, care_live: np.ndarray) -> tuple[float, int]:
-    """M12/M15 for one customer's row of remembered shops (``Market.reminding``): reminders
-    per month from its known live shops, summed in slot order, and how many of them send any.
-    """
+    """M12/M15 for one customer's row of remembered shops: reminders per month from its known
+    live shops, summed in slot order, and how many of them send any."""
     care, reminding = 0.0, 0
     for s in range(slots.shape[0]):
         c = care_live[slots[s]] if slots[s] >= 0 else 0.0
@@ -37,18 +33,17 @@ def satisfaction_kernel(
     idx: np.ndarray,
     new: np.ndarray,
     cause: np.ndarray,
-    satisfaction: np.ndarray,
+    sat: np.ndarray,
     lost: np.ndarray,
 ) -> None:
-    """Set satisfaction of ``idx`` to ``new`` clipped to 0-1 and book any fall to its cause
-    (``cause`` 0: none), mirroring ``Market.set_satisfaction``.
-    """
-    for r in range(idx.shape[0]):
-        i = idx[r]
-        value = min(max(new[r], 0.0), 1.0)
-        if cause[r] > 0:
-            lost[i, cause[r] - 1] += max(satisfaction[i] - value, 0.0)
-        satisfaction[i] = value
+    """Set the satisfaction of customers ``idx`` to ``new`` (``satisfaction.bounded``) and
+    book any fall to its cause (``cause`` 0: none; ``lost`` rows are customers)."""
+    for k in range(idx.shape[0]):
+        i = idx[k]
+        value = satisfaction.bounded(new[k])
+        if cause[k] > 0:
+            lost[i, cause[k] - 1] += max(sat[i] - value, 0.0)
+        sat[i] = value
 
 
 @njit
@@ -61,59 +56,78 @@ def churn_day_kernel(
     care_live: np.ndarray,
     any_care: bool,
     seg_hazard: np.ndarray,
-    params: np.ndarray,
-    spam_threshold: int,
+    r: RuleNumbers,
 ) -> None:
-    """Platform-churn hazard (M9 won-on-discount, M12 reminder spam, satisfaction) and a
-    geometric churn day from ``u``, mirroring ``Market.redraw_churn``, ``churn.hazard``,
-    ``churn.extra_multiplier`` and ``churn.draw_churn_day``.
+    """Each customer's churn hazard (``churn.hazard`` with ``churn.hazard_factor``) and its
+    churn day from uniform ``u`` (``churn.days_until_churn``), counted from ``since_day`` or
+    the day it joined, whichever is later.
 
-    ``cust``: satisfaction, segment, won on discount, joined, churn day, churn propensity
-    (M14). ``params``: won
-    hazard multiplier, spam multiplier, base hazard, reference satisfaction, sensitivity.
+    ``cust``: satisfaction, segment, won on discount, joined, churn day (written), churn
+    propensity (M14). ``any_care``: some live shop sends reminders (else none is counted).
     """
-    satisfaction, segment, won, joined, churn_day, propensity = cust
+    sat, segment, won, joined, churn_day, propensity = cust
     n = idx.shape[0]
     # Gather first: independent loads keep many cache misses in flight (about 2x faster for
     # scattered rows than loading them between the transcendental calls below).
     g_sat, g_seg = np.empty(n), np.empty(n, np.int64)
     g_won, g_joined = np.empty(n, np.bool_), np.empty(n, np.int64)
     g_prop = np.empty(n)
-    for r in range(n):
-        i = idx[r]
-        g_sat[r], g_seg[r], g_won[r], g_joined[r] = satisfaction[i], segment[i], won[i], joined[i]
-        g_prop[r] = propensity[i]
-    for r in range(n):
-        i = idx[r]
-        reminding = reminders(slot_shop[i], care_live)[1] if any_care else 0
-        excess = max(reminding - spam_threshold, 0)
-        # x ** 0.0 is exactly 1.0 (IEEE pow, NaN included): skip the costly pow then.
-        spam = params[1] ** float(excess) if excess > 0 else 1.0
-        extra = (params[0] if g_won[r] else 1.0) * spam * g_prop[r]
-        h = params[2] * seg_hazard[g_seg[r]] * extra
-        h = h * math.exp(params[4] * (params[3] - g_sat[r]))
-        h = min(max(h, 0.0), 1.0)
-        wait = math.inf
-        if h > 0:
-            wait = math.ceil(math.log1p(-u[r]) / math.log1p(-min(h, 1.0 - 1e-12)))
-            wait = max(wait, 1.0)
-        since = max(since_day, g_joined[r])
-        churn_day[i] = np.int32(min(since + wait, NEVER))
+    for k in range(n):
+        i = idx[k]
+        g_sat[k], g_seg[k], g_won[k], g_joined[k] = sat[i], segment[i], won[i], joined[i]
+        g_prop[k] = propensity[i]
+    for k in range(n):
+        reminding = reminders(slot_shop[idx[k]], care_live)[1] if any_care else 0
+        factor = churn.hazard_factor(g_won[k], reminding, g_prop[k], r)
+        h = churn.hazard(g_sat[k], seg_hazard[g_seg[k]], factor, r)
+        wait = churn.days_until_churn(u[k], h)
+        since = max(since_day, g_joined[k])
+        churn_day[idx[k]] = np.int32(min(since + wait, churn.NEVER))
+
+
+@njit
+def hearing_kernel(
+    heard: np.ndarray, times: np.ndarray, impact: float, sat: np.ndarray
+) -> np.ndarray:
+    """M13: the satisfaction of contacts ``heard`` after ``times`` stories of ``impact`` each
+    (``word_of_mouth.after_hearing``; bounded when it is set)."""
+    out = np.empty(heard.shape[0])
+    for k in range(heard.shape[0]):
+        out[k] = word_of_mouth.after_hearing(sat[heard[k]], impact, times[k])
+    return out
+
+
+@njit
+def dissatisfied_kernel(value: np.ndarray, r: RuleNumbers) -> np.ndarray:
+    """M13: which of today's buyers (evaluations ``value``) warn their contacts."""
+    out = np.empty(value.shape[0], np.bool_)
+    for k in range(value.shape[0]):
+        out[k] = word_of_mouth.dissatisfied(value[k], r)
+    return out
+
+
+@njit
+def referrals_kernel(value: np.ndarray, u: np.ndarray, r: RuleNumbers) -> int:
+    """M13: how many of today's buyers (evaluations ``value``) bring a new customer."""
+    n = 0
+    for k in range(value.shape[0]):
+        if word_of_mouth.refers(value[k], u[k], r):
+            n += 1
+    return n
 
 
 @njit
 def metrics_kernel(
-    cells: np.ndarray, satisfaction: np.ndarray, n_cells: int
+    cells: np.ndarray, sat: np.ndarray, n_cells: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Active customers and summed satisfaction per recorder cell, in row order (the two
-    ``np.bincount`` calls of ``Market.close_day``, one pass).
-    """
+    """Active customers and summed satisfaction per recorder cell, in row order (cell
+    ``n_cells`` collects the churned and is dropped)."""
     active = np.zeros(n_cells + 1)
-    sat = np.zeros(n_cells + 1)
+    total = np.zeros(n_cells + 1)
     for i in range(cells.shape[0]):
         active[cells[i]] += 1.0
-        sat[cells[i]] += satisfaction[i]
-    return active[:n_cells], sat[:n_cells]
+        total[cells[i]] += sat[i]
+    return active[:n_cells], total[:n_cells]
 
 
 @njit
@@ -125,31 +139,26 @@ def next_visit_kernel(
     slot_shop: np.ndarray,
     care_live: np.ndarray,
     any_care: bool,
-    boost: float,
-    max_wait: float,
+    r: RuleNumbers,
     next_visit: np.ndarray,
 ) -> None:
-    """M15 visit rate (reminders from known live shops, diluted by how many send any) and the
-    geometric next shopping day of today's shoppers ``v`` from uniforms ``u``: the tail of
-    ``shopping.shopping_day`` with ``Market.reminding``, ``arrivals.visit_rate`` and
-    ``arrivals.draw_next_visit``.
-    """
+    """The next shopping day of customers ``v`` from uniforms ``u``: M15 visit rate
+    (``arrivals.visit_rate``, reminders from known live shops diluted by how many send any)
+    and a geometric wait (``arrivals.days_until_visit``)."""
     n = v.shape[0]
     base = np.empty(n)
     per_month = np.zeros(n)
-    for r in range(n):  # gather first: the rows are scattered
-        base[r] = shop_rate[v[r]]
+    for k in range(n):  # gather first: the rows are scattered
+        base[k] = shop_rate[v[k]]
     if any_care:
-        for r in range(n):
-            care, reminding = reminders(slot_shop[v[r]], care_live)
-            per_month[r] = care / max(reminding, 1)
-    for r in range(n):
-        rate = min(base[r] * (1.0 + boost * per_month[r]), 1.0)
-        p = min(max(rate, 1e-300), 1.0 - 1e-12)
-        wait = math.ceil(math.log1p(-u[r]) / math.log1p(-p))
-        base[r] = day + min(max(wait, 1.0), max_wait)
-    for r in range(n):
-        next_visit[v[r]] = np.int32(base[r])
+        for k in range(n):
+            care, reminding = reminders(slot_shop[v[k]], care_live)
+            per_month[k] = care / max(reminding, 1)
+    for k in range(n):
+        rate = arrivals.visit_rate(base[k], per_month[k], r)
+        base[k] = day + arrivals.days_until_visit(u[k], rate)
+    for k in range(n):
+        next_visit[v[k]] = np.int32(base[k])
 
 
 @njit
@@ -163,9 +172,10 @@ def book_shops_kernel(
     spend: np.ndarray,
     by_tier: np.ndarray,
 ) -> None:
-    """``Market.book_shops`` up to the exits: M7's decayed recent orders, the day's running
-    costs of trading shops, their retention spending (into ``spend``, summed by the caller
-    as NumPy sums) and the relationships that expired today by tier (cleared after).
+    """The shops' day after trading: M7's decayed recent orders (``exposure.recent_sales``),
+    the running costs of trading shops (``ledger.running_cost``), their retention spending
+    (``ledger.retention_spend``, into ``spend``, summed by the caller) and the relationships
+    that expired today by tier (``expired``, cleared after).
 
     ``ledgers``: orders, orders seen (updated), recent orders, cash and profit are changed
     in place; ``costs``: fixed, service, extra and retention costs.
@@ -173,10 +183,10 @@ def book_shops_kernel(
     orders, seen, recent, cash, profit = ledgers
     fixed, service, extra, retention = costs
     for i in range(orders.shape[0]):
-        recent[i] = keep * recent[i] + (1.0 - keep) * float(orders[i] - seen[i])
+        recent[i] = exposure.recent_sales(recent[i], float(orders[i] - seen[i]), keep)
         seen[i] = orders[i]
-        cost = fixed[i] + service[i] + extra[i] if alive[i] else 0.0
-        spend[i] = service[i] + retention[i] if alive[i] else 0.0
+        cost = ledger.running_cost(fixed[i], service[i], extra[i]) if alive[i] else 0.0
+        spend[i] = ledger.retention_spend(service[i], retention[i]) if alive[i] else 0.0
         cash[i] -= cost
         profit[i] -= cost
         by_tier[tier[i]] += float(expired[i])

@@ -1,73 +1,76 @@
-"""The compiled path of the platform's day (M7 ranking, M8 exposure, the shop view): the same
-numbers as ``agents.platform_day`` (the NumPy rules) in three compiled calls instead of some
-forty NumPy calls, with the pick kernel's packed shop rows written on the way (issue 8).
-
-Every expression repeats the NumPy path's IEEE operations in the same order (the oracles are
-``ShopTable.rating``, ``exposure.ranking_score``, ``exposure.exposure_cdf`` and
-``choice.shop_view``; compared bit for bit by ``tests/test_platform_kernels.py`` and, over
-whole runs, ``tests/test_engine_kernels.py``); only the pairwise ``sum`` stays in NumPy.
+"""The platform's day, compiled: ratings and M7 ranking scores, today's per-shop choice
+terms (M2, M6, M8, M9, M11, M12) written as the pick kernel's packed shop rows, and the M8
+exposure CDF, in three compiled calls. The arithmetic is the rules' (:mod:`sim.mechanisms`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.engine import rank_kernels
-from sim.engine.accel import inline, njit
-from sim.engine.kernels import reuse
+from sim.engine.buffers import reuse
+from sim.engine.pick_kernels import (
+    DELIVERY_DAYS,
+    LOG_REL_PRICE,
+    PRIOR_EXPECT,
+    PROGRAMME_VALUE,
+    PROMO_PULL,
+    RATING_TERM,
+    ROW_FIELDS,
+    STATIC_TERM,
+    VIP_BONUS,
+)
+from sim.errors import RunError
+from sim.jit import inline, njit
 from sim.mechanisms import choice, exposure
+from sim.params import RuleNumbers
 
 if TYPE_CHECKING:
     from sim.engine.market import Market
 
-#: Columns of the packed shop rows, in ``logit_kernels.utility``'s order.
-ROW_FIELDS = (
-    "log_rel_price",
-    "promo_pull",
-    "delivery_days",
-    "rating_term",
-    "static_term",
-    "prior_expect",
-    "programme_value",
-    "vip_bonus",
-)
-
-#: Shop columns of the scores and prices, of the view, and the view's rule numbers
-#: (``RuleNumbers`` fields), in the kernels' order.
+#: Shop columns of the scores and prices, and of the view, in the kernels' order.
 SCORE_INPUTS = ("rating_sum", "rating_n", "recent_orders", "festival_boost", "price", "discount")
 VIEW_INPUTS = ("discount", "points_rate", "promo_start", "pull_mult", "promised_quality",
                "assortment", "delivery_days", "vip_bonus")  # fmt: skip
-VIEW_RULES = ("points_value", "programme_saturation", "salience", "wearout_days", "trust",
-              "assortment_weight")  # fmt: skip
 
 
-def platform_day(
-    mk: Market, day: int, rating_prior: tuple[float, float], tiebreak: np.ndarray
-) -> tuple[choice.ShopView, np.ndarray]:
-    """Today's shop view (its ``rows`` packed for the pick kernel) and exposure CDF.
+@dataclass(frozen=True)
+class ShopView:
+    """Per-shop numbers a shopper sees today, computed once a day for all shops.
 
-    ``rating_prior`` is (prior stars, prior weight); ``tiebreak`` the day's uniforms.
-    Scores with a NaN go through ``exposure.exposure_cdf`` (``lexsort``'s NaN order).
+    ``rows`` are the pick kernel's packed rows (``pick_kernels.ROW_FIELDS``); the columns
+    are views of them. They last one day (the buffer is reused) and are NaN for exited shops.
     """
-    s, p, r = mk.shops, mk.sc.platform, mk.rules
+
+    price_paid: np.ndarray
+    log_rel_price: np.ndarray
+    promo_pull: np.ndarray
+    prior_expect: np.ndarray
+    rating_term: np.ndarray
+    static_term: np.ndarray
+    programme_value: np.ndarray
+    rows: np.ndarray
+
+
+def platform_day(mk: Market, day: int, tiebreak: np.ndarray) -> tuple[ShopView, np.ndarray]:
+    """Today's shop view (its ``rows`` packed for the pick kernel) and exposure CDF;
+    ``tiebreak`` is the day's uniforms, one per shop, ranking equal scores at random.
+    """
+    s, p = mk.shops, mk.sc.platform
     cols = reuse(mk.buffers, "platform.columns", (4, s.n), np.dtype(np.float64))
     rows = reuse(mk.buffers, "platform.rows", (s.n, len(ROW_FIELDS)), np.dtype(np.float64))
-    score_rules = np.array(
-        [rating_prior[0], rating_prior[1], p.rating_weight, p.sales_weight, r.premium_boost]
-    )
     view_kernel(
         tuple(getattr(s, name) for name in SCORE_INPUTS),
         tuple(getattr(s, name) for name in VIEW_INPUTS),
         (s.premium, s.programme, s.alive),
-        score_rules,
-        np.array([getattr(r, name) for name in VIEW_RULES]),
-        day, cols, rows,
+        mk.rules, day, cols, rows,
     )  # fmt: skip
     _, score, paid, value = cols
     at = {name: rows[:, k] for k, name in enumerate(ROW_FIELDS)}
-    view = choice.ShopView(
+    view = ShopView(
         price_paid=paid.copy(),
         log_rel_price=at["log_rel_price"],
         promo_pull=at["promo_pull"],
@@ -77,19 +80,24 @@ def platform_day(
         programme_value=value.copy(),
         rows=rows,
     )
-    return view, exposure_day(score, s.alive, p.position_bias, tiebreak)
+    return view, exposure_day(score, s.alive, p.position_bias, tiebreak, day)
 
 
 def exposure_day(
-    score: np.ndarray, alive: np.ndarray, position_bias: float, tiebreak: np.ndarray
+    score: np.ndarray, alive: np.ndarray, position_bias: float, tiebreak: np.ndarray, day: int
 ) -> np.ndarray:
-    """``exposure.exposure_cdf(..., compiled=True)`` with its O(shops) work compiled."""
+    """M8: cumulative traffic share by shop (``exposure.traffic_weight`` of trading shops,
+    ranked by score, equal scores in the random order ``tiebreak``); all 0 when no shop
+    trades. A score that is not a finite number stops the run (:class:`RunError`).
+    """
     weight = np.empty(score.size)
     power = exposure.rank_power(score.size, position_bias)
     if not weight_kernel(score, alive, tiebreak, power, weight):
-        return exposure.exposure_cdf(score, alive, position_bias, tiebreak, compiled=True)
+        if alive.any():
+            raise RunError(f"day {day}: a trading shop's ranking score is not a finite number")
+        return np.zeros(score.size)
     total = weight.sum()  # pairwise, as NumPy's
-    if total <= 0:  # as exposure_cdf (so a NaN total gives NaN shares there and here)
+    if total <= 0:  # every weight underflowed: no traffic to share
         return np.zeros(score.size)
     cdf = np.empty(score.size)
     share_kernel(weight, total, cdf)
@@ -101,68 +109,56 @@ def view_kernel(
     score_in: tuple[np.ndarray, ...],
     view_in: tuple[np.ndarray, ...],
     flags: tuple[np.ndarray, np.ndarray, np.ndarray],
-    score_rules: np.ndarray,
-    view_rules: np.ndarray,
+    r: RuleNumbers,
     day: int,
     cols: np.ndarray,
     rows: np.ndarray,
 ) -> None:
-    """M7 scores and ``choice.shop_view``'s columns, the latter as the packed rows of
-    :data:`ROW_FIELDS`; ``cols`` gets rating, score, price paid and programme value.
-    Exited shops get NaN scores and rows (their logs and exponentials are skipped): they get
-    no traffic and are invalid candidates, so what is read of them (the prior expectation of
-    an unremembered candidate) is discarded, and a NaN that was not would show in the paths'
-    comparison.
+    """Ratings (``exposure.rating``), M7 scores (``exposure.ranking_score``), prices paid and
+    programme values into ``cols`` (rows: rating, score, price paid, programme value), and
+    the choice terms into the packed ``rows`` (:func:`shop_rows`). Exited shops get NaN
+    scores and rows: they get no traffic and are invalid candidates.
 
     ``score_in``, ``view_in``: the columns of :data:`SCORE_INPUTS`, :data:`VIEW_INPUTS`;
-    ``flags``: premium, programme, alive; ``score_rules``: prior stars, prior weight, rating
-    weight, sales weight, premium boost; ``view_rules``: :data:`VIEW_RULES`.
+    ``flags``: premium, programme, alive.
     """
     rating, score, paid, value = cols[0], cols[1], cols[2], cols[3]
     rating_sum, rating_n, recent, festival, price, discount = score_in
     premium, programme, alive = flags
-    prior, prior_weight, w_rating, w_sales, boost = score_rules
-    head = prior * prior_weight
     for i in range(rows.shape[0]):
-        rating[i] = (head + rating_sum[i]) / (prior_weight + rating_n[i])
+        rating[i] = exposure.rating(rating_sum[i], rating_n[i], r)
         paid[i] = price[i] * (1.0 - discount[i])
         score[i] = np.nan
         if alive[i]:
-            score[i] = (
-                w_rating * rating[i] + w_sales * np.log1p(recent[i])
-                + boost * (1.0 if premium[i] else 0.0)
-                + festival[i]
-            )  # fmt: skip
-    programme_value(programme, alive, view_in[1], view_rules[0], view_rules[1], value)
+            score[i] = exposure.ranking_score(rating[i], recent[i], premium[i], festival[i], r)
+    programme_values(programme, alive, view_in[1], r, value)
     median = live_median(paid, alive)
-    shop_rows(view_in, alive, rating, paid, value, median, day, view_rules, rows)
+    shop_rows(view_in, alive, rating, paid, value, median, day, r, rows)
 
 
 @inline
-def programme_value(
+def programme_values(
     programme: np.ndarray,
     alive: np.ndarray,
     points_rate: np.ndarray,
-    points_value: float,
-    saturation: float,
+    r: RuleNumbers,
     value: np.ndarray,
 ) -> None:
-    """M12: each shop's programme value, ``choice.programme_effect`` times the points."""
+    """M11/M12: each shop's programme value (``choice.programme_effect`` of the programmes
+    running among trading shops, times ``choice.programme_value``)."""
     n_alive, n_live = 0, 0
     for i in range(value.shape[0]):
         n_alive += alive[i]
         n_live += programme[i] and alive[i]
-    rivals = max(n_alive - 1, 1)
     for i in range(value.shape[0]):
-        effect = 0.0
-        if n_live > 0 and programme[i] and alive[i]:
-            effect = 1.0 - saturation * ((n_live - 1) / rivals)
-        value[i] = points_value * points_rate[i] * effect
+        effect = choice.programme_effect(programme[i] and alive[i], n_live, n_alive, r)
+        value[i] = choice.programme_value(points_rate[i], effect, r)
 
 
 @inline
 def live_median(paid: np.ndarray, alive: np.ndarray) -> float:
-    """``float(np.median(paid[alive]))``, 1.0 when no shop trades (``choice.shop_view``)."""
+    """``float(np.median(paid[alive]))``, 1.0 when no shop trades: the reference price of
+    M8's relative price."""
     n = 0
     live = np.empty(paid.shape[0])
     for i in range(paid.shape[0]):
@@ -193,35 +189,28 @@ def shop_rows(
     value: np.ndarray,
     median: float,
     day: int,
-    rules: np.ndarray,
+    r: RuleNumbers,
     rows: np.ndarray,
 ) -> None:
-    """``choice.shop_view``'s per-shop numbers written as the rows of :data:`ROW_FIELDS`
-    (NaN for exited shops).
-
-    ``view_in``: the columns of :data:`VIEW_INPUTS`; ``rules``: :data:`VIEW_RULES`.
+    """Each trading shop's choice terms as its packed row (``pick_kernels.ROW_FIELDS``):
+    relative price (M8, M11), promotion pull (M9), delivery days (M4), rating term,
+    assortment term (M6), prior expectation (M2), programme value, VIP bonus (M11); NaN
+    rows for exited shops. ``view_in``: the columns of :data:`VIEW_INPUTS`.
     """
     discount, _, promo_start, pull_mult, promised, assortment, delivery_days, vip_bonus = view_in
-    _, _, salience, wearout, trust, assortment_weight = rules
     for i in range(rows.shape[0]):
         if not alive[i]:
             rows[i, :] = np.nan
             continue
-        net = paid[i] * (1.0 - value[i])
-        if not net >= 1e-9 and net == net:  # np.maximum(net, 1e-9): NaN stays NaN
-            net = 1e-9
-        pull = 0.0
-        if discount[i] != 0:
-            age = max(day - promo_start[i], 0)
-            pull = salience * discount[i] * pull_mult[i] * np.exp(float(-age) / wearout)
-        rows[i, 0] = np.log(net / median)
-        rows[i, 1] = pull
-        rows[i, 2] = delivery_days[i]
-        rows[i, 3] = (rating[i] - 3.0) / 2.0
-        rows[i, 4] = assortment_weight * assortment[i]
-        rows[i, 5] = trust * promised[i] + (1.0 - trust) * ((rating[i] - 1.0) / 4.0)
-        rows[i, 6] = value[i]
-        rows[i, 7] = vip_bonus[i]
+        age = day - promo_start[i]
+        rows[i, LOG_REL_PRICE] = choice.relative_price(paid[i], value[i], median)
+        rows[i, PROMO_PULL] = choice.promotion_pull(discount[i], pull_mult[i], age, r)
+        rows[i, DELIVERY_DAYS] = delivery_days[i]
+        rows[i, RATING_TERM] = choice.rating_term(rating[i])
+        rows[i, STATIC_TERM] = choice.assortment_term(assortment[i], r)
+        rows[i, PRIOR_EXPECT] = choice.prior_expectation(promised[i], rating[i], r)
+        rows[i, PROGRAMME_VALUE] = value[i]
+        rows[i, VIP_BONUS] = vip_bonus[i]
 
 
 @njit
@@ -231,7 +220,7 @@ def weight_kernel(
 ) -> bool:  # fmt: skip
     """M8: each trading shop's traffic weight ``exp(score - top) * rank ** -bias``, 0 for
     the others (ranked among trading shops only, ties by ``tiebreak`` then index). False,
-    with ``weight`` unset, when no shop trades or a trading shop's score or tie-break is NaN.
+    with ``weight`` unset, when no shop trades or a trading shop's score or tie-break is not finite.
     """
     live = np.flatnonzero(alive)
     m = live.shape[0]
@@ -240,7 +229,7 @@ def weight_kernel(
     for j in range(m):
         key[j] = -score[live[j]]
         tb[j] = tiebreak[live[j]]
-    if m == 0 or np.isnan(key).any() or np.isnan(tb).any():
+    if m == 0 or not np.isfinite(key).all() or not np.isfinite(tb).all():
         return False
     rank = np.empty(m, np.int64)
     rank_kernels.rank_kernel(key, tb, rank)
@@ -250,13 +239,13 @@ def weight_kernel(
             top = score[live[j]]
     weight[:] = 0.0
     for j in range(m):
-        weight[live[j]] = np.exp(score[live[j]] - top) * power[rank[j] - 1]
+        weight[live[j]] = exposure.traffic_weight(score[live[j]], top, power[rank[j] - 1])
     return True
 
 
 @njit
 def share_kernel(weight: np.ndarray, total: float, cdf: np.ndarray) -> None:
-    """``np.cumsum(weight) / total`` with the last entry exactly 1 (``exposure_cdf``)."""
+    """``np.cumsum(weight) / total`` with the last entry exactly 1."""
     run = 0.0
     for i in range(weight.shape[0]):
         run += weight[i]

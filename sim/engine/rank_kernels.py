@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine.accel import inline, njit
+from sim.jit import inline, njit
 
 
 def lexsort_rank(key: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:

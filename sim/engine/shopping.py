@@ -1,8 +1,10 @@
-"""One day's shopping for every customer due to shop today, as array operations.
+"""One day's shopping for every customer due to shop today.
 
-Pipeline: consideration set from the platform's ranking (M7, M8) plus the favourite shop,
-habit or multinomial-logit choice, cart completion (M3), delivery and service (M1, M4, M5),
-evaluation, then satisfaction, loyalty, ratings, word of mouth and the shops' ledgers.
+Pipeline: the choice (habit or logit over the favourite and the platform's picks: M1/M2,
+M4, M6-M12), cart completion (M3), delivery, service and evaluation (M1, M4, M5), then the
+ledgers, memory, reviews, satisfaction and churn (``fulfil_kernels``) and word of mouth
+(M13). Every random number is drawn here with the model's generator, in a fixed order, and
+passed to the compiled kernels, which run the rules of :mod:`sim.mechanisms`.
 """
 
 from __future__ import annotations
@@ -11,10 +13,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine import festivals
-from sim.engine.customers import NO_SHOP
+from sim.engine import festivals, fulfil_kernels, market_kernels, order_kernels, pick_kernels
+from sim.engine.buffers import pack_rows
 from sim.engine.market import Market
-from sim.mechanisms import arrivals, choice, exposure, fulfilment, loyalty, word_of_mouth
+from sim.engine.platform_kernels import ShopView
+from sim.engine.recorder import M
+from sim.jit import njit
+from sim.mechanisms import churn, fulfilment
+from sim.params import RuleNumbers
+
+#: Recorder rows ``fulfil_kernels.fulfil_kernel`` adds to, in its order.
+RECORDED = np.array([M[k] for k in ("purchases", "revenue", "complaints", "service_contacts",
+                                    "returns")])  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -31,78 +41,148 @@ class Orders:
     loyalty: np.ndarray
 
 
-def shopping_day(mk: Market, day: int, view: choice.ShopView) -> None:
+def shopping_day(mk: Market, day: int, view: ShopView) -> None:
     """Run today's shopping trips for all customers due to shop today."""
     c = mk.cust
     visitors = festivals.extra_visitors(mk, day, np.flatnonzero(c.next_visit[: c.n] == day))
     if visitors.size == 0:
         return
-    if mk.compiled:
-        from sim.engine import fast_shopping as fast
-
-        orders = fast.pick_shops(mk, visitors, day, view)
-        if orders.cust.size:
-            fast.fulfil(mk, orders, day, view)
-        fast.next_visits(mk, visitors, day)
-        return
     orders = pick_shops(mk, visitors, day, view)
     if orders.cust.size:
         fulfil(mk, orders, day, view)
-    care, reminding = mk.reminding(visitors)
-    per_month = care.sum(axis=1) / np.maximum(reminding, 1)
-    rate = arrivals.visit_rate(c.shop_rate[visitors], per_month, mk.rules.visit_boost)
-    c.next_visit[visitors] = arrivals.draw_next_visit(mk.rng, day, rate)
+    mk.draw_next_visits(visitors, day)
 
 
-def pick_shops(mk: Market, v: np.ndarray, day: int, view: choice.ShopView) -> Orders:
-    """Choose a shop (or none) for each visitor; abandoned carts are dropped (M3)."""
-    c, s, k = mk.cust, mk.shops, mk.sc.platform.consideration_set
-    mem = c.slots[v]  # one record gather: the shoppers' whole shop memory
-    slots = mem["shop"]
-    lo = mk.decayed_loyalty(v, day, mem)
-    fav_col = np.argmax(lo, axis=1)
-    rows = np.arange(v.size)
-    fav = np.where(lo[rows, fav_col] >= 0, slots[rows, fav_col], NO_SHOP)
-    cands = np.concatenate(
-        [fav[:, None], exposure.sample_consideration(mk.rng, mk.cdf, v.size, k)], axis=1
-    )
-    safe = np.maximum(cands, 0)
-    invalid = exposure.mask_duplicates(cands) | ~s.alive[safe]
-    eq = cands[:, :, None] == slots[:, None, :]
-    known = eq.any(axis=2)
-    col = eq.argmax(axis=2)
-    expect = np.where(known, np.take_along_axis(mem["expect"], col, 1), view.prior_expect[safe])
-    loyal = np.where(known, np.maximum(np.take_along_axis(lo, col, 1), 0.0), 0.0)
-    won = np.where(c.won_on_discount[v], mk.rules.won_price_mult, 1.0)
-    vip = known & (np.take_along_axis(mem["count"], col, 1) >= s.vip_after[safe])
-    who = choice.Shoppers(c.segment[v], c.price_mult[v] * won, safe, invalid, expect, loyal, vip)
-    pick = choice.choose(
-        mk.rng, choice.utilities(view, s, mk.seg, who), mk.seg.outside_utility[c.segment[v]]
-    )
-    direct = choice.habit(
-        mk.rng,
-        np.maximum(lo[rows, fav_col], 0.0),
-        s.assortment[safe[:, 0]],
-        mk.rules.narrow_return_factor,
-    ) & (fav >= 0)
-    pick = np.where(direct, 0, pick)
-    buy = np.flatnonzero(pick >= 0)
-    p = pick[buy]
-    shop = safe[buy, p]
+def segment_fields(mk: Market) -> np.ndarray:
+    """Per-segment taste weights packed one row per segment (``pick_kernels.SEGMENT_FIELDS``)."""
+    cols = tuple(getattr(mk.seg, name) for name in pick_kernels.SEGMENT_FIELDS)
+    return np.ascontiguousarray(np.stack(cols, axis=1))
+
+
+def decay_factors(mk: Market) -> np.ndarray:
+    """``pick_kernels.decay_factors`` of the current loyalty decay over the run's days, kept
+    in ``mk.buffers`` (a timeline event may change the decay: each value gets its own table)."""
+    key = f"decay_factors:{mk.rules.loyalty_decay!r}"
+    if key not in mk.buffers:
+        mk.buffers[key] = pick_kernels.decay_factors(mk.rules, mk.sc.days)
+    return mk.buffers[key]
+
+
+def pick_shops(mk: Market, v: np.ndarray, day: int, view: ShopView) -> Orders:
+    """Today's choices of shoppers ``v`` (consideration, Gumbel and habit uniforms), then
+    their carts (M3); returns the completed orders."""
+    c, s = mk.cust, mk.shops
+    k = mk.sc.platform.consideration_set
+    u_cons = mk.rng.random((v.size, k))
+    gumbel_u = mk.rng.random((v.size, k + 2))
+    u_habit = mk.rng.random(v.size)
+    out_i = np.zeros((3, v.size), np.int64)
+    out_f = np.zeros((2, v.size))
+    pick_kernels.pick_kernel(
+        v, day, c.segment, c.won_on_discount, c.price_mult,
+        c.slot_shop, c.slot_loyalty, c.slot_touched, c.slot_expect, c.slot_count,
+        view.rows, s.assortment, mk.care_live, mk.any_care, s.alive, s.vip_after,
+        segment_fields(mk), mk.rules,
+        mk.cdf, pick_kernels.bucket_table(mk.cdf), decay_factors(mk),
+        u_cons, gumbel_u, u_habit, out_i, out_f,
+    )  # fmt: skip
+    buy = np.flatnonzero(out_i[0] >= 0)
+    shop = out_i[0, buy].astype(np.int32)
     done = complete_carts(mk, v[buy], shop)
     b = buy[done]
-    p = p[done]
-    known_b = known[b, p]
-    evict = np.argmin(lo[b], axis=1)
-    slot = np.where(known_b, col[b, p], evict)
-    return Orders(v[b], shop[done], expect[b, p], slot, known_b, loyal[b, p])
+    known = out_i[1, b] != 0
+    return Orders(v[b], shop[done], out_f[0, b], out_i[2, b], known, out_f[1, b])
+
+
+def fulfil(mk: Market, o: Orders, day: int, view: ShopView) -> None:
+    """Deliver, evaluate and book today's orders, then update what customers feel and say.
+    The draws sized by the orders are made in one call: quality and delivery normals, then
+    damage, 2 x service, review, churn (when the hazard is on) and complaint uniforms.
+    """
+    r, n = mk.rules, o.cust.size
+    z = mk.rng.standard_normal((2, n))
+    u = mk.rng.random((6 if r.hazard_on else 5) * n)
+    ev_f = np.empty((2, n))
+    ev_i = np.empty((3, n), np.int8)
+    order_kernels.evaluate_kernel(
+        o.shop, o.expect, z, u[:n], u[n : 3 * n].reshape(2, n), delivery_fields(mk), r,
+        ev_f, ev_i,
+    )  # fmt: skip
+    o_f = np.empty((6, n))
+    o_f[0], o_f[1], o_f[2:4] = o.expect, o.loyalty, ev_f
+    amount = settle(mk, o, o_f, ev_i, u[3 * n :].reshape(-1, n), view, day)
+    if not r.hazard_on:
+        mk.cust.churn_day[o.cust] = churn.NEVER
+    if mk.transactions is not None:
+        mk.transactions.append((o.cust.copy(), np.full(n, day, np.int32), o.shop.copy(), amount))
+    spread_word(mk, o.cust, ev_f[0], day)
+
+
+def settle(
+    mk: Market,
+    o: Orders,
+    o_f: np.ndarray,
+    ev_i: np.ndarray,
+    u: np.ndarray,
+    view: ShopView,
+    day: int,
+) -> np.ndarray:
+    """Ledgers, booking, reviews, satisfaction, churn and complaints of the orders in
+    ``fulfil_kernels.fulfil_kernel``; returns each order's amount paid.
+    """
+    c, s, n = mk.cust, mk.shops, o.cust.size
+    o_i = np.stack([o.cust, o.shop, o.slot, o.known]).astype(np.int64)
+    shop_in = (s.tier, view.price_paid, s.premium, s.unit_cost, s.logistics_cost,
+               view.programme_value)  # fmt: skip
+    ledgers = (s.revenue, s.profit, s.cash, s.orders, s.rating_sum, s.rating_n)
+    cells = np.empty(n, np.int64)
+    retention = np.empty(n)
+    fulfil_kernels.fulfil_kernel(
+        o_i, o_f, ev_i, u, day, mk.window, book_inputs(mk, view), mk.expiry, c.lost, shop_in,
+        ledgers, mk.rec.cell_totals(), RECORDED, mk.rules, mk.churn_columns(),
+        (mk.care_live, mk.seg.hazard_multiplier), mk.redraw_since(day), mk.any_care,
+        cells, retention,
+    )  # fmt: skip
+    mk.retention_spend += float(retention.sum())
+    return o_f[4].copy()
+
+
+def delivery_fields(mk: Market) -> np.ndarray:
+    """Per-shop delivery and service inputs, one row per shop (``DELIVERY_FIELDS``)."""
+    cols = tuple(getattr(mk.shops, name) for name in order_kernels.DELIVERY_FIELDS)
+    return pack_rows(cols, mk.buffers, "delivery_fields")
+
+
+def book_inputs(
+    mk: Market, view: ShopView
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """Customer, memory-slot and shop columns of ``order_kernels.book_kernel``."""
+    c, s = mk.cust, mk.shops
+    cust_cols = (
+        c.first_shop, c.first_day, c.first_tier, c.cell, c.won_on_discount, c.last_shop,
+        c.n_purchases, c.total_spent, c.margin,
+    )  # fmt: skip
+    slots = (c.slot_shop, c.slot_count, c.slot_expect, c.slot_last, c.slot_loyalty, c.slot_touched)
+    shop_cols = (s.tier, view.price_paid, s.list_price, s.programme, s.customers_served,
+                 s.repeat_customers)  # fmt: skip
+    return cust_cols, slots, shop_cols
 
 
 def complete_carts(mk: Market, cust: np.ndarray, shop: np.ndarray) -> np.ndarray:
     """M3: which carts of ``cust`` at ``shop`` are completed; abandoned ones are recorded."""
-    done = fulfilment.completes(mk.rng, mk.shops.site_quality[shop], mk.rules.abandonment)
+    done = np.empty(shop.size, np.bool_)
+    carts_kernel(mk.rng.random(shop.size), shop, mk.shops.site_quality, mk.rules, done)
     mk.rec.add("abandoned_carts", order_cells(mk, cust[~done], shop[~done]))
     return done
+
+
+@njit
+def carts_kernel(
+    u: np.ndarray, shop: np.ndarray, site_quality: np.ndarray, r: RuleNumbers, done: np.ndarray
+) -> None:
+    """``fulfilment.completes`` for each cart (uniform ``u``, the chosen ``shop``)."""
+    for k in range(shop.shape[0]):
+        done[k] = fulfilment.completes(u[k], site_quality[shop[k]], r)
 
 
 def order_cells(mk: Market, cust: np.ndarray, shop: np.ndarray) -> np.ndarray:
@@ -110,155 +190,11 @@ def order_cells(mk: Market, cust: np.ndarray, shop: np.ndarray) -> np.ndarray:
     return mk.cust.segment[cust].astype(np.int64) * 3 + mk.shops.tier[shop] + 1
 
 
-def fulfil(mk: Market, o: Orders, day: int, view: choice.ShopView) -> None:
-    """Deliver, evaluate and book today's orders, then update what customers feel and say."""
-    sc, r = mk.sc, mk.rules
-    d = fulfilment.deliver(mk.rng, mk.shops, o.shop, r)
-    ev = fulfilment.evaluate(
-        mk.rng,
-        mk.shops,
-        o.shop,
-        o.expect,
-        d,
-        r,
-        sc.satisfaction.met_expectations,
-        sc.satisfaction.loss_aversion,
-    )
-    cells = order_cells(mk, o.cust, o.shop)
-    amount = view.price_paid[o.shop] * ~ev.returned
-    settle(mk, o, ev, amount, view, cells, day)
-    remember(mk, o, ev.value, d.quality, day)
-    rate_shops(mk, o.shop, ev.value)
-    lr = sc.satisfaction.learning_rate
-    sat = (1.0 - lr) * mk.cust.satisfaction[o.cust] + lr * ev.value
-    mk.set_satisfaction(o.cust, sat, day, setback=ev.setback)
-    unhappy = ev.value < sc.satisfaction.dissatisfied_below
-    moaned = word_of_mouth.complaints(mk.rng, unhappy, r.complaint_share)
-    mk.rec.add("complaints", cells[moaned])
-    mk.rec.add("service_contacts", cells[ev.contact])
-    mk.rec.add("returns", cells[ev.returned])
-    spread_word(mk, o.cust, ev.value, day)
-
-
 def spread_word(mk: Market, cust: np.ndarray, value: np.ndarray, day: int) -> None:
     """M13 after the day's orders: unhappy buyers tell their contacts, delighted ones bring
-    referrals (both engine paths end ``fulfil`` here, drawing in this order)."""
-    sc, r = mk.sc, mk.rules
-    mk.word_of_mouth(cust[value < sc.satisfaction.dissatisfied_below], r.negative_impact, day)
-    delighted = value > sc.satisfaction.delighted_above
-    referred = word_of_mouth.referrals(mk.rng, delighted, r.recommend_prob)
+    referrals (drawn in this order)."""
+    r = mk.rules
+    mk.word_of_mouth(cust[market_kernels.dissatisfied_kernel(value, r)], r.negative_impact, day)
+    referred = market_kernels.referrals_kernel(value, mk.rng.random(value.size), r)
     mk.pending_referrals += referred
     mk.rec.add_total("referrals", referred)
-
-
-def settle(
-    mk: Market,
-    o: Orders,
-    ev: fulfilment.Evaluation,
-    amount: np.ndarray,
-    view: choice.ShopView,
-    cells: np.ndarray,
-    day: int,
-) -> None:
-    """Book revenue and costs to shops, spending to customers, and the order metrics."""
-    cost = settle_shops(mk, o, ev.returned, amount, view, cells, day)
-    book_customers(mk, o, amount, amount - cost, view, day)
-
-
-def settle_shops(
-    mk: Market,
-    o: Orders,
-    returned: np.ndarray,
-    amount: np.ndarray,
-    view: choice.ShopView,
-    cells: np.ndarray,
-    day: int,
-) -> np.ndarray:
-    """Book revenue and costs to shops and the order metrics; returns each order's cost."""
-    s, n = mk.shops, mk.shops.n
-    commission = np.where(
-        s.premium, mk.sc.platform.commission_premium, mk.sc.platform.commission_ordinary
-    )[o.shop]
-    cost = (
-        s.unit_cost[o.shop] * ~returned
-        + s.logistics_cost[o.shop]
-        + commission * amount
-        + view.programme_value[o.shop] * amount
-        + mk.rules.return_cost * returned
-    )
-    revenue = np.bincount(o.shop, weights=amount, minlength=n)
-    s.revenue += revenue
-    net = revenue - np.bincount(o.shop, weights=cost, minlength=n)
-    s.profit += net
-    s.cash += net
-    s.orders += np.bincount(o.shop, minlength=n)
-    mk.retention_spend += float((view.programme_value[o.shop] * amount).sum())
-    mk.rec.add("purchases", cells)
-    mk.rec.add("revenue", cells, amount)
-    if mk.transactions is not None:
-        mk.transactions.append(
-            (o.cust.copy(), np.full(o.cust.size, day, np.int32), o.shop.copy(), amount)
-        )
-    return cost
-
-
-def book_customers(
-    mk: Market,
-    o: Orders,
-    amount: np.ndarray,
-    margin: np.ndarray,
-    view: choice.ShopView,
-    day: int,
-) -> None:
-    """Record each order on its customer: first shop and day, spending and margin."""
-    c, s = mk.cust, mk.shops
-    first = c.first_shop[o.cust] == NO_SHOP
-    fc = o.cust[first]
-    c.first_shop[fc] = o.shop[first]
-    c.first_day[fc] = day
-    c.first_tier[fc] = s.tier[o.shop[first]] + 1
-    c.cell[fc] = c.cell[fc] + c.first_tier[fc]
-    c.won_on_discount[fc] = view.price_paid[o.shop[first]] < s.list_price[o.shop[first]]
-    c.last_shop[o.cust] = o.shop
-    c.n_purchases[o.cust] += 1
-    c.total_spent[o.cust] += amount
-    c.margin[o.cust] += margin
-
-
-def remember(mk: Market, o: Orders, value: np.ndarray, quality: np.ndarray, day: int) -> None:
-    """Update (or create) each customer's memory of the shop: loyalty, expectation, window."""
-    c, s, r, w = mk.cust, mk.shops, mk.rules, mk.window
-    new = ~o.known
-    slot, i = o.slot, o.cust
-    if new.any():
-        fresh, at = i[new], slot[new]
-        c.slot_shop[fresh, at] = o.shop[new]
-        c.slot_count[fresh, at] = 0
-        c.slot_expect[fresh, at] = o.expect[new]
-        c.slot_last[fresh, at] = day
-        s.customers_served += np.bincount(o.shop[new], minlength=s.n)
-    last = c.slot_last[i, slot]
-    live = ~new & (last + w > day)
-    cancelled = ((last[live] + w) % (w + 1)) * s.n + o.shop[live]
-    np.subtract.at(mk.expiry.reshape(-1), cancelled, 1)  # O(orders), not O(window x shops)
-    mk.expiry[(day + w) % (w + 1)] += np.bincount(o.shop, minlength=s.n)
-    boost = r.member_gain_boost * s.programme[o.shop]
-    lo_now = np.where(new, 0.0, o.loyalty)
-    gain = mk.sc.mechanisms.m11_loyalty.loyalty_gain
-    c.slot_loyalty[i, slot] = loyalty.after_purchase(
-        lo_now, value, gain, boost, mk.sc.satisfaction.loss_aversion
-    )
-    alpha = mk.sc.satisfaction.expectation_adaptation
-    c.slot_expect[i, slot] += alpha * (quality - c.slot_expect[i, slot])
-    c.slot_touched[i, slot] = day
-    c.slot_last[i, slot] = day
-    c.slot_count[i, slot] += 1
-    s.repeat_customers += np.bincount(o.shop[c.slot_count[i, slot] == 2], minlength=s.n)
-
-
-def rate_shops(mk: Market, shop: np.ndarray, value: np.ndarray) -> None:
-    """A share of buyers leave a 1-5 star review reflecting their evaluation."""
-    s = mk.shops
-    wrote = mk.rng.random(shop.size) < mk.sc.shop_rules.review_share
-    s.rating_sum += np.bincount(shop[wrote], weights=1.0 + 4.0 * value[wrote], minlength=s.n)
-    s.rating_n += np.bincount(shop[wrote], minlength=s.n)

@@ -1,12 +1,19 @@
-"""New customers and their traits (M14), their contacts (M13), and how often they shop (M15)."""
+"""New customers and their traits (M14), their contacts (M13), and how often they shop (M15).
+
+The set-up draws are vectorised over a batch of arrivals (the reference model calls them
+for one customer with the model's NumPy generator); the visit rules are scalar, inlined by
+the engine's kernels.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.compiled import RuleNumbers, SegmentArrays
+from sim.jit import inline
+from sim.params import RuleNumbers, SegmentArrays
 
 #: Longest wait for a next shopping trip (days): far beyond any horizon, within int32.
 MAX_WAIT = 1_000_000_000.0
@@ -98,14 +105,19 @@ def reciprocate(rng: np.random.Generator, contacts: np.ndarray, first: int, n: i
     contacts[target[last], slot[last]] = newcomer[last]  # distinct cells: order-free
 
 
-def visit_rate(base: np.ndarray, care_per_month: np.ndarray, boost: float) -> np.ndarray:
-    """M15: reminders (already diluted across reminding shops) bring customers back sooner."""
-    return np.minimum(base * (1.0 + boost * care_per_month), 1.0)
+@inline
+def visit_rate(shop_rate: float, care_per_month: float, r: RuleNumbers) -> float:
+    """M15: the daily chance of shopping, raised by reminders (``care_per_month``, already
+    diluted across the shops sending them), at most 1."""
+    return min(shop_rate * (1.0 + r.visit_boost * care_per_month), 1.0)
 
 
-def draw_next_visit(rng: np.random.Generator, day: int, rate: np.ndarray) -> np.ndarray:
-    """Next shopping day after ``day`` for daily shopping probability ``rate`` (geometric);
-    a rate of (about) zero waits ``MAX_WAIT`` days instead of overflowing the day counter."""
-    u = rng.random(rate.shape[0])
-    wait = np.ceil(np.log1p(-u) / np.log1p(-np.clip(rate, 1e-300, 1.0 - 1e-12)))
-    return (day + np.clip(wait, 1.0, MAX_WAIT)).astype(np.int32)
+@inline
+def days_until_visit(u: float, rate: float) -> float:
+    """Days until the next shopping trip at daily chance ``rate`` (geometric by inversion of
+    uniform ``u``, at least 1); a rate of (about) zero waits ``MAX_WAIT`` days instead of
+    overflowing the day counter."""
+    p = min(max(rate, 1e-300), 1.0 - 1e-12)
+    # np.ceil keeps the float: math.ceil's integer would overflow for tiny rates.
+    wait = float(np.ceil(math.log1p(-u) / math.log1p(-p)))
+    return min(max(wait, 1.0), MAX_WAIT)

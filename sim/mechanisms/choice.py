@@ -1,132 +1,122 @@
-"""How a shopper picks a shop: habit (M6, M10) or a multinomial logit over the consideration
-set with an outside option (M1/M2 expectations, M4 delivery, M6, M8 price, M9, M11, M12).
+"""How a shopper values a shop and picks one: habit (M6, M10) or a multinomial logit over the
+consideration set with an outside option (M1/M2 expectations, M4 delivery, M6 assortment,
+M8 price, M9 promotions, M11/M12 programmes).
+
+Per-shop terms are computed once a day (the platform's view); :func:`utility` adds them up
+for one shopper and one shop. The logit draw itself (Gumbel-max) is the engine's sampler
+(``sim.engine.logit_kernels``); the reference model samples the same logit directly.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
 
 import numpy as np
 
-from sim.engine.compiled import RuleNumbers, SegmentArrays
-from sim.engine.shops import ShopTable
+from sim.jit import inline
+from sim.params import RuleNumbers
 
 
-@dataclass(frozen=True)
-class ShopView:
-    """Per-shop numbers a shopper sees today, computed once a day for all shops."""
-
-    price_paid: np.ndarray
-    log_rel_price: np.ndarray
-    promo_pull: np.ndarray
-    prior_expect: np.ndarray
-    rating_term: np.ndarray
-    static_term: np.ndarray
-    programme_value: np.ndarray
-    #: The compiled path's packed rows of the pick kernel's per-shop inputs, made with the
-    #: view (``platform_kernels.ROW_FIELDS``); None on the NumPy path. On the compiled path
-    #: the rows and the columns above that are views of them last one day (the buffer is
-    #: reused) and are NaN for exited shops, where the NumPy path has numbers nobody uses.
-    rows: np.ndarray | None = None
+@inline
+def prior_expectation(promised: float, rating: float, r: RuleNumbers) -> float:
+    """M2: the quality expected of an untried shop: its promise (weighted by ``trust``) and
+    its star rating mapped to 0-1."""
+    return r.trust * promised + (1.0 - r.trust) * ((rating - 1.0) / 4.0)
 
 
-def programme_effect(programme: np.ndarray, alive: np.ndarray, saturation: float) -> np.ndarray:
-    """M12: a programme's differentiating value falls with the share of rivals running one."""
-    live = programme & alive
-    if not live.any():  # the common case: skip the O(shops) arithmetic below
-        return np.zeros(live.shape)
-    rivals = max(int(alive.sum()) - 1, 1)
-    share_rivals = (live.sum() - live) / rivals
-    return np.where(live, 1.0 - saturation * share_rivals, 0.0)
+@inline
+def promotion_pull(discount: float, pull_mult: float, age: int, r: RuleNumbers) -> float:
+    """M9: a discount's extra pull beyond its price effect, wearing out with the promotion's
+    age (days); 0 without a discount."""
+    if discount == 0:
+        return 0.0
+    return r.salience * discount * pull_mult * np.exp(float(-max(age, 0)) / r.wearout_days)
 
 
-def prior_expectation(shops: ShopTable, rating: np.ndarray, trust: float) -> np.ndarray:
-    """M2: expected quality of an untried shop: its promise (by trust) and its rating."""
-    from_rating = (rating - 1.0) / 4.0
-    return trust * shops.promised_quality + (1.0 - trust) * from_rating
+@inline
+def programme_effect(member: bool, running: int, trading: int, r: RuleNumbers) -> float:
+    """M12: how much a shop's programme still differentiates it: less the more of its
+    ``trading - 1`` rivals run one too (``running`` programmes among ``trading`` shops)."""
+    if not member:
+        return 0.0
+    return 1.0 - r.programme_saturation * ((running - 1) / max(trading - 1, 1))
 
 
-def shop_view(shops: ShopTable, rating: np.ndarray, rules: RuleNumbers, day: int) -> ShopView:
-    """Today's per-shop choice inputs; O(shops), independent of the number of shoppers."""
-    paid = shops.price * (1.0 - shops.discount)
-    effect = programme_effect(shops.programme, shops.alive, rules.programme_saturation)
-    value = rules.points_value * shops.points_rate * effect
-    live = paid[shops.alive]
-    median = float(np.median(live)) if live.size else 1.0
-    pull = promotion_pull(shops, rules, day)
-    return ShopView(
-        price_paid=paid,
-        log_rel_price=np.log(np.maximum(paid * (1.0 - value), 1e-9) / median),
-        promo_pull=pull,
-        prior_expect=prior_expectation(shops, rating, rules.trust),
-        rating_term=(rating - 3.0) / 2.0,
-        static_term=rules.assortment_weight * shops.assortment,
-        programme_value=value,
-    )
+@inline
+def programme_value(points_rate: float, effect: float, r: RuleNumbers) -> float:
+    """M11: the share of the price a member gets back in points, as it counts for choice."""
+    return r.points_value * points_rate * effect
 
 
-def promotion_pull(shops: ShopTable, rules: RuleNumbers, day: int) -> np.ndarray:
-    """M9: a discount's extra pull, wearing out with the promotion's age; zero without one.
-
-    The exponential is evaluated only for discounted shops (the others' pull is exactly 0).
-    """
-    pull = np.zeros(shops.n)
-    on = np.flatnonzero(shops.discount != 0)
-    if on.size:
-        age = np.maximum(day - shops.promo_start[on], 0)
-        decay = np.exp(-age / rules.wearout_days)
-        pull[on] = rules.salience * shops.discount[on] * shops.pull_mult[on] * decay
-    return pull
+@inline
+def relative_price(paid: float, value: float, median: float) -> float:
+    """M8/M11: log of the price net of programme points relative to the median live price
+    (the net price floored at 1e-9; NaN stays NaN)."""
+    net = paid * (1.0 - value)
+    if not net >= 1e-9 and net == net:
+        net = 1e-9
+    return float(np.log(net / median))
 
 
-def habit(
-    rng: np.random.Generator,
-    fav_loyalty: np.ndarray,
-    fav_assortment: np.ndarray,
-    narrow_factor: float,
-) -> np.ndarray:
-    """M6/M10: go straight back to the favourite with chance loyalty x assortment factor."""
-    p = fav_loyalty * (narrow_factor + (1.0 - narrow_factor) * fav_assortment)
-    return rng.random(fav_loyalty.shape[0]) < p
+@inline
+def rating_term(rating: float) -> float:
+    """The star rating (1-5) as a choice term centred on 3 stars."""
+    return (rating - 3.0) / 2.0
 
 
-@dataclass(frozen=True)
-class Shoppers:
-    """What the choice needs to know about today's shoppers (one row each)."""
-
-    segment: np.ndarray
-    price_mult: np.ndarray
-    cands: np.ndarray
-    invalid: np.ndarray
-    expect: np.ndarray
-    loyalty: np.ndarray
-    vip: np.ndarray
+@inline
+def assortment_term(assortment: float, r: RuleNumbers) -> float:
+    """M6: a broad assortment's utility."""
+    return r.assortment_weight * assortment
 
 
-def utilities(view: ShopView, shops: ShopTable, seg: SegmentArrays, who: Shoppers) -> np.ndarray:
-    """Deterministic utility of each candidate shop (rows: shoppers, columns: candidates)."""
-    c = who.cands
-    s = who.segment[:, None]
-    value = view.programme_value[c]
-    vip_gain = np.log1p(-value) - np.log1p(-np.minimum(value * (1.0 + shops.vip_bonus[c]), 0.99))
-    u = (
-        -seg.price_weight[s]
-        * who.price_mult[:, None]
-        * (view.log_rel_price[c] - np.where(who.vip, vip_gain, 0.0))
-        + view.promo_pull[c]
-        + seg.quality_weight[s] * who.expect
-        - seg.delivery_weight[s] * shops.delivery_days[c]
-        + seg.rating_weight[s] * view.rating_term[c]
-        + view.static_term[c]
-        + seg.loyalty_weight[s] * who.loyalty
-    )
-    return np.where(who.invalid, -np.inf, u)
+@inline
+def vip_gain(value: float, vip_bonus: float) -> float:
+    """M11: a VIP member's extra discount on the log price, from a programme worth ``value``
+    raised by ``vip_bonus`` (capped at 99% back)."""
+    return math.log1p(-value) - math.log1p(-min(value * (1.0 + vip_bonus), 0.99))
 
 
-def choose(rng: np.random.Generator, u: np.ndarray, outside: np.ndarray) -> np.ndarray:
-    """Multinomial logit by the Gumbel-max trick; returns a column index, or -1 for no purchase."""
-    full = np.concatenate([u, outside[:, None]], axis=1)
-    # Same numbers as rng.gumbel(size=...), several times faster: -log(-log(1 - U)).
-    full = full - np.log(-np.log1p(-rng.random(full.shape)))
-    pick = np.argmax(full, axis=1)
-    return np.where(pick == u.shape[1], -1, pick)
+@inline
+def price_sensitivity(price_mult: float, won_on_discount: bool, r: RuleNumbers) -> float:
+    """M8/M9/M14: the shopper's price weight multiplier; customers won on a discount weigh
+    price ``won_price_mult`` times as much."""
+    return price_mult * (r.won_price_mult if won_on_discount else 1.0)
+
+
+@inline
+def utility(
+    price_weight: float,
+    quality_weight: float,
+    delivery_weight: float,
+    rating_weight: float,
+    loyalty_weight: float,
+    sensitivity: float,
+    log_rel_price: float,
+    gain: float,
+    promo_pull: float,
+    expect: float,
+    delivery_days: float,
+    rating: float,
+    static: float,
+    loyalty: float,
+) -> float:
+    """Deterministic utility of one shop for one shopper: price (M8, net of the VIP ``gain``,
+    M11), promotion pull (M9), expected quality (M1/M2), delivery time (M4), rating, the
+    static assortment term (M6) and loyalty (M11). Weights are the shopper's segment's (M14);
+    ``rating`` is :func:`rating_term`, ``static`` :func:`assortment_term`."""
+    u = -price_weight * sensitivity * (log_rel_price - gain)
+    u = u + promo_pull
+    u = u + quality_weight * expect
+    u = u - delivery_weight * delivery_days
+    u = u + rating_weight * rating
+    u = u + static
+    return u + loyalty_weight * loyalty
+
+
+@inline
+def habit_chance(loyalty: float, assortment: float, r: RuleNumbers) -> float:
+    """M6/M10: chance of going straight back to the favourite shop: loyalty times a factor
+    that is 1 for the broadest assortment and ``narrow_return_factor`` for the narrowest."""
+    nf = r.narrow_return_factor
+    return loyalty * (nf + (1.0 - nf) * assortment)

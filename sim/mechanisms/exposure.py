@@ -1,4 +1,6 @@
-"""Platform ranking (M7) and consideration sets drawn from it in O(k) per shopper (M8)."""
+"""The platform's ranking (M7) and the traffic it sends each shop (M8): ratings, scores,
+rank-biased traffic weights, and reviews feeding the ratings.
+"""
 
 from __future__ import annotations
 
@@ -6,51 +8,48 @@ from functools import lru_cache
 
 import numpy as np
 
-from sim.engine import rank_kernels
+from sim.jit import inline
+from sim.params import RuleNumbers
 
 
+@inline
+def stars(value: float) -> float:
+    """A buyer's 1-5 star review of an order it evaluated at ``value`` (0-1)."""
+    return 1.0 + 4.0 * value
+
+
+@inline
+def rating(rating_sum: float, rating_n: float, r: RuleNumbers) -> float:
+    """A shop's Bayesian-average star rating: the prior counts as ``rating_prior_weight``
+    reviews of ``rating_prior`` stars."""
+    head = r.rating_prior * r.rating_prior_weight
+    return (head + rating_sum) / (r.rating_prior_weight + rating_n)
+
+
+@inline
 def ranking_score(
-    rating: np.ndarray,
-    recent_orders: np.ndarray,
-    premium: np.ndarray,
-    *,
-    rating_weight: float,
-    sales_weight: float,
-    premium_boost: float,
-) -> np.ndarray:
-    """M7: the platform's score of each shop: rating, recent sales and the premium boost."""
-    return rating_weight * rating + sales_weight * np.log1p(recent_orders) + premium_boost * premium
+    stars_now: float, recent_orders: float, premium: bool, festival_boost: float, r: RuleNumbers
+) -> float:
+    """M7: the platform's score of a shop: its rating, its recent sales (log), the premium
+    boost for premium storefronts and any festival placement."""
+    return (
+        r.rank_rating_weight * stars_now + r.rank_sales_weight * np.log1p(recent_orders)
+        + r.premium_boost * (1.0 if premium else 0.0)
+        + festival_boost
+    )  # fmt: skip
 
 
-def exposure_cdf(
-    score: np.ndarray,
-    alive: np.ndarray,
-    position_bias: float,
-    tiebreak: np.ndarray,
-    *,
-    compiled: bool = False,
-) -> np.ndarray:
-    """Cumulative traffic share by shop: exp(score) times rank^-bias, zero for exited shops.
+@inline
+def traffic_weight(score: float, top: float, rank_power: float) -> float:
+    """M8: a shop's share of traffic before normalising: ``exp(score - top score)`` times
+    ``rank ** -position_bias`` (``rank_power``)."""
+    return float(np.exp(score - top)) * rank_power
 
-    Equal scores are ranked in the random order ``tiebreak`` so no shop is favoured by its
-    index. Computed once a day in O(shops log shops); shoppers sample from it by bisection.
-    Only trading shops are ranked: exited ones would all rank after them and get no traffic.
-    ``compiled`` ranks by the numba kernel (``rank_kernels``: same ranks as ``lexsort``, faster).
-    """
-    live = np.flatnonzero(alive)
-    weight = np.zeros(score.shape)
-    if live.size:
-        s = score[live]
-        ranker = rank_kernels.rank_by_key if compiled else rank_kernels.lexsort_rank
-        rank = ranker(-s, tiebreak[live])
-        top = s[np.argmin(rank)]
-        weight[live] = np.exp(s - top) * rank_power(score.size, position_bias)[rank - 1]
-    total = weight.sum()
-    if total <= 0:
-        return np.zeros_like(weight)
-    cdf = np.cumsum(weight) / total
-    cdf[-1] = 1.0
-    return cdf
+
+@inline
+def recent_sales(recent: float, orders_today: float, keep: float) -> float:
+    """M7: the exponentially decayed daily orders the ranking reads (``keep`` per day)."""
+    return keep * recent + (1.0 - keep) * orders_today
 
 
 @lru_cache(maxsize=8)
@@ -59,21 +58,3 @@ def rank_power(n: int, position_bias: float) -> np.ndarray:
     table = np.arange(1, n + 1).astype(np.float64) ** -position_bias
     table.flags.writeable = False
     return table
-
-
-def sample_consideration(rng: np.random.Generator, cdf: np.ndarray, n: int, k: int) -> np.ndarray:
-    """Draw ``k`` shops for each of ``n`` shoppers by traffic share; O(k log shops) each.
-
-    Draws are with replacement; duplicates are masked by the caller.
-    """
-    u = rng.random((n, k))
-    picks = np.searchsorted(cdf, u, side="right")
-    return np.minimum(picks, cdf.size - 1).astype(np.int32)
-
-
-def mask_duplicates(cands: np.ndarray) -> np.ndarray:
-    """True where a candidate repeats an earlier column of its row (or is negative)."""
-    dup = cands < 0
-    for j in range(1, cands.shape[1]):
-        dup[:, j] |= (cands[:, :j] == cands[:, j : j + 1]).any(axis=1)
-    return dup

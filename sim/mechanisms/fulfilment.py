@@ -1,116 +1,118 @@
-"""What happens after the click: cart completion (M3), delivery and quality (M1, M4),
-service contacts and returns (M5), and the purchase's evaluation with loss aversion.
+"""What happens after the click, one order at a time: cart completion (M3), delivered quality
+(M1), delivery time and damage (M4), the service contact and return (M5), and the order's
+evaluation (expectation-disconfirmation with loss aversion).
+
+The engine's kernels inline these functions and the reference model calls them; random
+numbers come in as arguments, drawn by the caller with the model's generator.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
 
-import numpy as np
+from sim.jit import inline
+from sim.params import RuleNumbers
 
-from sim.engine.compiled import RuleNumbers
-from sim.engine.shops import ShopTable
-
-#: Setback codes (see sim.engine.customers.CAUSES).
+#: Setback codes: what cost the customer most on an order (``sim.engine.customers.CAUSES``).
 QUALITY, LOGISTICS, SERVICE = 1, 2, 3
 
 
-def completes(rng: np.random.Generator, site_quality: np.ndarray, abandonment: float) -> np.ndarray:
-    """M3: True where the chosen purchase completes rather than being abandoned."""
-    return rng.random(site_quality.shape[0]) >= abandonment * (1.0 - site_quality)
+@inline
+def completes(u: float, site_quality: float, r: RuleNumbers) -> bool:
+    """M3: the chosen purchase completes, rather than being abandoned with chance
+    ``abandonment x (1 - site quality)``; ``u`` is a uniform."""
+    return u >= r.abandonment * (1.0 - site_quality)
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """One order's outcome: delivered quality, days late beyond tolerance, damage."""
-
-    quality: np.ndarray
-    late: np.ndarray
-    damaged: np.ndarray
-
-
-def deliver(
-    rng: np.random.Generator, shops: ShopTable, j: np.ndarray, rules: RuleNumbers
-) -> Delivery:
-    """M1 and M4: draw delivered quality, delivery time and damage for orders at shops ``j``."""
-    n = j.shape[0]
-    z = rng.standard_normal((2, n))
-    damage_u = rng.random(n)
-    spread = shops.quality_spread[j] if rules.quality_gap_on else 0.0
-    quality = np.clip(shops.true_quality[j] + spread * z[0], 0.0, 1.0)
-    if not rules.logistics_on:
-        return Delivery(quality, np.zeros(n), np.zeros(n, np.bool_))
-    promised = shops.delivery_days[j]
-    days = np.maximum(promised + shops.delivery_spread[j] * z[1], 0.5)
-    w = rules.promise_weight
-    expected = w * promised + (1.0 - w) * rules.reference_days
-    late = np.maximum(days - expected - rules.late_tolerance, 0.0)
-    return Delivery(quality, late, damage_u < shops.damage_rate[j])
+@inline
+def delivered_quality(
+    true_quality: float, quality_spread: float, z: float, r: RuleNumbers
+) -> float:
+    """M1: the quality this order delivers, normal around the shop's true quality (``z`` a
+    standard normal), within 0-1; exactly the true quality when M1 is off."""
+    spread = quality_spread if r.quality_gap_on else 0.0
+    return min(max(true_quality + spread * z, 0.0), 1.0)
 
 
-@dataclass(frozen=True)
-class Evaluation:
-    """The customer's verdict on one order, and what the shop had to do about it."""
-
-    value: np.ndarray
-    setback: np.ndarray
-    contact: np.ndarray
-    resolved: np.ndarray
-    returned: np.ndarray
-
-
-def evaluate(
-    rng: np.random.Generator,
-    shops: ShopTable,
-    j: np.ndarray,
-    expect: np.ndarray,
-    d: Delivery,
-    rules: RuleNumbers,
-    met: float,
-    loss_aversion: float,
-) -> Evaluation:
-    """Expectation-disconfirmation with loss aversion, including M5's service contact.
-
-    Components (quality gap, lateness, damage) are summed, losses weighted by
-    ``loss_aversion``, and mapped to a 0-1 evaluation by the logistic function.
-    """
-    gap = d.quality - expect if rules.quality_gap_on else np.zeros_like(expect)
-    quality = rules.gap_weight * gap
-    logistics = -rules.lateness_weight * d.late - rules.damage_penalty * d.damaged
-    gains = np.maximum(quality, 0.0) + np.maximum(logistics, 0.0)
-    losses = np.minimum(quality, 0.0) + np.minimum(logistics, 0.0)
-    contact, resolved, returned, extra = service(rng, shops, j, gap, d, losses, rules)
-    x = met + gains + loss_aversion * (losses + extra)
-    worst = np.minimum(logistics, 0.0)
-    setback = np.where(quality < worst, QUALITY, np.where(worst < 0, LOGISTICS, 0))
-    setback = np.where(contact & ~resolved, SERVICE, setback).astype(np.int8)
-    value = 1.0 / (1.0 + np.exp(-x))
-    return Evaluation(value, setback, contact, resolved, returned)
+@inline
+def days_late(promised: float, delivery_spread: float, z: float, r: RuleNumbers) -> float:
+    """M4: days the delivery arrives beyond tolerance after the time the customer expected,
+    which blends the shop's promise with the platform's norm (``promise_weight``); the
+    delivery takes ``promised + spread x z`` days, at least half a day. 0 when M4 is off."""
+    if not r.logistics_on:
+        return 0.0
+    days = max(promised + delivery_spread * z, 0.5)
+    w = r.promise_weight
+    expected = w * promised + (1.0 - w) * r.reference_days
+    return max(days - expected - r.late_tolerance, 0.0)
 
 
+@inline
+def damaged(u: float, damage_rate: float, r: RuleNumbers) -> bool:
+    """M4: the parcel arrives damaged (``u`` a uniform); never when M4 is off."""
+    return r.logistics_on and u < damage_rate
+
+
+@inline
 def service(
-    rng: np.random.Generator,
-    shops: ShopTable,
-    j: np.ndarray,
-    gap: np.ndarray,
-    d: Delivery,
-    losses: np.ndarray,
-    rules: RuleNumbers,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """M5: a problem order leads to a contact; resolved well it undoes ``recovery_share`` of the
-    loss (and may grant a return), resolved badly it adds the halo penalty.
-
-    Returns (contact, resolved, returned, extra loss to add to ``losses``).
+    gap: float,
+    late: float,
+    broken: bool,
+    losses: float,
+    u_resolved: float,
+    u_return: float,
+    service_quality: float,
+    return_ease: float,
+    r: RuleNumbers,
+) -> tuple[bool, bool, bool, float]:
+    """M5: a problem order (quality short by more than ``problem_gap``, damaged, or late)
+    leads to a contact; resolved (chance ``service_quality``) it undoes ``recovery_share`` of
+    the loss and may grant a return of a faulty item (chance ``return_ease``); unresolved it
+    adds the halo penalty. Returns (contact, resolved, returned, extra loss).
     """
-    n = j.shape[0]
-    u = rng.random((2, n))
-    if not rules.service_on:
-        none = np.zeros(n, np.bool_)
-        return none, none, none, np.zeros(n)
-    quality_problem = (gap < -rules.problem_gap) | d.damaged
-    contact = quality_problem | (d.late > 0)
-    resolved = contact & (u[0] < shops.service_quality[j])
-    returned = resolved & quality_problem & (u[1] < shops.return_ease[j])
-    extra = np.where(resolved, -rules.recovery_share * losses, 0.0)
-    extra = np.where(contact & ~resolved, extra - rules.halo_penalty, extra)
+    if not r.service_on:
+        return False, False, False, 0.0
+    problem = gap < -r.problem_gap or broken
+    contact = problem or late > 0
+    resolved = contact and u_resolved < service_quality
+    returned = resolved and problem and u_return < return_ease
+    extra = 0.0
+    if resolved:
+        extra = -r.recovery_share * losses
+    elif contact:
+        extra = 0.0 - r.halo_penalty
     return contact, resolved, returned, extra
+
+
+@inline
+def evaluate(
+    quality: float,
+    expect: float,
+    late: float,
+    broken: bool,
+    u_resolved: float,
+    u_return: float,
+    service_quality: float,
+    return_ease: float,
+    r: RuleNumbers,
+) -> tuple[float, int, bool, bool]:
+    """The customer's verdict on one order, 0-1: the quality gap to its expectation (M1: the
+    gap, not the level), lateness and damage (M4) and the service contact (M5) are summed,
+    losses weighted by ``loss_aversion``, and mapped through the logistic function.
+
+    Returns (evaluation, setback code of the worst component, contact, returned).
+    """
+    gap = quality - expect if r.quality_gap_on else 0.0
+    q = r.gap_weight * gap
+    logistics = -r.lateness_weight * late - r.damage_penalty * (1.0 if broken else 0.0)
+    gains = max(q, 0.0) + max(logistics, 0.0)
+    losses = min(q, 0.0) + min(logistics, 0.0)
+    contact, resolved, returned, extra = service(
+        gap, late, broken, losses, u_resolved, u_return, service_quality, return_ease, r
+    )
+    x = r.met_expectations + gains + r.loss_aversion * (losses + extra)
+    worst = min(logistics, 0.0)
+    setback = QUALITY if q < worst else (LOGISTICS if worst < 0 else 0)
+    if contact and not resolved:
+        setback = SERVICE
+    return 1.0 / (1.0 + math.exp(-x)), setback, contact, returned

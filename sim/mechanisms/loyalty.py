@@ -1,40 +1,48 @@
-"""Loyalty to a shop: decay unless worked on (M10), care relief (M15), growth after good
-purchases and faster for programme members (M11).
+"""Loyalty to a shop: it decays unless worked on (M10), reminders slow the decay (M15), good
+purchases grow it, faster for programme members (M11), and the remembered quality adapts.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import math
+
+from sim.jit import inline
+from sim.params import RuleNumbers
 
 
-def care_share(care: np.ndarray, reminding: np.ndarray) -> np.ndarray:
-    """M12/M15: a shop's reminders per month, diluted by how many shops send reminders."""
-    return care / np.maximum(reminding, 1)
+@inline
+def care_relief(care: float, reminding: int, r: RuleNumbers) -> float:
+    """M12/M15: how much a shop's reminders (``care`` per month) slow the decay of loyalty to
+    it, diluted by how many of the customer's shops send reminders (``reminding``)."""
+    return r.decay_relief * (care / max(reminding, 1))
 
 
-def decayed(
-    loyalty: np.ndarray,
-    touched: np.ndarray,
-    day: int,
-    decay: float,
-    relief: np.ndarray,
-) -> np.ndarray:
-    """M10: loyalty today, decayed since it was last updated; M15 ``relief`` (0-1) slows it."""
-    rate = decay * np.clip(1.0 - relief, 0.0, 1.0)
-    return loyalty * np.exp(-rate * (day - touched))
+@inline
+def decayed(loyalty: float, age: int, relief: float, r: RuleNumbers) -> float:
+    """M10: loyalty ``age`` days after it was last updated: ``exp(-decay x age)``, the decay
+    slowed by the M15 ``relief`` (0-1)."""
+    rate = r.loyalty_decay * min(max(1.0 - relief, 0.0), 1.0)
+    return loyalty * math.exp(-rate * age)
 
 
-def after_purchase(
-    loyalty: np.ndarray,
-    value: np.ndarray,
-    gain: float,
-    member_boost: np.ndarray,
-    loss_aversion: float,
-) -> np.ndarray:
-    """M11: a good purchase closes part of the gap to 1 (more for members); a bad one cuts
-    loyalty in proportion to how bad it was, weighted by loss aversion.
-    """
-    good = np.clip(2.0 * value - 1.0, 0.0, 1.0)
-    bad = np.clip(loss_aversion * (1.0 - 2.0 * value), 0.0, 1.0)
-    grown = loyalty + gain * (1.0 + member_boost) * good * (1.0 - loyalty)
-    return np.clip(np.where(value >= 0.5, grown, loyalty * (1.0 - bad)), 0.0, 1.0)
+@inline
+def member_boost(programme: bool, r: RuleNumbers) -> float:
+    """M11: the extra loyalty gain of a purchase at a shop running a programme."""
+    return r.member_gain_boost * (1.0 if programme else 0.0)
+
+
+@inline
+def after_purchase(loyalty: float, value: float, boost: float, r: RuleNumbers) -> float:
+    """M11: a good purchase (evaluation ``value`` >= 0.5) closes part of the gap to 1 (more
+    for members: ``boost``); a bad one cuts loyalty in proportion to how bad it was,
+    weighted by loss aversion."""
+    good = min(max(2.0 * value - 1.0, 0.0), 1.0)
+    bad = min(max(r.loss_aversion * (1.0 - 2.0 * value), 0.0), 1.0)
+    grown = loyalty + r.loyalty_gain * (1.0 + boost) * good * (1.0 - loyalty)
+    return min(max(grown if value >= 0.5 else loyalty * (1.0 - bad), 0.0), 1.0)
+
+
+@inline
+def adapted_expectation(expect: float, quality: float, r: RuleNumbers) -> float:
+    """M1: the quality the customer expects of a shop moves toward what it delivered."""
+    return expect + r.expectation_adaptation * (quality - expect)

@@ -1,23 +1,33 @@
-"""M13: the complaint iceberg, negative word of mouth to contacts, churn contagion, referrals."""
+"""M13 word of mouth: the complaint iceberg, warnings to contacts, churn contagion, referrals."""
 
 from __future__ import annotations
 
-import numpy as np
+from sim.jit import inline
+from sim.params import RuleNumbers
 
 
-def complaints(rng: np.random.Generator, dissatisfied: np.ndarray, share: float) -> np.ndarray:
-    """Which dissatisfied customers complain: about 1 in 11 (the rest are silent)."""
-    return dissatisfied & (rng.random(dissatisfied.shape[0]) < share)
+@inline
+def dissatisfied(value: float, r: RuleNumbers) -> bool:
+    """An order evaluated below ``dissatisfied_below``: its buyer warns its contacts."""
+    return value < r.dissatisfied_below
 
 
-def contacts_told(contacts: np.ndarray, tellers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Unique contacts of ``tellers`` and how many tellers each heard from."""
-    heard = np.take(contacts, tellers, axis=0).ravel()
-    heard = heard[heard >= 0]
-    return np.unique(heard, return_counts=True)
+@inline
+def complains(value: float, u: float, r: RuleNumbers) -> bool:
+    """The complaint iceberg: a dissatisfied buyer complains with chance ``complaint_share``
+    (about 1 in 11; the rest are silent); ``u`` is a uniform."""
+    return value < r.dissatisfied_below and u < r.complaint_share
 
 
-def referrals(rng: np.random.Generator, delighted: np.ndarray, prob: float) -> int:
-    """Number of new customers that delighted customers bring in today."""
-    draws = np.less(rng.random(delighted.shape[0]), prob)
-    return int(np.count_nonzero(draws & delighted))
+@inline
+def refers(value: float, u: float, r: RuleNumbers) -> bool:
+    """A delighted buyer (above ``delighted_above``) brings a new customer tomorrow with
+    chance ``recommend_prob``; ``u`` is a uniform."""
+    return u < r.recommend_prob and value > r.delighted_above
+
+
+@inline
+def after_hearing(satisfaction: float, impact: float, times: int) -> float:
+    """A contact's satisfaction after hearing ``times`` bad stories (or departures) of
+    ``impact`` each (clipped to 0-1 by the caller, with the fall booked to word of mouth)."""
+    return satisfaction - impact * times

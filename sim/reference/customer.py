@@ -7,7 +7,19 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from sim.reference.rules import Memory, Outcome, decayed_loyalty, fulfil, hazard, loyalty_after
+from sim.mechanisms import arrivals
+from sim.reference.rules import (
+    Memory,
+    Outcome,
+    choice,
+    churn,
+    fulfil,
+    fulfilment,
+    loyalty,
+    satisfaction,
+    visits,
+    word_of_mouth,
+)
 
 if TYPE_CHECKING:
     from sim.reference.model import ReferenceModel
@@ -19,29 +31,38 @@ class RefCustomer(mesa.Agent):  # type: ignore[misc]
 
     model: ReferenceModel
 
-    def __init__(self, model: ReferenceModel, day: int) -> None:
-        """A customer joining on ``day``; M14: segment, then individual spread of traits."""
+    def __init__(self, model: ReferenceModel, day: int, row: int) -> None:
+        """Customer number ``row`` (its row of ``model.contacts``), joining on ``day``; M14:
+        segment, then individual spread of traits."""
         super().__init__(model)
-        rnd, seg, r = model.random, model.seg, model.rules
-        self.segment: int = rnd.choices(range(len(seg.names)), weights=seg.share.tolist())[0]
-        shape = r.rate_heterogeneity
-        spread = rnd.gammavariate(shape, 1.0 / shape) if shape > 0 else 1.0
-        self.shop_rate = min(float(seg.shop_rate[self.segment]) * spread, 1.0)
-        self.price_mult = math.exp(r.price_heterogeneity * rnd.gauss(0.0, 1.0))
-        s0 = model.config.customers.initial_satisfaction
-        self.satisfaction = min(max(s0 + r.satisfaction_spread * rnd.gauss(0.0, 1.0), 0.0), 1.0)
-        cv = model.config.churn.propensity_spread  # M14 churn propensity, gamma of mean 1
-        self.propensity = rnd.gammavariate(1.0 / cv**2, cv**2) if cv > 0 else 1.0
+        self.row = row
+        cfg = model.config
+        t = arrivals.draw_traits(
+            model.rng, 1, model.seg, model.rules, cfg.customers.initial_satisfaction
+        )
+        self.segment: int = int(t.segment[0])
+        self.shop_rate = float(t.shop_rate[0])
+        self.price_mult = float(t.price_mult[0])
+        self.satisfaction = float(t.satisfaction[0])
+        # M14 churn propensity, a gamma of mean 1
+        self.propensity = float(
+            arrivals.draw_propensity(model.rng, 1, model.rules.propensity_spread)[0]
+        )
         self.joined = day
         self.churned: int | None = None
         self.won_on_discount = False
         self.known: dict[RefShop, Memory] = {}
-        self.contacts: list[RefCustomer] = []
         self.visit_rate = self.shop_rate
         self.n_purchases = 0
         self.total_spent = 0.0
         self.hazard = 0.0
         self.update_hazard()
+
+    @property
+    def contacts(self) -> list[RefCustomer]:
+        """M13: the customers this one tells about its experiences."""
+        everyone = self.model.customers
+        return [everyone[j] for j in self.model.contacts[self.row] if j >= 0]
 
     @property
     def segment_name(self) -> str:
@@ -75,29 +96,27 @@ class RefCustomer(mesa.Agent):  # type: ignore[misc]
     def shopping_trip(self, day: int) -> None:
         """Choose a shop (or none), complete the order (M3), judge it; set the next visit rate."""
         shop = self.choose_shop(day)
+        r = self.model.rules
         if shop is not None:
-            if self.random.random() < self.model.rules.abandonment * (
-                1.0 - shop.policy["site_quality"]
-            ):
-                self.model.tally["abandoned_carts"] += 1  # M3: the site lost the sale
-            else:
+            if fulfilment.completes(self.random.random(), shop.policy["site_quality"], r):
                 self.buy(shop, day)
+            else:
+                self.model.tally["abandoned_carts"] += 1  # M3: the site lost the sale
         # M15: reminders (averaged over the shops sending them) bring the customer back sooner.
         care, reminding = self.reminders()
         per_month = sum(care.values()) / max(reminding, 1)
-        self.visit_rate = min(self.shop_rate * (1.0 + self.model.rules.visit_boost * per_month), 1)
+        self.visit_rate = float(visits.visit_rate(self.shop_rate, per_month, r))
 
     def choose_shop(self, day: int) -> RefShop | None:
         """Habit (M6, M10) or a logit over the favourite plus the platform's picks (M7, M8)."""
         loyal = self.loyalties(day)
         fav = max(loyal, key=loyal.__getitem__) if loyal else None  # first of equals wins
         r = self.model.rules
-        if fav is not None:
-            # M6/M10: go straight back with chance loyalty x assortment factor.
-            nrf = r.narrow_return_factor
-            p = loyal[fav] * (nrf + (1.0 - nrf) * fav.policy["assortment"])
-            if self.random.random() < p:
-                return fav
+        # M6/M10: go straight back with chance loyalty x assortment factor.
+        if fav is not None and self.random.random() < choice.habit_chance(
+            max(loyal[fav], 0.0), fav.policy["assortment"], r
+        ):
+            return fav
         k = self.model.config.platform.consideration_set
         picks = self.model.platform.consideration(k)
         cands = list(dict.fromkeys(([fav] if fav is not None else []) + picks))
@@ -110,28 +129,27 @@ class RefCustomer(mesa.Agent):  # type: ignore[misc]
 
     def utility(self, s: RefShop, loyal: dict[RefShop, float]) -> float:
         """Deterministic utility of shop ``s`` for this customer (M1/M2, M4, M6, M8, M9, M11)."""
-        seg, g = self.model.seg, self.segment
+        seg, g, r = self.model.seg, self.segment, self.model.rules
         mem = self.known.get(s)
         expect = mem.expect if mem is not None else s.prior_expect
-        won = self.model.rules.won_price_mult if self.won_on_discount else 1.0  # M9
         return float(
-            -seg.price_weight[g] * self.price_mult * won * s.log_rel_price  # M8, M11
-            + s.promo_pull  # M9
-            + seg.quality_weight[g] * expect  # M1, M2
-            - seg.delivery_weight[g] * s.policy["delivery_days"]  # M4
-            + seg.rating_weight[g] * s.rating_term
-            + s.static_term  # M6
-            + seg.loyalty_weight[g] * loyal.get(s, 0.0)  # M11
-        )
+            choice.utility(
+                float(seg.price_weight[g]), float(seg.quality_weight[g]),
+                float(seg.delivery_weight[g]), float(seg.rating_weight[g]),
+                float(seg.loyalty_weight[g]),
+                choice.price_sensitivity(self.price_mult, self.won_on_discount, r),
+                s.log_rel_price, 0.0, s.promo_pull, expect, s.policy["delivery_days"],
+                s.rating_term, s.static_term, max(loyal.get(s, 0.0), 0.0),
+            )
+        )  # fmt: skip
 
     def buy(self, shop: RefShop, day: int) -> None:
         """Receive and judge the order (M1, M4, M5), pay, remember, review, feel, tell (M13)."""
-        m, r, sat = self.model, self.model.rules, self.model.config.satisfaction
+        m, r = self.model, self.model.rules
         mem = self.known.get(shop)
         expect = mem.expect if mem is not None else shop.prior_expect
-        out = fulfil(self.random, shop.policy, expect, r, m.config)
-        amount = 0.0 if out.returned else shop.price_paid
-        shop.book_order(amount, out.returned)
+        out = fulfil(self.random, shop.policy, expect, r)
+        amount = shop.book_order(out.returned)
         m.tally["purchases"] += 1
         m.tally["revenue"] += amount
         if self.n_purchases == 0:
@@ -139,10 +157,11 @@ class RefCustomer(mesa.Agent):  # type: ignore[misc]
         self.n_purchases += 1
         self.total_spent += amount
         self.remember(shop, expect, out, day)
-        if self.random.random() < m.config.shop_rules.review_share:
+        if self.random.random() < r.review_share:
             shop.review(out.value)
-        self.satisfaction = (1.0 - sat.learning_rate) * self.satisfaction
-        self.satisfaction += sat.learning_rate * out.value
+        self.satisfaction = satisfaction.bounded(
+            satisfaction.learned(self.satisfaction, out.value, r)
+        )
         self.update_hazard()
         self.spread_word(out)
 
@@ -154,10 +173,9 @@ class RefCustomer(mesa.Agent):  # type: ignore[misc]
         if mem is None:
             mem = Memory(loyalty=0.0, expect=expect, touched=day, last=day)
             self.make_room_for(shop, mem, day)
-        boost = m.rules.member_gain_boost * shop.programme
-        gain = m.config.mechanisms.m11_loyalty.loyalty_gain
-        mem.loyalty = loyalty_after(lo, out.value, gain, boost, m.config.satisfaction.loss_aversion)
-        mem.expect += m.config.satisfaction.expectation_adaptation * (out.quality - mem.expect)
+        boost = loyalty.member_boost(shop.programme, m.rules)
+        mem.loyalty = loyalty.after_purchase(lo, out.value, boost, m.rules)
+        mem.expect = loyalty.adapted_expectation(mem.expect, out.quality, m.rules)
         mem.touched = mem.last = day
 
     def make_room_for(self, shop: RefShop, mem: Memory, day: int) -> None:
@@ -174,20 +192,21 @@ class RefCustomer(mesa.Agent):  # type: ignore[misc]
 
     def spread_word(self, out: Outcome) -> None:
         """M13: the dissatisfied (few complain) warn their contacts; the delighted refer."""
-        m, r, sat = self.model, self.model.rules, self.model.config.satisfaction
-        if out.value < sat.dissatisfied_below:
-            if self.random.random() < r.complaint_share:
+        m, r = self.model, self.model.rules
+        if word_of_mouth.dissatisfied(out.value, r):
+            if word_of_mouth.complains(out.value, self.random.random(), r):
                 m.tally["complaints"] += 1
             for c in self.contacts:
                 c.hear(r.negative_impact)
-        if out.value > sat.delighted_above and self.random.random() < r.recommend_prob:
+        if word_of_mouth.refers(out.value, self.random.random(), r):
             m.pending_referrals += 1
             m.tally["referrals"] += 1
 
     def hear(self, impact: float) -> None:
         """M13: a contact's bad experience or departure lowers this customer's satisfaction."""
         if self.active and impact > 0:
-            self.satisfaction = max(self.satisfaction - impact, 0.0)
+            heard = word_of_mouth.after_hearing(self.satisfaction, impact, 1)
+            self.satisfaction = satisfaction.bounded(heard)
             self.update_hazard()
 
     def leave(self, day: int) -> None:
@@ -209,8 +228,8 @@ class RefCustomer(mesa.Agent):  # type: ignore[misc]
         care, reminding = self.reminders()
         r = self.model.rules
         return {
-            s: decayed_loyalty(
-                mem, day, r.loyalty_decay, r.decay_relief * care[s] / max(reminding, 1)
+            s: loyalty.decayed(
+                mem.loyalty, day - mem.touched, loyalty.care_relief(care[s], reminding, r), r
             )
             for s, mem in self.known.items()
             if s.alive
@@ -220,9 +239,6 @@ class RefCustomer(mesa.Agent):  # type: ignore[misc]
         """Churn hazard at the current satisfaction, with the M9 and M12 factors (M14 segment)."""
         r = self.model.rules
         _, reminding = self.reminders()
-        extra = (r.won_hazard_mult if self.won_on_discount else 1.0) * r.spam_hazard_mult ** max(
-            reminding - r.spam_threshold, 0
-        )
-        extra *= self.propensity
+        factor = churn.hazard_factor(self.won_on_discount, reminding, self.propensity, r)
         seg_mult = float(self.model.seg.hazard_multiplier[self.segment])
-        self.hazard = hazard(self.satisfaction, seg_mult, extra, self.model.config)
+        self.hazard = churn.hazard(self.satisfaction, seg_mult, factor, r)

@@ -19,9 +19,10 @@ import mesa
 import numpy as np
 
 from sim.config import Scenario
-from sim.engine.compiled import compile_rules, compile_segments
 from sim.engine.shops import build_shop_table
+from sim.mechanisms import arrivals
 from sim.model import resolve_scenario
+from sim.params import compile_rules, compile_segments
 from sim.reference.customer import RefCustomer
 from sim.reference.shops import Platform, RefShop
 
@@ -69,6 +70,7 @@ class ReferenceModel(mesa.Model):  # type: ignore[misc]
         self.shops = [RefShop(self, table, i) for i in range(table.n)]
         self.platform = Platform(self, self.shops)
         self.customers: list[RefCustomer] = []
+        self.contacts = np.empty((0, sc.customers.network_degree), np.int32)
         self.pending_referrals = 0
         self.stop_reason: str | None = None
         self.daily: dict[str, list[float]] = {name: [] for name in DAILY}
@@ -84,23 +86,17 @@ class ReferenceModel(mesa.Model):  # type: ignore[misc]
 
     def join(self, n: int, day: int) -> None:
         """``n`` customers join on ``day``; M13: each knows ``network_degree`` others, drawn
-        uniformly (with replacement) among everyone who ever joined, itself excluded; with
-        ``reciprocal`` formation each of them replaces a random tie of its own by the newcomer.
+        (``arrivals.draw_contacts``) among everyone who ever joined, itself excluded; with
+        ``reciprocal`` formation each of them replaces a random tie of its own by the newcomer
+        (``arrivals.reciprocate``). Row ``i`` of ``self.contacts`` is customer ``i``'s.
         """
-        new = [RefCustomer(self, day) for _ in range(n)]
-        self.customers.extend(new)
-        everyone = self.customers
+        first = len(self.customers)
+        self.customers.extend(RefCustomer(self, day, first + k) for k in range(n))
         degree = self.config.customers.network_degree
-        if len(everyone) >= 2:
-            for c in new:
-                while len(c.contacts) < degree:
-                    other = self.random.choice(everyone)
-                    if other is not c:
-                        c.contacts.append(other)
-            if self.config.customers.network_formation == "reciprocal":
-                for c in new:  # each contact named drops a random tie to name c back
-                    for other in c.contacts:
-                        other.contacts[self.random.randrange(degree)] = c
+        rows = arrivals.draw_contacts(self.rng, first, n, degree)
+        self.contacts = np.concatenate([self.contacts, rows])
+        if self.config.customers.network_formation == "reciprocal":
+            arrivals.reciprocate(self.rng, self.contacts, first, n)
         self.tally["new_customers"] += n
 
     def step(self) -> None:

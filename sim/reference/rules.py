@@ -1,20 +1,71 @@
-"""The per-order and per-customer formulas of the rules, for one customer at a time.
+"""The rules as the reference model calls them, what a reference customer remembers of a
+shop, and one order's delivery and verdict.
 
-Each function restates one rule of :mod:`sim.mechanisms` in scalar Python so the reference
-model reads like the domain notes; parameters come from the compiled
-:class:`~sim.engine.compiled.RuleNumbers`.
+The arithmetic is the rules' own (:mod:`sim.mechanisms`), called one agent at a time as
+plain Python (the same functions the engine's kernels compile and inline); only the random
+numbers are drawn here, from the model's ``random``.
 """
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
 
-from sim.config import Scenario
-from sim.engine.compiled import RuleNumbers
+from sim.jit import python_of
+from sim.mechanisms import (
+    arrivals,
+)
+from sim.mechanisms import (
+    choice as _choice,
+)
+from sim.mechanisms import (
+    churn as _churn,
+)
+from sim.mechanisms import (
+    exposure as _exposure,
+)
+from sim.mechanisms import (
+    fulfilment as _fulfilment,
+)
+from sim.mechanisms import (
+    ledger as _ledger,
+)
+from sim.mechanisms import (
+    loyalty as _loyalty,
+)
+from sim.mechanisms import (
+    satisfaction as _satisfaction,
+)
+from sim.mechanisms import (
+    word_of_mouth as _word_of_mouth,
+)
+from sim.params import RuleNumbers
 
-QUALITY, LOGISTICS, SERVICE = 1, 2, 3  # setback codes, as in sim.mechanisms.fulfilment
+
+class PlainRules:
+    """A module of :mod:`sim.mechanisms` whose rules are called as plain Python: a call
+    through numba's dispatcher costs several microseconds, mostly passing the rule record."""
+
+    def __init__(self, module: ModuleType) -> None:
+        """Wrap ``module``."""
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        """The plain Python function behind rule ``name`` (constants as they are)."""
+        return python_of(getattr(self._module, name))
+
+
+choice = PlainRules(_choice)
+churn = PlainRules(_churn)
+exposure = PlainRules(_exposure)
+fulfilment = PlainRules(_fulfilment)
+ledger = PlainRules(_ledger)
+loyalty = PlainRules(_loyalty)
+satisfaction = PlainRules(_satisfaction)
+visits = PlainRules(arrivals)
+word_of_mouth = PlainRules(_word_of_mouth)
 
 
 @dataclass(slots=True)
@@ -37,64 +88,17 @@ class Outcome:
     setback: int
 
 
-def decayed_loyalty(mem: Memory, day: int, decay: float, relief: float) -> float:
-    """M10: loyalty decays daily since last touched; M15 reminders (``relief`` 0-1) slow it."""
-    rate = decay * min(max(1.0 - relief, 0.0), 1.0)
-    return mem.loyalty * math.exp(-rate * (day - mem.touched))
-
-
-def loyalty_after(loyalty: float, value: float, gain: float, boost: float, la: float) -> float:
-    """M11: a good purchase closes part of the gap to 1 (more for members); a bad one cuts
-    loyalty in proportion to how bad it was, weighted by loss aversion.
-    """
-    if value >= 0.5:
-        good = min(max(2.0 * value - 1.0, 0.0), 1.0)
-        out = loyalty + gain * (1.0 + boost) * good * (1.0 - loyalty)
-    else:
-        out = loyalty * (1.0 - min(max(la * (1.0 - 2.0 * value), 0.0), 1.0))
-    return min(max(out, 0.0), 1.0)
-
-
-def hazard(sat: float, seg_mult: float, extra: float, sc: Scenario) -> float:
-    """Daily chance of leaving the platform: base x exp(sensitivity x (reference - s))."""
-    ch = sc.churn
-    if not ch.hazard_enabled:
-        return 0.0
-    h = ch.base_hazard * seg_mult * extra
-    h *= math.exp(ch.satisfaction_sensitivity * (ch.reference_satisfaction - sat))
-    return min(max(h, 0.0), 1.0)
-
-
-def fulfil(
-    rnd: random.Random, shop: dict[str, float], expect: float, r: RuleNumbers, sc: Scenario
-) -> Outcome:
-    """M1/M4 delivery, M5 service contact, and the evaluation with loss aversion."""
-    spread = shop["quality_spread"] if r.quality_gap_on else 0.0
-    quality = min(max(shop["true_quality"] + spread * rnd.gauss(0.0, 1.0), 0.0), 1.0)  # M1
-    late, damaged = 0.0, False
-    if r.logistics_on:  # M4: delivery time and damage
-        days = max(shop["delivery_days"] + shop["delivery_spread"] * rnd.gauss(0.0, 1.0), 0.5)
-        # M4: the expected time blends the shop's promise with the platform's norm.
-        w = r.promise_weight
-        expected = w * shop["delivery_days"] + (1.0 - w) * r.reference_days
-        late = max(days - expected - r.late_tolerance, 0.0)
-        damaged = rnd.random() < shop["damage_rate"]
-    gap = quality - expect if r.quality_gap_on else 0.0
-    q_term = r.gap_weight * gap  # M1: the gap, not the level, counts
-    l_term = -r.lateness_weight * late - r.damage_penalty * damaged
-    gains = max(q_term, 0.0) + max(l_term, 0.0)
-    losses = min(q_term, 0.0) + min(l_term, 0.0)
-    worst = min(l_term, 0.0)
-    setback = QUALITY if q_term < worst else (LOGISTICS if worst < 0 else 0)
-    extra, returned = 0.0, False
-    problem = gap < -r.problem_gap or damaged
-    if r.service_on and (problem or late > 0):  # M5: a service contact
-        if rnd.random() < shop["service_quality"]:
-            extra = -r.recovery_share * losses
-            returned = problem and rnd.random() < shop["return_ease"]
-        else:
-            extra = -r.halo_penalty  # the halo of one bad contact
-            setback = SERVICE
-    sat = sc.satisfaction
-    x = sat.met_expectations + gains + sat.loss_aversion * (losses + extra)
-    return Outcome(quality, 1.0 / (1.0 + math.exp(-x)), returned, setback)
+def fulfil(rnd: random.Random, shop: dict[str, float], expect: float, r: RuleNumbers) -> Outcome:
+    """M1 delivered quality, M4 lateness and damage, M5 service, and the evaluation."""
+    z_quality, z_days = rnd.gauss(0.0, 1.0), rnd.gauss(0.0, 1.0)
+    u_damage, u_resolved, u_return = rnd.random(), rnd.random(), rnd.random()
+    quality = fulfilment.delivered_quality(
+        shop["true_quality"], shop["quality_spread"], z_quality, r
+    )
+    late = fulfilment.days_late(shop["delivery_days"], shop["delivery_spread"], z_days, r)
+    broken = fulfilment.damaged(u_damage, shop["damage_rate"], r)
+    value, setback, _, returned = fulfilment.evaluate(
+        quality, expect, late, broken, u_resolved, u_return,
+        shop["service_quality"], shop["return_ease"], r,
+    )  # fmt: skip
+    return Outcome(float(quality), float(value), bool(returned), int(setback))

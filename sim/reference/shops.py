@@ -4,13 +4,14 @@ per-shop numbers a shopper sees each day (M2, M6, M8, M9, M11, M12).
 
 from __future__ import annotations
 
-import math
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
 import mesa
 
 from sim.engine.shops import POLICY_FIELDS, ShopTable
+from sim.mechanisms.exposure import rank_power
+from sim.reference.rules import choice, exposure, ledger
 
 if TYPE_CHECKING:
     from sim.reference.model import ReferenceModel
@@ -28,6 +29,7 @@ class RefShop(mesa.Agent):  # type: ignore[misc]
         self.premium = bool(table.premium[row])
         self.programme = bool(table.programme[row])
         self.policy = {f: float(table.policy[f][row]) for f in POLICY_FIELDS}
+        self.pull_mult = float(table.pull_mult[row])
         self.cash = float(table.cash[row])
         self.alive = True
         self.promo_start = 0
@@ -48,40 +50,36 @@ class RefShop(mesa.Agent):  # type: ignore[misc]
 
     def rating(self) -> float:
         """Bayesian-average star rating: the prior counts as ``rating_prior_weight`` reviews."""
-        r = self.model.config.shop_rules
-        w = r.rating_prior_weight
-        return (r.rating_prior * w + self.rating_sum) / (w + self.rating_n)
+        return float(exposure.rating(self.rating_sum, self.rating_n, self.model.rules))
 
     def review(self, value: float) -> None:
         """A buyer's 1-5 star review reflecting its evaluation."""
-        self.rating_sum += 1.0 + 4.0 * value
+        self.rating_sum += exposure.stars(value)
         self.rating_n += 1
 
-    def book_order(self, amount: float, returned: bool) -> None:
-        """Revenue and costs of one order: goods, logistics, commission, points, returns."""
-        p, sc = self.policy, self.model.config
-        commission = (
-            sc.platform.commission_premium if self.premium else sc.platform.commission_ordinary
-        )
-        cost = (
-            (0.0 if returned else p["unit_cost"])
-            + p["logistics_cost"]
-            + commission * amount
-            + self.programme_value * amount
-            + (self.model.rules.return_cost if returned else 0.0)
-        )
+    def book_order(self, returned: bool) -> float:
+        """Book one order's revenue and costs (goods, logistics, commission, points, returns);
+        returns the amount paid."""
+        p = self.policy
+        amount, cost = ledger.order_money(
+            self.price_paid, returned, self.premium, p["unit_cost"], p["logistics_cost"],
+            self.programme_value, self.model.rules,
+        )  # fmt: skip
         self.cash += amount - cost
         self.revenue += amount
         self.orders_today += 1
+        return float(amount)
 
     def close_day(self, day: int) -> None:
         """Pay the daily running costs, update recent sales; exit when out of cash."""
-        keep = math.exp(-1.0 / self.model.config.platform.sales_memory_days)
-        self.recent_orders = keep * self.recent_orders + (1.0 - keep) * self.orders_today
+        keep = self.model.rules.sales_keep
+        self.recent_orders = exposure.recent_sales(self.recent_orders, self.orders_today, keep)
         self.orders_today = 0
         if not self.alive:
             return
-        self.cash -= self.policy["fixed_cost"] + self.policy["service_cost"]
+        self.cash -= ledger.running_cost(
+            self.policy["fixed_cost"], self.policy["service_cost"], 0.0
+        )
         if self.cash < 0 and self.model.config.shop_rules.exits_enabled:
             self.alive = False
             self.exit_day = day
@@ -108,49 +106,40 @@ class Platform:
         prices = sorted(s.policy["price"] * (1.0 - s.policy["discount"]) for s in live)
         median = _median(prices) if prices else 1.0
         running = sum(1 for s in live if s.programme)
-        rivals = max(len(live) - 1, 1)
         for s in self.shops:
             p = s.policy
             s.price_paid = p["price"] * (1.0 - p["discount"])
             # M12: a programme differentiates less the more rivals run one too.
-            mine = s.programme and s.alive
-            effect = 1.0 - rules.programme_saturation * (running - mine) / rivals if mine else 0.0
+            effect = choice.programme_effect(s.programme and s.alive, running, len(live), rules)
             # M11: points given back lower the effective price.
-            s.programme_value = rules.points_value * p["points_rate"] * effect
-            s.log_rel_price = math.log(max(s.price_paid * (1.0 - s.programme_value), 1e-9) / median)
+            s.programme_value = float(choice.programme_value(p["points_rate"], effect, rules))
+            s.log_rel_price = float(choice.relative_price(s.price_paid, s.programme_value, median))
             # M9: a discount's extra pull wears out with its age.
-            age = max(day - s.promo_start, 0)
-            s.promo_pull = rules.salience * p["discount"] * math.exp(-age / rules.wearout_days)
+            pull = choice.promotion_pull(p["discount"], s.pull_mult, day - s.promo_start, rules)
+            s.promo_pull = float(pull)
             rating = s.rating()
             # M2: an untried shop is expected to deliver its promise (weighted by trust).
-            s.prior_expect = rules.trust * p["promised_quality"] + (1 - rules.trust) * (
-                (rating - 1.0) / 4.0
-            )
-            s.rating_term = (rating - 3.0) / 2.0
-            s.static_term = rules.assortment_weight * p["assortment"]  # M6
+            s.prior_expect = float(choice.prior_expectation(p["promised_quality"], rating, rules))
+            s.rating_term = float(choice.rating_term(rating))
+            s.static_term = float(choice.assortment_term(p["assortment"], rules))  # M6
 
     def rank(self) -> None:
         """M7: score = rating + recent sales + premium boost; exposure ~ exp(score) x rank^-bias.
 
         Ties are broken at random (shuffle, then a stable sort).
         """
-        p = self.model.config.platform
-        boost = self.model.rules.premium_boost
+        r = self.model.rules
         live = [s for s in self.shops if s.alive]
         self.model.random.shuffle(live)
         scored = [
-            (
-                p.rating_weight * s.rating()
-                + p.sales_weight * math.log1p(s.recent_orders)
-                + boost * s.premium,
-                s,
-            )
+            (float(exposure.ranking_score(s.rating(), s.recent_orders, s.premium, 0.0, r)), s)
             for s in live
         ]
         scored.sort(key=lambda t: -t[0])
         top = scored[0][0] if scored else 0.0
+        power = rank_power(len(self.shops), self.model.config.platform.position_bias)
         weights = [
-            math.exp(score - top) * rank ** (-p.position_bias)
+            float(exposure.traffic_weight(score, top, power[rank - 1]))
             for rank, (score, _) in enumerate(scored, start=1)
         ]
         self.ranked = [s for _, s in scored]

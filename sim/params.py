@@ -1,12 +1,15 @@
-"""A scenario compiled to flat arrays, with switched-off mechanisms folded in as neutral values.
+"""The numbers the rules read: a scenario with switched-off mechanisms folded in as neutral
+values, as one record of scalars (:class:`RuleNumbers`) and per-segment arrays.
 
-Kernels read these numbers and never test switches themselves: turning a mechanism off
-sets its weights to the values under which the rule has no effect (documented per field).
+Rules and kernels read these numbers and never test switches themselves: turning a mechanism
+off sets its weights to the values under which the rule has no effect (documented per field).
+This is the bottom layer of the model: it imports the scenario schema and nothing of the engine.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple, get_type_hints
 
 import numpy as np
 
@@ -66,9 +69,11 @@ def compile_segments(sc: Scenario) -> SegmentArrays:
     return SegmentArrays(names=tuple(segs), **cols)
 
 
-@dataclass(frozen=True)
-class RuleNumbers:
-    """Scalar rule parameters after switches are applied (0 or 1 where a rule is off)."""
+class RuleNumbers(NamedTuple):
+    """Scalar rule parameters after switches are applied (0 or 1 where a rule is off).
+
+    A NamedTuple so numba passes it to the kernels whole and the rules read it by name.
+    """
 
     gap_weight: float
     trust: float
@@ -108,6 +113,25 @@ class RuleNumbers:
     price_heterogeneity: float
     rate_heterogeneity: float
     satisfaction_spread: float
+    propensity_spread: float
+    met_expectations: float
+    loss_aversion: float
+    learning_rate: float
+    expectation_adaptation: float
+    dissatisfied_below: float
+    delighted_above: float
+    hazard_on: bool
+    base_hazard: float
+    reference_satisfaction: float
+    satisfaction_sensitivity: float
+    commission_premium: float
+    commission_ordinary: float
+    review_share: float
+    rating_prior: float
+    rating_prior_weight: float
+    rank_rating_weight: float
+    rank_sales_weight: float
+    sales_keep: float
 
 
 def compile_rules(sc: Scenario) -> RuleNumbers:
@@ -115,7 +139,7 @@ def compile_rules(sc: Scenario) -> RuleNumbers:
     m = sc.mechanisms
     c = sc.customers
     on = {name: getattr(m, name).enabled for name in type(m).model_fields}
-    return RuleNumbers(
+    return typed_rules(
         gap_weight=m.m1_quality_gap.gap_weight if on["m1_quality_gap"] else 0.0,
         trust=m.m2_over_promising.trust,
         abandonment=m.m3_site_experience.abandonment_at_worst if on["m3_site_experience"] else 0,
@@ -156,4 +180,39 @@ def compile_rules(sc: Scenario) -> RuleNumbers:
         price_heterogeneity=c.price_heterogeneity if on["m14_heterogeneity"] else 0.0,
         rate_heterogeneity=c.rate_heterogeneity if on["m14_heterogeneity"] else 0.0,
         satisfaction_spread=c.satisfaction_spread if on["m14_heterogeneity"] else 0.0,
+        propensity_spread=sc.churn.propensity_spread if on["m14_heterogeneity"] else 0.0,
+        **scenario_numbers(sc),
     )
+
+
+def typed_rules(**values: float | bool | int) -> RuleNumbers:
+    """A :class:`RuleNumbers` with every field cast to its declared type, so numba sees one
+    record type (and compiles each kernel once) whatever the scenario's ints and floats."""
+    kinds = get_type_hints(RuleNumbers)
+    return RuleNumbers(**{k: kinds[k](v) for k, v in values.items()})
+
+
+def scenario_numbers(sc: Scenario) -> dict[str, float | bool]:
+    """The satisfaction, churn, platform and review numbers the rules read, as they are."""
+    s, ch, p, r = sc.satisfaction, sc.churn, sc.platform, sc.shop_rules
+    return {
+        "met_expectations": s.met_expectations,
+        "loss_aversion": s.loss_aversion,
+        "learning_rate": s.learning_rate,
+        "expectation_adaptation": s.expectation_adaptation,
+        "dissatisfied_below": s.dissatisfied_below,
+        "delighted_above": s.delighted_above,
+        "hazard_on": ch.hazard_enabled,
+        "base_hazard": ch.base_hazard,
+        "reference_satisfaction": ch.reference_satisfaction,
+        "satisfaction_sensitivity": ch.satisfaction_sensitivity,
+        "commission_premium": p.commission_premium,
+        "commission_ordinary": p.commission_ordinary,
+        "review_share": r.review_share,
+        "rating_prior": r.rating_prior,
+        "rating_prior_weight": r.rating_prior_weight,
+        "rank_rating_weight": p.rating_weight,
+        "rank_sales_weight": p.sales_weight,
+        # M7: the share of yesterday's decayed orders kept each day.
+        "sales_keep": float(np.exp(-1.0 / p.sales_memory_days)),
+    }
