@@ -106,6 +106,8 @@ class RuleNumbers(NamedTuple):
     negative_impact: float
     churn_impact: float
     recommend_prob: float
+    contagion_mult: float
+    contagion_days: int
     decay_relief: float
     visit_boost: float
     logistics_on: bool
@@ -173,6 +175,10 @@ def compile_rules(sc: Scenario) -> RuleNumbers:
         negative_impact=m.m13_word_of_mouth.negative_impact if on["m13_word_of_mouth"] else 0,
         churn_impact=m.m13_word_of_mouth.churn_impact if on["m13_word_of_mouth"] else 0.0,
         recommend_prob=m.m13_word_of_mouth.recommend_prob if on["m13_word_of_mouth"] else 0.0,
+        contagion_mult=(
+            m.m13_word_of_mouth.contagion_multiplier if on["m13_word_of_mouth"] else 1.0
+        ),
+        contagion_days=m.m13_word_of_mouth.contagion_days,
         decay_relief=m.m15_customer_care.decay_relief if on["m15_customer_care"] else 0.0,
         visit_boost=m.m15_customer_care.visit_boost if on["m15_customer_care"] else 0.0,
         logistics_on=on["m4_logistics"],

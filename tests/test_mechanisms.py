@@ -168,7 +168,9 @@ def churn_days(since_day: int, sat: float, r: RuleNumbers, n: int = 1000) -> np.
     c.propensity[:n] = 1.0
     c.slot_shop[:n] = -1
     idx = np.arange(n)
-    cols = (c.satisfaction, c.segment, c.won_on_discount, c.joined, c.churn_day, c.propensity)
+    c.exposed_until[:n] = -1
+    cols = (c.satisfaction, c.segment, c.won_on_discount, c.joined, c.churn_day, c.propensity,
+            c.exposed_until)  # fmt: skip
     churn_day_kernel(idx, rng(2).random(n), since_day, cols, c.slot_shop, np.zeros(40), False,
                      np.ones(1), r)  # fmt: skip
     return c.churn_day[:n].copy()
@@ -1020,3 +1022,76 @@ def test_churn_propensity_has_mean_one_and_the_given_spread() -> None:
     gen = rng(4)
     assert (arrivals.draw_propensity(gen, 10, 0.0) == 1.0).all()
     assert gen.random() == rng(4).random()
+
+
+def test_reciprocate_leaves_the_ties_of_customers_who_left() -> None:
+    """A newcomer who names a customer who has left is not named back: that row keeps the
+    ties it had when the customer left."""
+    contacts = np.array([[1, 2], [0, 2], [0, 1], [0, 1]], np.int32)  # row 3: the newcomer
+    before = contacts.copy()
+    staying = np.array([False, True, True, True])
+    arrivals.reciprocate(rng(31), contacts, 3, 1, staying)
+    assert (contacts[0] == before[0]).all()  # left: untouched
+    assert (contacts[1] == 3).sum() == 1  # still here: names the newcomer back once
+
+
+# --- M13 contagion ------------------------------------------------------------------------
+
+
+def test_raised_hazard_wait_without_a_raise_is_the_plain_wait() -> None:
+    for u in (0.01, 0.3, 0.9):
+        assert churn.days_until_churn_raised(u, 0.05, 0, 0.01) == churn.days_until_churn(u, 0.01)
+        assert churn.days_until_churn_raised(u, 0.01, 30, 0.01) == churn.days_until_churn(u, 0.01)
+
+
+def test_raised_hazard_wait_known_answers() -> None:
+    # Fires within the raised days: the geometric wait at the raised hazard.
+    u = 1.0 - 0.9**3  # survives exactly 3 days at 0.1
+    assert churn.days_until_churn_raised(u - 1e-12, 0.1, 10, 0.01) == 3
+    # Survives 10 raised days (0.9 ** 10 = 0.3487), then the normal hazard 0.01:
+    # 1 - u = 0.3487 * 0.99 ** s  ->  s = ceil(log(0.3 / 0.3487) / log(0.99)) = 15.
+    u = 1.0 - 0.3
+    want = 10 + math.ceil(math.log(0.3 / 0.9**10) / math.log(0.99))
+    assert want == 25
+    assert churn.days_until_churn_raised(u, 0.1, 10, 0.01) == want
+    assert churn.days_until_churn_raised(u, 0.1, 10, 0.0) == math.inf  # no hazard after
+
+
+def test_raised_hazard_wait_has_the_piecewise_geometric_distribution() -> None:
+    h1, h0, t, n = 0.05, 0.01, 20, 40_000
+    wait = np.array([churn.days_until_churn_raised(u, h1, t, h0) for u in rng(32).random(n)])
+    for days in (5, 20, 40, 100):
+        surv = (1 - h1) ** min(days, t) * (1 - h0) ** max(days - t, 0)
+        p = float((wait > days).mean())
+        assert abs(p - surv) < Z * math.sqrt(surv * (1 - surv) / n)
+
+
+def test_compile_rules_m13_off_removes_contagion() -> None:
+    on = compile_rules(scenario(**{"mechanisms.m13_word_of_mouth.contagion_multiplier": 2.5}))
+    assert on.contagion_mult == 2.5
+    off = scenario(**{"mechanisms.m13_word_of_mouth.contagion_multiplier": 2.5,
+                      "mechanisms.m13_word_of_mouth.enabled": False})  # fmt: skip
+    assert compile_rules(off).contagion_mult == 1.0
+
+
+def test_raised_churn_day_kernel_uses_the_contagion_window() -> None:
+    """Customers exposed until day 7 + 365 churn sooner than the unexposed at the same
+    satisfaction; with the multiplier at 1 the window changes nothing."""
+    r = rules(base_hazard=0.01, contagion_mult=4.0)
+    n = 4000
+    c = CustomerTable(known=4, degree=2)
+    c.reserve(n)
+    c.n = n
+    c.satisfaction[:n], c.propensity[:n], c.slot_shop[:n] = 0.6, 1.0, -1
+    c.exposed_until[:n] = np.where(np.arange(n) < n // 2, 7 + 365, -1)
+    cols = (c.satisfaction, c.segment, c.won_on_discount, c.joined, c.churn_day, c.propensity,
+            c.exposed_until)  # fmt: skip
+    u = rng(33).random(n)
+    churn_day_kernel(np.arange(n), u, 7, cols, c.slot_shop, np.zeros(40), False, np.ones(1), r)
+    exposed, plain = c.churn_day[: n // 2] - 7, c.churn_day[n // 2 :] - 7
+    assert abs(exposed.mean() / plain.mean() - 0.25) < 0.05  # hazard x4: a quarter the wait
+    churn_day_kernel(np.arange(n), u, 7, cols, c.slot_shop, np.zeros(40), False, np.ones(1),
+                     r._replace(contagion_mult=1.0))  # fmt: skip
+    assert (
+        c.churn_day[: n // 2] - 7 == [churn.days_until_churn(x, 0.01) for x in u[: n // 2]]
+    ).all()

@@ -152,6 +152,7 @@ DAILY_BUYERS: dict[str, Any] = {
     "mechanisms.m3_site_experience.enabled": False,
     "mechanisms.m13_word_of_mouth.enabled": False,
     "churn.base_hazard": 0.2,
+    "churn.propensity_spread": 0.0,  # everyone at the documented hazard
     "shop_rules.exits_enabled": False,
     "days": 10,
 }

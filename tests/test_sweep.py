@@ -23,7 +23,7 @@ from sim.cli import main
 from sim.errors import UserError
 from sim.sweep import load_plan, run_sweep
 from sim.sweep.executors import LOCAL_CLUSTER
-from sim.sweep.runner import FAIL_ENV
+from sim.sweep.runner import FAIL_ENV, RULES_VERSION
 
 TINY = """\
 name: tiny
@@ -527,12 +527,13 @@ def test_resume_redoes_runs_of_another_engine_and_says_so(
     monkeypatch.setattr(sim, "__version__", "0.0.1")
     assert sweep_cli(str(exp), "--out", str(out), "--workers", "1") == 0
     summary = json.loads(next(out.glob("runs/*/summary.json")).read_text())
-    assert summary["engine"] == "churnsim 0.0.1, rules 1"
+    assert summary["engine"] == f"churnsim 0.0.1, rules {RULES_VERSION}"
     monkeypatch.undo()
     capsys.readouterr()
     assert sweep_cli(str(exp), "--out", str(out), "--workers", "1", "--resume") == 0
     err = one_line(capsys)
-    assert f"4 complete runs in {out} were made by churnsim 0.0.1, rules 1, not churnsim" in err
+    made_by = f"churnsim 0.0.1, rules {RULES_VERSION}"
+    assert f"4 complete runs in {out} were made by {made_by}, not churnsim" in err
     assert not any(r.get("reused") for r in manifest(out)["runs"])
     for path in out.glob("runs/*/summary.json"):
         assert json.loads(path.read_text())["engine"].startswith(f"churnsim {sim.__version__},")

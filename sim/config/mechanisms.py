@@ -199,7 +199,7 @@ class M13WordOfMouth(Rule):
         mechanism="M13",
     )
     negative_impact: float = param(
-        0.015,
+        0.004,
         "satisfaction a contact loses on hearing of a bad experience",
         ge=0,
         le=1,
@@ -207,10 +207,29 @@ class M13WordOfMouth(Rule):
         slider=(0, 0.2, 0.01),
     )
     churn_impact: float = param(
-        0.03,
-        "satisfaction a contact loses when a customer leaves the platform",
+        0.0,
+        "satisfaction a contact loses when a customer leaves the platform (the departure's "
+        "effect on the hazard is contagion_multiplier's)",
         ge=0,
         le=1,
+        mechanism="M13",
+    )
+    contagion_multiplier: float = param(
+        2.0,
+        "multiplier of a customer's churn hazard for contagion_days after a contact of theirs "
+        "left the platform (social contagion of defection; Nitzan & Libai 2011 measured about "
+        "1.8); 1 for none",
+        ge=1,
+        le=20,
+        mechanism="M13",
+    )
+    contagion_days: int = param(
+        60,
+        "days after a contact's departure during which contagion_multiplier applies (a later "
+        "departure restarts them)",
+        unit="days",
+        ge=1,
+        le=3650,
         mechanism="M13",
     )
     recommend_prob: float = param(

@@ -107,11 +107,12 @@ class CustomerParams(Section):
         8, "contacts each customer tells about its experiences", ge=0, le=64, mechanism="M13"
     )
     network_formation: Literal["by_arrival", "reciprocal"] = param(
-        "by_arrival",
-        "how the contact network forms (M13): by_arrival, a newcomer names contacts among "
-        "those already there (so early customers are named by ever more others); reciprocal, "
-        "each contact a newcomer names drops a random tie of its own to name the newcomer "
-        "back (everyone is named by about network_degree others whatever their age)",
+        "reciprocal",
+        "how the contact network forms (M13): reciprocal, each contact a newcomer names (still "
+        "on the platform) drops a random tie of its own to name the newcomer back (everyone is "
+        "named by about network_degree others whatever their age); by_arrival, a newcomer "
+        "names contacts among those already there (so early customers are named by ever more "
+        "others and hear far more word of mouth)",
         mechanism="M13",
     )
     known_shops: int = param(

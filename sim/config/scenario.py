@@ -74,7 +74,7 @@ class ChurnParams(Section):
         5.0, "log-hazard rise per unit of satisfaction below the reference", ge=0, le=50
     )
     propensity_spread: float = param(
-        0.0,
+        1.2,
         "spread (coefficient of variation) of each customer's own churn propensity, a gamma "
         "multiplier of mean 1 on the hazard: 0 everyone alike; above 0 the churn-prone leave "
         "first, so survivors' hazard falls with tenure",

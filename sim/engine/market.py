@@ -65,7 +65,9 @@ class Market:
         )
         c.contacts[new] = arrivals.draw_contacts(self.rng, c.n, n, c.degree)
         if self.sc.customers.network_formation == "reciprocal":
-            arrivals.reciprocate(self.rng, c.contacts, c.n, n)
+            staying = np.ones(c.n + n, np.bool_)
+            staying[: c.n] = c.churned[: c.n] == ACTIVE
+            arrivals.reciprocate(self.rng, c.contacts, c.n, n, staying)
         c.propensity[new] = arrivals.draw_propensity(self.rng, n, self.rules.propensity_spread)
         c.n += n
         c.segment[new], c.shop_rate[new], c.price_mult[new] = t.segment, t.shop_rate, t.price_mult
@@ -88,6 +90,7 @@ class Market:
         ):
             col[new] = 0
         c.first_day[new] = -1
+        c.exposed_until[new] = -1
         c.slot_touched[new] = day
         c.slot_last[new] = day
         if visit_today:
@@ -151,9 +154,10 @@ class Market:
 
     def churn_columns(self) -> tuple[np.ndarray, ...]:
         """``market_kernels.churn_day_kernel``'s customer columns: satisfaction, segment, won
-        on discount, joined, churn day, propensity."""
+        on discount, joined, churn day, propensity, exposed until."""
         c = self.cust
-        return c.satisfaction, c.segment, c.won_on_discount, c.joined, c.churn_day, c.propensity
+        return (c.satisfaction, c.segment, c.won_on_discount, c.joined, c.churn_day,
+                c.propensity, c.exposed_until)  # fmt: skip
 
     def set_satisfaction(self, idx: np.ndarray, new: np.ndarray, day: int, setback: int) -> None:
         """The one place satisfaction changes outside the orders: bound it, book a fall to
@@ -163,13 +167,20 @@ class Market:
         market_kernels.satisfaction_kernel(idx, new, cause, c.satisfaction, c.lost)
         self.redraw_churn(idx, day)
 
-    def word_of_mouth(self, tellers: np.ndarray, impact: float, day: int) -> None:
-        """M13: each contact of ``tellers`` still on the platform loses ``impact`` per teller."""
-        if impact <= 0 or tellers.size == 0 or self.cust.degree == 0:
+    def word_of_mouth(
+        self, tellers: np.ndarray, impact: float, day: int, *, departed: bool = False
+    ) -> None:
+        """M13: each contact of ``tellers`` still on the platform loses ``impact`` per teller;
+        when the tellers ``departed`` the platform, the contacts' churn hazard is also raised
+        by ``contagion_multiplier`` for ``contagion_days`` (contagion)."""
+        raise_hazard = departed and self.rules.contagion_mult != 1.0
+        if (impact <= 0 and not raise_hazard) or tellers.size == 0 or self.cust.degree == 0:
             return
         heard, times = contacts_told(self.cust.contacts, tellers)
         heard_active = self.cust.churned[heard] == ACTIVE
         heard, times = heard[heard_active], times[heard_active]
+        if raise_hazard:
+            self.cust.exposed_until[heard] = day + self.rules.contagion_days
         new = market_kernels.hearing_kernel(heard, times, impact, self.cust.satisfaction)
         self.set_satisfaction(heard, new, day, setback=WOM_SETBACK)
 
@@ -187,7 +198,7 @@ class Market:
         c.churn_day[who] = churn.NEVER
         c.next_visit[who] = churn.NEVER
         c.cell[who] = self.n_cells
-        self.word_of_mouth(who, self.rules.churn_impact, day)
+        self.word_of_mouth(who, self.rules.churn_impact, day, departed=True)
         return who
 
     # -- shops --------------------------------------------------------------------------------

@@ -58,14 +58,16 @@ def churn_day_kernel(
     seg_hazard: np.ndarray,
     r: RuleNumbers,
 ) -> None:
-    """Each customer's churn hazard (``churn.hazard`` with ``churn.hazard_factor``) and its
-    churn day from uniform ``u`` (``churn.days_until_churn``), counted from ``since_day`` or
-    the day it joined, whichever is later.
+    """Each customer's churn hazard (``churn.hazard`` with ``churn.hazard_factor``), raised by
+    ``contagion_mult`` until its ``exposed_until`` day (M13), and its churn day from uniform
+    ``u`` (``churn.days_until_churn_raised``), counted from ``since_day`` or the day it
+    joined, whichever is later.
 
     ``cust``: satisfaction, segment, won on discount, joined, churn day (written), churn
-    propensity (M14). ``any_care``: some live shop sends reminders (else none is counted).
+    propensity (M14), exposed until. ``any_care``: some live shop sends reminders (else none
+    is counted).
     """
-    sat, segment, won, joined, churn_day, propensity = cust
+    sat, segment, won, joined, churn_day, propensity, exposed_until = cust
     n = idx.shape[0]
     # Gather first: independent loads keep many cache misses in flight (about 2x faster for
     # scattered rows than loading them between the transcendental calls below).
@@ -80,8 +82,13 @@ def churn_day_kernel(
         reminding = reminders(slot_shop[idx[k]], care_live)[1] if any_care else 0
         factor = churn.hazard_factor(g_won[k], reminding, g_prop[k], r)
         h = churn.hazard(g_sat[k], seg_hazard[g_seg[k]], factor, r)
-        wait = churn.days_until_churn(u[k], h)
         since = max(since_day, g_joined[k])
+        raised = exposed_until[idx[k]] - since
+        if raised > 0 and r.contagion_mult != 1.0:
+            h_raised = churn.hazard(g_sat[k], seg_hazard[g_seg[k]], factor * r.contagion_mult, r)
+            wait = churn.days_until_churn_raised(u[k], h_raised, raised, h)
+        else:
+            wait = churn.days_until_churn(u[k], h)
         churn_day[idx[k]] = np.int32(min(since + wait, churn.NEVER))
 
 

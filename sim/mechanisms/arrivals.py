@@ -81,9 +81,17 @@ def draw_contacts(rng: np.random.Generator, first: int, n: int, degree: int) -> 
     return np.where(picks >= me, picks + 1, picks).astype(np.int32)
 
 
-def reciprocate(rng: np.random.Generator, contacts: np.ndarray, first: int, n: int) -> None:
+def reciprocate(
+    rng: np.random.Generator,
+    contacts: np.ndarray,
+    first: int,
+    n: int,
+    active: np.ndarray | None = None,
+) -> None:
     """M13 'reciprocal' formation: everyone a new customer names (rows ``first`` to
-    ``first+n-1`` of ``contacts``) replaces one random tie of its own by the newcomer.
+    ``first+n-1`` of ``contacts``) who is still on the platform (``active``, by row; all when
+    None) replaces one random tie of its own by the newcomer. A customer who has left keeps
+    the ties it had when it left.
 
     Why this process: under ``draw_contacts`` alone a customer is named by everyone who
     arrives after it, so in-degree grows with age and word of mouth falls hardest on the
@@ -95,6 +103,8 @@ def reciprocate(rng: np.random.Generator, contacts: np.ndarray, first: int, n: i
     degree = contacts.shape[1]
     picks = contacts[first : first + n]
     valid = picks >= 0
+    if active is not None:
+        valid &= active[np.maximum(picks, 0)]
     if degree == 0 or not valid.any():
         return
     newcomer = np.broadcast_to(np.arange(first, first + n)[:, None], picks.shape)[valid]

@@ -1,6 +1,7 @@
 """Platform churn: a daily hazard that rises as satisfaction falls, with the M9 (won on a
-discount), M12 (reminder spam) and M14 (segment, individual propensity) factors, sampled as a
-churn day that is redrawn whenever the hazard's inputs change (exact: it is memoryless).
+discount), M12 (reminder spam) and M14 (segment, individual propensity) factors, raised for a
+while after a contact leaves (M13 contagion), sampled as a churn day that is redrawn when the
+customer's own inputs change (exact: the hazard is memoryless between changes).
 """
 
 from __future__ import annotations
@@ -39,6 +40,22 @@ def hazard(satisfaction: float, segment_mult: float, factor: float, r: RuleNumbe
     h = r.base_hazard * segment_mult * factor
     h = h * math.exp(r.satisfaction_sensitivity * (r.reference_satisfaction - satisfaction))
     return min(max(h, 0.0), 1.0)
+
+
+@inline
+def days_until_churn_raised(u: float, h_raised: float, raised_days: int, h: float) -> float:
+    """M13 contagion: days until churn when the daily hazard is ``h_raised`` for the next
+    ``raised_days`` days and ``h`` after, by inverting the piecewise-geometric survival at
+    the one uniform ``u`` (:func:`days_until_churn` when nothing is raised)."""
+    if raised_days <= 0 or h_raised == h:
+        return days_until_churn(u, h)
+    first = days_until_churn(u, h_raised)
+    if first <= raised_days or h <= 0:
+        return first if first <= raised_days else math.inf
+    # Survived the raised days: the rest of log(1 - u) is spent at the normal hazard.
+    rest = math.log1p(-u) - raised_days * math.log1p(-min(h_raised, 1.0 - 1e-12))
+    more = float(np.ceil(rest / math.log1p(-min(h, 1.0 - 1e-12))))
+    return raised_days + max(more, 1.0)
 
 
 @inline

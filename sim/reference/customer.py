@@ -55,7 +55,8 @@ class RefCustomer(mesa.Agent):  # type: ignore[misc]
         self.visit_rate = self.shop_rate
         self.n_purchases = 0
         self.total_spent = 0.0
-        self.hazard = 0.0
+        self.hazard = self.hazard_raised = 0.0
+        self.exposed_until = -1  # M13 contagion: last day of a raised hazard
         self.update_hazard()
 
     @property
@@ -90,7 +91,8 @@ class RefCustomer(mesa.Agent):  # type: ignore[misc]
         if day == self.joined or self.random.random() < self.visit_rate:
             self.shopping_trip(day)
         # Platform churn: a daily Bernoulli at today's hazard, from the day after joining.
-        if day > self.joined and self.random.random() < self.hazard:
+        hazard = self.hazard_raised if day <= self.exposed_until else self.hazard
+        if day > self.joined and self.random.random() < hazard:
             self.leave(day)
 
     def shopping_trip(self, day: int) -> None:
@@ -210,11 +212,15 @@ class RefCustomer(mesa.Agent):  # type: ignore[misc]
             self.update_hazard()
 
     def leave(self, day: int) -> None:
-        """Leave the platform; contacts hear of it (M13), and the agent leaves the model."""
+        """Leave the platform; contacts still on it hear of it and, for ``contagion_days``,
+        are likelier to leave too (M13); the agent leaves the model."""
         self.churned = day
         self.model.tally["platform_churned"] += 1
+        r = self.model.rules
         for c in self.contacts:
-            c.hear(self.model.rules.churn_impact)
+            if c.active and r.contagion_mult != 1.0:
+                c.exposed_until = day + r.contagion_days
+            c.hear(r.churn_impact)
         self.remove()
 
     # -- what the customer knows ------------------------------------------------------------
@@ -242,3 +248,4 @@ class RefCustomer(mesa.Agent):  # type: ignore[misc]
         factor = churn.hazard_factor(self.won_on_discount, reminding, self.propensity, r)
         seg_mult = float(self.model.seg.hazard_multiplier[self.segment])
         self.hazard = churn.hazard(self.satisfaction, seg_mult, factor, r)
+        self.hazard_raised = churn.hazard(self.satisfaction, seg_mult, factor * r.contagion_mult, r)

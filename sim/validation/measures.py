@@ -62,16 +62,23 @@ def cohort_spread(
 
 
 def exposure_day(
-    contacts: np.ndarray, churn_day: np.ndarray, churned: np.ndarray, n: int
+    contacts: np.ndarray,
+    churn_day: np.ndarray,
+    churned: np.ndarray,
+    n: int,
+    joined: np.ndarray | None = None,
 ) -> np.ndarray:
     """First day each customer heard that a contact left: a leaver tells the customers it
-    names (M13's direction). ``n + huge`` for never; contacts are row-wise, -1 for empty."""
+    names (M13's direction); a contact who left before the customer ``joined`` (when given)
+    told it nothing. A huge number for never; contacts are row-wise, -1 for empty."""
     never = np.iinfo(np.int64).max
     exposed = np.full(n, never, np.int64)
     rows = np.flatnonzero(churned)
     told = contacts[rows]
     days = np.broadcast_to(churn_day[rows].astype(np.int64)[:, None], told.shape)
     valid = told >= 0
+    if joined is not None:
+        valid &= days >= np.asarray(joined, np.int64)[np.maximum(told, 0)]
     np.minimum.at(exposed, told[valid].astype(np.int64), days[valid])
     return exposed
 

@@ -77,7 +77,7 @@ def contagion(m: ChurnModel) -> float:
     c = m.market.cust
     joined, tenure, churned = _tenure(m)
     end = joined + tenure
-    exposed = measures.exposure_day(c.contacts[: c.n], end, churned, c.n)
+    exposed = measures.exposure_day(c.contacts[: c.n], end, churned, c.n, joined)
     return measures.contagion_ratio(joined, end, churned, exposed)
 
 
