@@ -85,6 +85,7 @@ class RuleNumbers(NamedTuple):
     damage_penalty: float
     service_on: bool
     problem_gap: float
+    late_contact_days: float
     recovery_share: float
     halo_penalty: float
     return_cost: float
@@ -152,6 +153,7 @@ def compile_rules(sc: Scenario) -> RuleNumbers:
         damage_penalty=m.m4_logistics.damage_penalty if on["m4_logistics"] else 0.0,
         service_on=on["m5_service"],
         problem_gap=m.m5_service.problem_gap,
+        late_contact_days=m.m5_service.late_contact_days,
         recovery_share=m.m5_service.recovery_share,
         halo_penalty=m.m5_service.halo_penalty,
         return_cost=m.m5_service.return_cost,

@@ -556,6 +556,7 @@ def test_damaged_known_and_m4_off() -> None:
 EVAL = rules(
     met_expectations=1.0, loss_aversion=2.25, gap_weight=3.0, lateness_weight=0.25,
     damage_penalty=1.5, service_on=True, problem_gap=0.15, recovery_share=0.7, halo_penalty=1.5,
+    late_contact_days=0.0,
 )  # fmt: skip
 NO_SERVICE = EVAL._replace(service_on=False)
 
@@ -674,6 +675,17 @@ def test_service_late_only_is_contact_but_no_return() -> None:
     assert fulfilment.service(0.0, 2.0, False, -0.5, 0.5, 0.0, 0.0, 1.0, EVAL) == (
         True, False, False, -1.5,
     )  # fmt: skip
+
+
+def test_a_little_late_costs_evaluation_but_starts_no_contact() -> None:
+    """M5: only a parcel more than late_contact_days late (beyond tolerance) alone makes the
+    customer contact the shop; a milder delay costs evaluation only (M4)."""
+    r = EVAL._replace(late_contact_days=3.0)
+    assert fulfilment.service(0.0, 3.0, False, -0.75, 0.0, 0.0, 1.0, 1.0, r)[0] is False
+    assert fulfilment.service(0.0, 3.5, False, -0.9, 0.0, 0.0, 1.0, 1.0, r)[0] is True
+    value, setback, contact, _ = fulfilment.evaluate(0.7, 0.7, 2.0, False, 0.0, 0.0, 1.0, 1.0, r)
+    assert setback == fulfilment.LOGISTICS and not contact
+    assert value < fulfilment.evaluate(0.7, 0.7, 0.0, False, 0.0, 0.0, 1.0, 1.0, r)[0]
 
 
 def test_service_resolution_and_return_rates() -> None:

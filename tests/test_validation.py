@@ -243,7 +243,7 @@ def test_a_foreign_out_folder_is_refused(
 
 # The default market against the published patterns (issue 20). Those today's model misses
 # are expected failures, so that this file says which; remove a mark when the model meets it.
-NOT_YET_MET = {"no_cohort_artefact", "logistics_share", "acquisition_vs_retention",
+NOT_YET_MET = {"no_cohort_artefact", "acquisition_vs_retention",
                "top20_margin", "top_decile_ratio", "retention_profit",
                "delivery_one_day_faster"}  # fmt: skip
 

@@ -63,7 +63,7 @@ class M4Logistics(Rule):
         1.0, "days late before it hurts", unit="days", ge=0, le=30, mechanism="M4"
     )
     lateness_weight: float = param(
-        0.25,
+        0.4,
         "evaluation lost per day late beyond tolerance",
         unit="1/day",
         ge=0,
@@ -71,15 +71,24 @@ class M4Logistics(Rule):
         mechanism="M4",
     )
     damage_penalty: float = param(
-        1.5, "evaluation lost for a damaged parcel", ge=0, le=20, mechanism="M4"
+        2.0, "evaluation lost for a damaged parcel", ge=0, le=20, mechanism="M4"
     )
 
 
 class M5Service(Rule):
     """M5: after-sales contacts, returns and the halo of one bad contact."""
 
+    late_contact_days: float = param(
+        3.0,
+        "days late (beyond late_tolerance) before a late parcel alone makes the customer "
+        "contact the shop; milder lateness only costs evaluation (M4)",
+        unit="days",
+        ge=0,
+        le=30,
+        mechanism="M5",
+    )
     problem_gap: float = param(
-        0.15, "quality shortfall that triggers a service contact", ge=0, le=1, mechanism="M5"
+        0.09, "quality shortfall that triggers a service contact", ge=0, le=1, mechanism="M5"
     )
     recovery_share: float = param(
         0.7, "share of the loss undone by a well-resolved contact", ge=0, le=1, mechanism="M5"
@@ -199,12 +208,12 @@ class M13WordOfMouth(Rule):
         mechanism="M13",
     )
     negative_impact: float = param(
-        0.004,
+        0.0015,
         "satisfaction a contact loses on hearing of a bad experience",
         ge=0,
         le=1,
         mechanism="M13",
-        slider=(0, 0.2, 0.01),
+        slider=(0, 0.02, 0.0005),
     )
     churn_impact: float = param(
         0.0,

@@ -73,7 +73,7 @@ def service(
     if not r.service_on:
         return False, False, False, 0.0
     problem = gap < -r.problem_gap or broken
-    contact = problem or late > 0
+    contact = problem or late > r.late_contact_days
     resolved = contact and u_resolved < service_quality
     returned = resolved and problem and u_return < return_ease
     extra = 0.0

@@ -29,7 +29,8 @@ solara: Any = _solara
 
 VIEWS = {"Overview": OVERVIEW, "Market share & satisfaction": DETAIL}
 #: Slider labels on their own line; charts as wide as their column; room for the Solara badge;
-#: card titles wrap (at 1280 px "Word of mouth among a sample of customers" was cut short).
+#: card titles and slider labels wrap (at 1280 px "Word of mouth among a sample of customers"
+#: was cut short, at 1400 px "word of mouth: negative impact: 0.0015").
 CSS = """
 .v-navigation-drawer .v-slider.v-input--horizontal { display: block; }
 .v-navigation-drawer .v-slider .v-input__prepend { margin-bottom: -6px; }
@@ -40,6 +41,7 @@ CSS = """
 .churnsim-panels img { width: 100%; height: auto; }
 .churnsim-main { padding-bottom: 64px; }
 .v-card-title { white-space: normal; }
+.v-navigation-drawer .v-slider .v-label { white-space: normal; height: auto; }
 """
 #: Presentation mode (the sidebar's switch): the page's own text larger too. Vuetify sizes
 #: its titles and labels in rem, so those get their own rules; text wraps, nothing is cut.
