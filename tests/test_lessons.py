@@ -18,8 +18,9 @@ from viz_serving import free_port, kill_leftovers, seconds_until_gone, server_pi
 
 from sim.cli import main
 from sim.engine.recorder import METRICS
+from sim.errors import UserError
 from sim.lessons.catalog import load_lessons, observed_section
-from sim.lessons.claims import ClaimResult, check_claims
+from sim.lessons.claims import ClaimResult, check_claims, within_margin
 from sim.lessons.command import observed_markdown, viz_scenario
 from sim.lessons.spec import Claim
 from sim.mechanisms import MECHANISMS
@@ -63,6 +64,7 @@ def test_lesson_text_has_its_commands_and_sections(number: int) -> None:
     assert f"churnsim viz --lesson {number}" in lesson.commands()
     for heading in (
         "## What you should observe",
+        "## Assumed or found?",
         "## Questions for discussion",
         "## A harder exercise",
         "## In the browser",
@@ -72,6 +74,14 @@ def test_lesson_text_has_its_commands_and_sections(number: int) -> None:
     assert text.startswith(f"# Lesson {number}: {lesson.spec.title}")
     for m in lesson.spec.mechanisms:
         assert re.search(rf"\b{m}\b", text), f"lesson {number} text never names {m}"
+
+
+@pytest.mark.parametrize("number", sorted(BY_NUMBER))
+def test_lesson_text_says_what_is_assumed_and_what_is_found(number: int) -> None:
+    text = BY_NUMBER[number].text
+    box = text.split("## Assumed or found?", 1)[1].split("\n## ", 1)[0]
+    assert "**Assumed**" in box and "**Found**" in box, f"lesson {number}"
+    assert box.count("\n- ") >= 2, f"lesson {number}: the box lists no results"
 
 
 def test_lesson_7_quotes_its_experiment_file_faithfully() -> None:
@@ -138,10 +148,14 @@ def tiny_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _claim(expect: str, variant: str = "risky", versus: str | None = "calm") -> Claim:
+def _claim(
+    expect: str, variant: str = "risky", versus: str | None = "calm", margin: float = 1.0
+) -> Claim:
+    """A retention claim; a no_difference one gets ``margin`` (points)."""
+    extra = {"margin": margin} if expect == "no_difference" else {}
     return Claim.model_validate(
         {"text": "t", "measure": {"kind": "retention", "group": "all", "day": 30},
-         "variant": variant, "versus": versus, "expect": expect}
+         "variant": variant, "versus": versus, "expect": expect, **extra}
     )  # fmt: skip
 
 
@@ -156,9 +170,57 @@ def test_claims_detect_a_real_effect_and_a_null(tiny_sweep: Path) -> None:
     assert placebo.holds and placebo.mean == 0.0
 
 
-def test_claims_on_a_missing_variant_say_which_exist(tiny_sweep: Path) -> None:
-    from sim.errors import UserError
+def _result(low: float, high: float, margin: float = 1.0) -> ClaimResult:
+    """A no_difference claim measured with this interval (mean at its centre, 8 seeds)."""
+    return ClaimResult(_claim("no_difference", margin=margin), (low + high) / 2, low, high, 8)
 
+
+def test_no_difference_needs_the_whole_interval_inside_the_margin() -> None:
+    wide = _result(-1.5, 0.5)  # contains zero, but an effect of -1.5 points fits the data
+    assert not wide.holds
+    assert _result(-0.4, 0.8).holds
+    assert not _result(-0.2, 1.0).holds  # touching the margin is not inside it
+    assert not _result(float("nan"), float("nan")).holds  # too few seeds: no interval
+    assert _result(-1.5, 0.5, margin=2.0).holds
+    assert within_margin(0.0, 0.0, 0.01) and not within_margin(0.0, 0.0, None)
+
+
+def test_no_difference_figure_prints_its_margin() -> None:
+    assert _result(-0.4, 0.8).figure().endswith("(95% CI -0.4 to +0.8); margin ±1.0")
+    assert _result(0.0, 0.0, margin=0.01).figure().endswith("; margin ±0.01")
+    assert "margin" not in ClaimResult(_claim("lower"), -2.0, -3.0, -1.0, 8).figure()
+
+
+def _spec_with_claim(folder: Path, claim: str) -> None:
+    """Lesson 6's files in ``folder`` with its no_difference claim's last lines replaced."""
+    lesson = BY_NUMBER[6]
+    spec = lesson.text_path.with_suffix(".yaml").read_text()
+    old = "    expect: no_difference\n    margin: 1.0\n"
+    assert old in spec
+    (folder / f"{lesson.slug}.yaml").write_text(spec.replace(old, claim))
+    (folder / f"{lesson.slug}.md").write_text(lesson.text)
+
+
+@pytest.mark.parametrize(
+    ("claim", "message"),
+    [
+        ("    expect: no_difference\n", r"claims\[5\]: a no_difference claim needs a margin"),
+        ("    expect: no_difference\n    margin: -1.0\n", r"claims\[5\]\.margin: must be > 0"),
+        ("    expect: no_difference\n    margin: 0\n", r"claims\[5\]\.margin: must be > 0"),
+        ("    expect: higher\n    margin: 1.0\n", r"margin is only for no_difference claims"),
+    ],
+)
+def test_spec_margin_errors_are_one_line(
+    claim: str, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _spec_with_claim(tmp_path, claim)
+    monkeypatch.setenv("CHURNSIM_LESSONS", str(tmp_path))
+    with pytest.raises(UserError, match=message) as err:
+        load_lessons()
+    assert "\n" not in str(err.value) and "06-word-of-mouth.yaml:" in str(err.value)
+
+
+def test_claims_on_a_missing_variant_say_which_exist(tiny_sweep: Path) -> None:
     with pytest.raises(UserError, match=r"no completed runs of variant 'nope'.*calm, calm_again"):
         check_claims([_claim("lower", "nope")], tiny_sweep)
 

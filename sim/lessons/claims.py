@@ -1,7 +1,10 @@
 """Check a lesson's claims on its sweep: paired differences over common seeds, 95% t-intervals.
 
 A claim holds when the whole 95% confidence interval of the mean (paired) difference lies on
-the side the lesson says: a direction the model shows only by luck of the seeds fails.
+the side the lesson says: a direction the model shows only by luck of the seeds fails. A claim
+of no difference holds only when the whole interval lies inside its margin (an equivalence
+check on the same interval): an interval that merely contains zero may hide an effect that
+matters.
 """
 
 from __future__ import annotations
@@ -31,17 +34,21 @@ class ClaimResult:
 
     @property
     def holds(self) -> bool:
-        """True if the whole interval lies on the expected side of zero (or straddles it)."""
+        """True if the whole interval lies on the expected side of zero (or inside the margin)."""
         if self.claim.expect == "higher":
             return self.low > 0
         if self.claim.expect == "lower":
             return self.high < 0
-        return self.low <= 0 <= self.high
+        return within_margin(self.low, self.high, self.claim.margin)
 
     def figure(self) -> str:
-        """'+5.7 points (95% CI 4.9 to 6.5)': the measured effect as the lesson prints it."""
+        """'+5.7 points (95% CI +4.9 to +6.5)', with '; margin ±1.0 points' for no difference:
+        the measured effect as the lesson prints it."""
         unit = f" {self.claim.unit}" if self.claim.unit else ""
-        return f"{self.mean:+.1f}{unit} (95% CI {self.low:+.1f} to {self.high:+.1f})"
+        text = f"{self.mean:+.1f}{unit} (95% CI {self.low:+.1f} to {self.high:+.1f})"
+        if self.claim.margin is not None:
+            text += f"; margin ±{_amount(self.claim.margin)}{unit}"
+        return text
 
     def line(self) -> str:
         """One line for the terminal: a tick or a cross, the claim and the figure."""
@@ -49,6 +56,21 @@ class ClaimResult:
         c = self.claim
         pair = f"{c.variant} vs {c.versus}" if c.versus else c.variant
         return f"[{mark}] {c.text} ({pair}): {self.figure()}"
+
+
+def within_margin(low: float, high: float, margin: float | None) -> bool:
+    """The equivalence check: the whole interval lies strictly inside (-margin, +margin).
+
+    An interval that contains zero but reaches beyond the margin does not show "no
+    difference": the data are as consistent with an effect that matters as with none. A
+    missing margin or bound (NaN, too few seeds) never holds.
+    """
+    return margin is not None and -margin < low and high < margin
+
+
+def _amount(x: float) -> str:
+    """A margin as written: one decimal (1.0, 0.5), or as many as it needs (0.01)."""
+    return f"{x:.1f}" if round(x, 1) == x else f"{x:g}"
 
 
 def _by_variant(runs: list[RunRef]) -> dict[str, dict[int, RunRef]]:

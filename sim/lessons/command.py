@@ -46,7 +46,7 @@ def _write_results(lesson: Lesson, results: list[ClaimResult], out: Path) -> Non
     atomic.write_text(out / "lesson.md", head + observed_markdown(results) + "\n")
     data = [
         {"text": r.claim.text, "mean": r.mean, "low": r.low, "high": r.high,
-         "seeds": r.seeds, "holds": r.holds}
+         "margin": r.claim.margin, "seeds": r.seeds, "holds": r.holds}
         for r in results
     ]  # fmt: skip
     atomic.write_text(out / "lesson.json", json.dumps(data, indent=1) + "\n")

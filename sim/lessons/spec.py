@@ -2,7 +2,8 @@
 
 Each lesson is two files in ``docs/lessons/``: ``NN-slug.md`` for people and ``NN-slug.yaml``
 for the code (this schema). A claim names a measure of the lesson's sweep, the variant it is
-about and what the measure should do; ``churnsim lesson N`` and the lesson tests check it.
+about and what the measure should do (a claim of no difference also names its margin, the
+smallest difference that would matter); ``churnsim lesson N`` and the lesson tests check it.
 """
 
 from __future__ import annotations
@@ -80,8 +81,28 @@ class Claim(Section):
         None, "compare with this variant, paired over seeds (none: the measure's own sign)"
     )
     expect: Literal["higher", "lower", "no_difference"] = param(
-        ..., "the difference (or value) is clearly above / below zero, or indistinguishable from it"
+        ..., "the difference (or value) is clearly above zero, clearly below it, or within margin"
     )
+    margin: float | None = param(
+        None,
+        "no_difference only: the smallest difference that would matter, in the claim's unit; "
+        "the claim holds when the whole 95% interval lies inside (-margin, +margin)",
+        gt=0,
+    )
+
+    @model_validator(mode="after")
+    def _margin_fits_expect(self) -> Claim:
+        """No difference needs a margin (an interval merely containing 0 proves nothing)."""
+        if self.expect == "no_difference" and self.margin is None:
+            raise ValueError(
+                "a no_difference claim needs a margin: the smallest difference that would "
+                "matter, in the claim's unit (e.g. margin: 1.0)"
+            )
+        if self.expect != "no_difference" and self.margin is not None:
+            raise ValueError(
+                f"margin is only for no_difference claims (this one expects {self.expect})"
+            )
+        return self
 
 
 class VizSettings(Section):
