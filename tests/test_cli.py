@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,6 +66,24 @@ def test_customer_and_shop_tables_agree_with_time_series(small_run: Path) -> Non
     assert shops.revenue.sum() == pytest.approx(cust.total_spent.sum())
     tx = pq.read_table(small_run / "transactions.parquet").to_pandas()
     assert len(tx) == total and tx.amount.sum() == pytest.approx(cust.total_spent.sum())
+
+
+def test_customers_table_has_the_documented_columns_and_they_agree(small_run: Path) -> None:
+    """README's customers.parquet columns; margin, first purchase and deal agree with the
+    transactions and the shops' ledgers."""
+    cust = pq.read_table(small_run / "customers.parquet").to_pandas()
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| `customers.parquet`"))
+    documented = re.findall(r"[a-z_]+", row.split("|")[2].replace("null if still active", ""))
+    assert list(cust.columns) == [
+        c for c in documented if c not in {"one", "row", "per", "customer"}
+    ]
+    tx = pq.read_table(small_run / "transactions.parquet").to_pandas()
+    first = tx.groupby("customer_id").day.min()
+    bought = cust.set_index("customer_id").first_purchase_day.dropna()
+    assert (bought == first.loc[bought.index]).all() and len(bought) == len(first)
+    assert cust.acquired_on_deal.isna().equals(cust.first_purchase_day.isna())
+    assert (cust.margin <= cust.total_spent + 1e-9).all()
 
 
 def test_retention_csv_matches_customers(small_run: Path) -> None:
