@@ -81,9 +81,7 @@ def _customers(model: ChurnModel) -> pa.Table:
             "total_spent": pa.array(c.total_spent[:n], pa.float64()),
             "margin": pa.array(c.margin[:n], pa.float64()),
             "first_purchase_day": _nullable(c.first_day[:n], c.first_day[:n] < 0, pa.int32()),
-            "acquired_on_deal": _nullable(
-                c.won_on_discount[:n], c.first_day[:n] < 0, pa.bool_()
-            ),
+            "acquired_on_deal": _nullable(c.won_on_discount[:n], c.first_day[:n] < 0, pa.bool_()),
             "first_shop_id": _nullable(c.first_shop[:n], c.first_shop[:n] < 0, pa.int32()),
             "first_shop_tier": _nullable(
                 tiers[c.first_tier[:n]], c.first_tier[:n] == 0, pa.string()
