@@ -1041,8 +1041,8 @@ def test_reciprocate_leaves_the_ties_of_customers_who_left() -> None:
     ties it had when the customer left."""
     contacts = np.array([[1, 2], [0, 2], [0, 1], [0, 1]], np.int32)  # row 3: the newcomer
     before = contacts.copy()
-    staying = np.array([False, True, True, True])
-    arrivals.reciprocate(rng(31), contacts, 3, 1, staying)
+    churned = np.array([5, -1, -1, -1])  # customer 0 left on day 5
+    arrivals.reciprocate(rng(31), contacts, 3, 1, churned)
     assert (contacts[0] == before[0]).all()  # left: untouched
     assert (contacts[1] == 3).sum() == 1  # still here: names the newcomer back once
 

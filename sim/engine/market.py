@@ -64,15 +64,14 @@ class Market:
             self.rng, n, self.seg, self.rules, self.sc.customers.initial_satisfaction
         )
         c.contacts[new] = arrivals.draw_contacts(self.rng, c.n, n, c.degree)
+        c.churned[new] = ACTIVE  # the newcomers are on the platform (reciprocate reads it)
         if self.sc.customers.network_formation == "reciprocal":
-            staying = np.ones(c.n + n, np.bool_)
-            staying[: c.n] = c.churned[: c.n] == ACTIVE
-            arrivals.reciprocate(self.rng, c.contacts, c.n, n, staying)
+            arrivals.reciprocate(self.rng, c.contacts, c.n, n, c.churned)
         c.propensity[new] = arrivals.draw_propensity(self.rng, n, self.rules.propensity_spread)
         c.n += n
         c.segment[new], c.shop_rate[new], c.price_mult[new] = t.segment, t.shop_rate, t.price_mult
         c.satisfaction[new] = t.satisfaction
-        c.joined[new], c.churned[new] = day, ACTIVE
+        c.joined[new] = day
         c.cell[new] = t.segment.astype(np.int16) * 3
         for col in (c.first_shop, c.last_shop, c.slot_shop):
             col[new] = NO_SHOP

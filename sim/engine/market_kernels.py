@@ -11,7 +11,15 @@ from __future__ import annotations
 import numpy as np
 
 from sim.jit import inline, njit
-from sim.mechanisms import arrivals, churn, exposure, ledger, satisfaction, word_of_mouth
+from sim.mechanisms import (
+    arrivals,
+    churn,
+    exposure,
+    ledger,
+    loyalty,
+    satisfaction,
+    word_of_mouth,
+)
 from sim.params import RuleNumbers
 
 
@@ -160,7 +168,7 @@ def next_visit_kernel(
     if any_care:
         for k in range(n):
             care, reminding = reminders(slot_shop[v[k]], care_live)
-            per_month[k] = care / max(reminding, 1)
+            per_month[k] = loyalty.diluted_care(care, reminding)
     for k in range(n):
         rate = arrivals.visit_rate(base[k], per_month[k], r)
         base[k] = day + arrivals.days_until_visit(u[k], rate)

@@ -19,7 +19,7 @@ from sim.engine.market import Market
 from sim.engine.platform_kernels import ShopView
 from sim.engine.recorder import M
 from sim.jit import njit
-from sim.mechanisms import churn, fulfilment
+from sim.mechanisms import fulfilment
 from sim.params import RuleNumbers
 
 #: Recorder rows ``fulfil_kernels.fulfil_kernel`` adds to, in its order.
@@ -111,8 +111,6 @@ def fulfil(mk: Market, o: Orders, day: int, view: ShopView) -> None:
     o_f = np.empty((6, n))
     o_f[0], o_f[1], o_f[2:4] = o.expect, o.loyalty, ev_f
     amount = settle(mk, o, o_f, ev_i, u[3 * n :].reshape(-1, n), view, day)
-    if not r.hazard_on:
-        mk.cust.churn_day[o.cust] = churn.NEVER
     if mk.transactions is not None:
         mk.transactions.append((o.cust.copy(), np.full(n, day, np.int32), o.shop.copy(), amount))
     spread_word(mk, o.cust, ev_f[0], day)

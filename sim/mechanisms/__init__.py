@@ -138,7 +138,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism(
         "M15",
         "m15_customer_care",
-        ("loyalty.care_relief", "arrivals.visit_rate"),
+        ("loyalty.care_relief", "loyalty.diluted_care", "arrivals.visit_rate"),
         "reminders slow loyalty decay and bring customers back sooner, diluted across "
         "the shops sending them",
     ),

@@ -86,12 +86,12 @@ def reciprocate(
     contacts: np.ndarray,
     first: int,
     n: int,
-    active: np.ndarray | None = None,
+    churned: np.ndarray | None = None,
 ) -> None:
     """M13 'reciprocal' formation: everyone a new customer names (rows ``first`` to
-    ``first+n-1`` of ``contacts``) who is still on the platform (``active``, by row; all when
-    None) replaces one random tie of its own by the newcomer. A customer who has left keeps
-    the ties it had when it left.
+    ``first+n-1`` of ``contacts``) who is still on the platform replaces one random tie of
+    its own by the newcomer. ``churned`` holds each row's departure day, negative while on
+    the platform (None: everyone is); a customer who has left keeps the ties it had.
 
     Why this process: under ``draw_contacts`` alone a customer is named by everyone who
     arrives after it, so in-degree grows with age and word of mouth falls hardest on the
@@ -103,8 +103,8 @@ def reciprocate(
     degree = contacts.shape[1]
     picks = contacts[first : first + n]
     valid = picks >= 0
-    if active is not None:
-        valid &= active[np.maximum(picks, 0)]
+    if churned is not None:
+        valid &= churned[np.maximum(picks, 0)] < 0  # read at the picks only: O(picks)
     if degree == 0 or not valid.any():
         return
     newcomer = np.broadcast_to(np.arange(first, first + n)[:, None], picks.shape)[valid]

@@ -50,8 +50,10 @@ def days_until_churn_raised(u: float, h_raised: float, raised_days: int, h: floa
     if raised_days <= 0 or h_raised == h:
         return days_until_churn(u, h)
     first = days_until_churn(u, h_raised)
-    if first <= raised_days or h <= 0:
-        return first if first <= raised_days else math.inf
+    if first <= raised_days:
+        return first
+    if h <= 0:
+        return math.inf
     # Survived the raised days: the rest of log(1 - u) is spent at the normal hazard.
     rest = math.log1p(-u) - raised_days * math.log1p(-min(h_raised, 1.0 - 1e-12))
     more = float(np.ceil(rest / math.log1p(-min(h, 1.0 - 1e-12))))

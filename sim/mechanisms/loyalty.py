@@ -11,10 +11,17 @@ from sim.params import RuleNumbers
 
 
 @inline
+def diluted_care(care: float, reminding: int) -> float:
+    """M12/M15: reminders per month (``care``) as the customer heeds them, diluted by how many
+    of its shops send reminders (``reminding``)."""
+    return care / max(reminding, 1)
+
+
+@inline
 def care_relief(care: float, reminding: int, r: RuleNumbers) -> float:
-    """M12/M15: how much a shop's reminders (``care`` per month) slow the decay of loyalty to
-    it, diluted by how many of the customer's shops send reminders (``reminding``)."""
-    return r.decay_relief * (care / max(reminding, 1))
+    """M15: how much a shop's reminders (``care`` per month) slow the decay of loyalty to it
+    (:func:`diluted_care` of them, times ``decay_relief``)."""
+    return r.decay_relief * diluted_care(care, reminding)
 
 
 @inline

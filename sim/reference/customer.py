@@ -106,7 +106,7 @@ class RefCustomer(mesa.Agent):  # type: ignore[misc]
                 self.model.tally["abandoned_carts"] += 1  # M3: the site lost the sale
         # M15: reminders (averaged over the shops sending them) bring the customer back sooner.
         care, reminding = self.reminders()
-        per_month = sum(care.values()) / max(reminding, 1)
+        per_month = loyalty.diluted_care(sum(care.values()), reminding)
         self.visit_rate = float(visits.visit_rate(self.shop_rate, per_month, r))
 
     def choose_shop(self, day: int) -> RefShop | None:

@@ -96,8 +96,8 @@ class ReferenceModel(mesa.Model):  # type: ignore[misc]
         rows = arrivals.draw_contacts(self.rng, first, n, degree)
         self.contacts = np.concatenate([self.contacts, rows])
         if self.config.customers.network_formation == "reciprocal":
-            staying = np.array([c.active for c in self.customers], np.bool_)
-            arrivals.reciprocate(self.rng, self.contacts, first, n, staying)
+            left = np.array([-1 if c.churned is None else c.churned for c in self.customers])
+            arrivals.reciprocate(self.rng, self.contacts, first, n, left)
         self.tally["new_customers"] += n
 
     def step(self) -> None:
