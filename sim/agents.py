@@ -35,7 +35,8 @@ class Platform(mesa.Agent):  # type: ignore[misc]
         mk = self.model.market
         mk.begin_day()
         tiebreak = mk.rng.random(mk.shops.n)
-        self.view, mk.cdf = platform_kernels.platform_day(mk, self.model.day, tiebreak)
+        relevance = mk.relevance_draws()
+        self.view, mk.cdf = platform_kernels.platform_day(mk, self.model.day, tiebreak, relevance)
 
 
 #: Strategies whose running cost is spending on keeping customers (see outputs/economics).
@@ -101,11 +102,14 @@ class Shop(mesa.Agent):  # type: ignore[misc]
         return float(getattr(self.model.market.shops, name)[self.idx])
 
     def set_policy(self, name: str, value: float) -> None:
-        """Change a policy column from now on (strategies and timeline events)."""
+        """Change a policy column from now on (strategies and timeline events). With M2 off a
+        shop's promise is its true quality, whatever a strategy or event sets."""
         shops = self.model.market.shops
         shops.policy[name][self.idx] = value
         if name == "discount":
             shops.promo_start[self.idx] = self.model.day
+        if not self.model.config.mechanisms.m2_over_promising.enabled:
+            shops.promised_quality[self.idx] = shops.true_quality[self.idx]
 
     def set_cost(self, kind: str, per_day: float) -> None:
         """Set a strategy's daily running cost."""

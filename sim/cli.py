@@ -302,7 +302,9 @@ def validate(
         "baseline"
     ),
     seeds: Annotated[int, typer.Option(help="replications (seeds 1..N)")] = 10,
-    days: Annotated[int, typer.Option(help="days to simulate (year-2 patterns need 730)")] = 730,
+    days: Annotated[
+        int, typer.Option(help="days to simulate (the 3-year profit pattern needs 1095)")
+    ] = 1095,
     set_: SetOpt = None,
     out: Annotated[Path | None, typer.Option(help="write validation.md/.csv/.png here")] = None,
     workers: Annotated[int, typer.Option(help="worker processes (capped at the CPUs)")] = 2,

@@ -117,6 +117,7 @@ class RuleNumbers(NamedTuple):
     rate_heterogeneity: float
     satisfaction_spread: float
     propensity_spread: float
+    spend_spread: float
     met_expectations: float
     loss_aversion: float
     learning_rate: float
@@ -134,6 +135,7 @@ class RuleNumbers(NamedTuple):
     rating_prior_weight: float
     rank_rating_weight: float
     rank_sales_weight: float
+    relevance_noise: float
     sales_keep: float
 
 
@@ -189,6 +191,7 @@ def compile_rules(sc: Scenario) -> RuleNumbers:
         rate_heterogeneity=c.rate_heterogeneity if on["m14_heterogeneity"] else 0.0,
         satisfaction_spread=c.satisfaction_spread if on["m14_heterogeneity"] else 0.0,
         propensity_spread=sc.churn.propensity_spread if on["m14_heterogeneity"] else 0.0,
+        spend_spread=c.spend_spread if on["m14_heterogeneity"] else 0.0,
         **scenario_numbers(sc),
     )
 
@@ -221,6 +224,7 @@ def scenario_numbers(sc: Scenario) -> dict[str, float | bool]:
         "rating_prior_weight": r.rating_prior_weight,
         "rank_rating_weight": p.rating_weight,
         "rank_sales_weight": p.sales_weight,
+        "relevance_noise": p.relevance_noise,
         # M7: the share of yesterday's decayed orders kept each day.
         "sales_keep": float(np.exp(-1.0 / p.sales_memory_days)),
     }

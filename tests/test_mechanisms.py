@@ -208,20 +208,30 @@ def test_rating_is_a_bayesian_average() -> None:
 
 def test_ranking_score_adds_boost_to_premium_only() -> None:
     r = rules(rank_rating_weight=1.0, rank_sales_weight=0.5, premium_boost=2.0)
-    assert exposure.ranking_score(4.0, 0.0, True, 0.0, r) == pytest.approx(6.0)
-    assert exposure.ranking_score(4.0, 0.0, False, 0.0, r) == pytest.approx(4.0)
-    assert exposure.ranking_score(3.0, math.e - 1, False, 0.0, r) == pytest.approx(3.5)
+    assert exposure.ranking_score(4.0, 0.0, True, 0.0, 0.0, r) == pytest.approx(6.0)
+    assert exposure.ranking_score(4.0, 0.0, False, 0.0, 0.0, r) == pytest.approx(4.0)
+    assert exposure.ranking_score(3.0, math.e - 1, False, 0.0, 0.0, r) == pytest.approx(3.5)
     # a festival placement adds to anyone's score
-    assert exposure.ranking_score(4.0, 0.0, False, 0.5, r) == pytest.approx(4.5)
+    assert exposure.ranking_score(4.0, 0.0, False, 0.5, 0.0, r) == pytest.approx(4.5)
 
 
 def test_ranking_score_m7_off_treats_premium_as_ordinary() -> None:
     off = compile_rules(
         scenario(**{"platform.premium_boost": 3.0, "mechanisms.m7_favouritism.enabled": False})
     )
-    assert exposure.ranking_score(4.0, 2.0, True, 0.0, off) == exposure.ranking_score(
-        4.0, 2.0, False, 0.0, off
+    assert exposure.ranking_score(4.0, 2.0, True, 0.0, 0.0, off) == exposure.ranking_score(
+        4.0, 2.0, False, 0.0, 0.0, off
     )
+
+
+def test_query_relevance_is_a_centred_logistic_of_its_scale() -> None:
+    r = rules(relevance_noise=0.5)
+    assert exposure.query_relevance(0.5, r) == pytest.approx(0.0)
+    u = 1.0 / (1.0 + math.exp(-2.0))  # the logistic CDF at 2
+    assert exposure.query_relevance(u, r) == pytest.approx(-1.0)  # falls with the tie-break
+    assert exposure.query_relevance(1.0 - u, r) == pytest.approx(1.0)
+    assert math.isfinite(exposure.query_relevance(0.0, r))  # the draw's edge stays finite
+    assert exposure.query_relevance(0.9, rules(relevance_noise=0.0)) == 0.0
 
 
 def test_traffic_weight_known_values() -> None:
@@ -294,7 +304,9 @@ def test_premium_boost_raises_premium_traffic_share() -> None:
         share = {}
         for boost in (0.0, 1.0):
             r = rules(rank_rating_weight=1.0, rank_sales_weight=0.1, premium_boost=boost)
-            score = np.array([exposure.ranking_score(4.0, 0.0, bool(p), 0.0, r) for p in premium])
+            score = np.array(
+                [exposure.ranking_score(4.0, 0.0, bool(p), 0.0, 0.0, r) for p in premium]
+            )
             p = exposure_shares(score, np.ones(n, np.bool_), 0.4, tie)
             share[boost] = p[premium].sum()
         assert share[1.0] > share[0.0] + 0.2
@@ -780,15 +792,25 @@ def test_satisfaction_learns_and_is_bounded() -> None:
 def test_order_money_known_answer() -> None:
     r = rules(commission_premium=0.05, commission_ordinary=0.02, return_cost=8.0)
     # goods 40 + logistics 5 + commission 5% of 100 + points 5% of 100
-    assert ledger.order_money(100.0, False, True, 40.0, 5.0, 0.05, r) == pytest.approx(
+    assert ledger.order_money(100.0, 1.0, False, True, 40.0, 5.0, 0.05, r) == pytest.approx(
         (100.0, 55.0)
     )
     # an ordinary shop pays the ordinary commission
-    assert ledger.order_money(100.0, False, False, 40.0, 5.0, 0.0, r) == pytest.approx(
+    assert ledger.order_money(100.0, 1.0, False, False, 40.0, 5.0, 0.0, r) == pytest.approx(
         (100.0, 47.0)
     )
     # a return: nothing paid, the goods come back; logistics and handling remain
-    assert ledger.order_money(100.0, True, True, 40.0, 5.0, 0.05, r) == pytest.approx((0.0, 13.0))
+    assert ledger.order_money(100.0, 1.0, True, True, 40.0, 5.0, 0.05, r) == pytest.approx(
+        (0.0, 13.0)
+    )
+    # a customer's basket of 2.5 units: goods, commission and points scale, logistics do not
+    assert ledger.order_money(100.0, 2.5, False, True, 40.0, 5.0, 0.05, r) == pytest.approx(
+        (250.0, 100.0 + 5.0 + 12.5 + 12.5)
+    )
+    # a returned basket: nothing paid, the goods come back whatever their number
+    assert ledger.order_money(100.0, 2.5, True, True, 40.0, 5.0, 0.05, r) == pytest.approx(
+        (0.0, 13.0)
+    )
 
 
 def test_running_cost_and_retention_spend() -> None:
@@ -987,6 +1009,20 @@ def test_m2_off_makes_promises_honest() -> None:
     np.testing.assert_array_equal(off.promised_quality, off.true_quality)
 
 
+def test_m2_off_keeps_promises_honest_under_an_honesty_strategy() -> None:
+    """An over-promising strategy sets true quality and promise; with M2 off the promise
+    follows the true quality instead (the switch holds for strategies, not only set-up)."""
+    for enabled, want in ((True, 0.95), (False, 0.7)):
+        m = ChurnModel("over_promising", rng=1, customer_agents=False,
+                       **{"mechanisms.m2_over_promising.enabled": enabled,
+                          "customers.initial": 100})  # fmt: skip
+        m.step()
+        s = m.market.shops
+        small = s.group == 1
+        assert np.allclose(s.promised_quality[small], want)
+        assert np.allclose(s.true_quality[small], 0.7)
+
+
 def grow_network(formation: str, degree: int = 6) -> tuple[np.ndarray, np.ndarray]:
     """Contacts and join days after 400 founders and 300 days of 5 arrivals a day."""
     gen = rng(7)
@@ -1034,6 +1070,23 @@ def test_churn_propensity_has_mean_one_and_the_given_spread() -> None:
     gen = rng(4)
     assert (arrivals.draw_propensity(gen, 10, 0.0) == 1.0).all()
     assert gen.random() == rng(4).random()
+
+
+def test_basket_is_inverse_gamma_of_mean_one_and_the_given_spread() -> None:
+    """Baskets of mean 1 whose reciprocals are gamma of shape q = 2 + 1/spread^2 (the
+    gamma-gamma spend model's spread of mean order values); none drawn without a spread."""
+    n = 200_000
+    for spread in (0.5, 0.76):
+        x = arrivals.draw_spend(rng(5), n, spread)
+        q = 2.0 + 1.0 / spread**2
+        assert abs(x.mean() - 1.0) < Z * spread / math.sqrt(n)
+        g = (q - 1.0) / x  # gamma(q, 1): mean and variance q
+        assert abs(g.mean() - q) < Z * math.sqrt(q / n)
+        assert g.var() == pytest.approx(q, rel=0.03)
+        assert (x > 0).all()
+    gen = rng(6)
+    assert (arrivals.draw_spend(gen, 10, 0.0) == 1.0).all()
+    assert gen.random() == rng(6).random()
 
 
 def test_reciprocate_leaves_the_ties_of_customers_who_left() -> None:

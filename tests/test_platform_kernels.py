@@ -59,16 +59,21 @@ class OracleDay:
     cdf: np.ndarray
 
 
-def oracle_day(mk: Market, day: int, tiebreak: np.ndarray) -> OracleDay:
+def oracle_day(
+    mk: Market, day: int, tiebreak: np.ndarray, relevance_u: np.ndarray | None
+) -> OracleDay:
     """Ratings (Bayesian average), M7 scores, prices paid, M11/M12 programme values, the
     choice terms (M2, M6, M8, M9) and the M8 exposure CDF, written from the definitions."""
     s, r = mk.shops, mk.rules
     alive = s.alive
     prior_w = r.rating_prior_weight
     rating = (r.rating_prior * prior_w + s.rating_sum) / (prior_w + s.rating_n)
+    # M7: today's query relevance, a logistic of its uniform (clipped as the rule); none
+    u = np.clip(relevance_u, 1e-12, 1.0 - 1e-12) if relevance_u is not None else 0.5
+    relevance = r.relevance_noise * (np.log1p(-u) - np.log(u))
     score = (
         r.rank_rating_weight * rating + r.rank_sales_weight * np.log1p(s.recent_orders)
-        + r.premium_boost * s.premium + s.festival_boost
+        + r.premium_boost * s.premium + s.festival_boost + relevance
     )  # fmt: skip
     score = np.where(alive, score, np.nan)
     paid = s.price * (1.0 - s.discount)
@@ -120,12 +125,14 @@ def assert_close(got: np.ndarray, want: np.ndarray, name: str) -> None:
     np.testing.assert_allclose(got, want, rtol=RTOL, atol=0.0, err_msg=name)
 
 
-def assert_oracle_day(mk: Market, day: int, tiebreak: np.ndarray) -> None:
+def assert_oracle_day(
+    mk: Market, day: int, tiebreak: np.ndarray, relevance: np.ndarray | None = None
+) -> None:
     """The kernels' view and CDF are the oracle's: prices paid and programme values for every
     shop, the choice terms for trading shops (packed into ``rows`` in ``ROW_FIELDS`` order),
     NaN rows for exited ones."""
-    want = oracle_day(mk, day, tiebreak)
-    view, cdf = platform_kernels.platform_day(mk, day, tiebreak)
+    want = oracle_day(mk, day, tiebreak, relevance)
+    view, cdf = platform_kernels.platform_day(mk, day, tiebreak, relevance)
     assert_close(cdf, want.cdf, "cdf")
     assert_close(view.price_paid, want.price_paid, "price_paid")
     assert_close(view.programme_value, want.programme_value, "programme_value")
@@ -199,8 +206,8 @@ def test_platform_day_is_the_oracle_day(market: Market, case: str) -> None:
     """Each case, three days with different tie-breaks: the oracle's CDF and view."""
     CASES[case](market)
     for seed in range(3):
-        tiebreak = np.random.default_rng(seed).random(market.shops.n)
-        assert_oracle_day(market, 30 + seed, tiebreak)
+        tiebreak, relevance = np.random.default_rng(seed).random((2, market.shops.n))
+        assert_oracle_day(market, 30 + seed, tiebreak, relevance if seed else None)
 
 
 def test_tied_scores_are_ordered_by_the_tiebreak(market: Market) -> None:
@@ -241,3 +248,21 @@ def test_no_trading_shop_gives_no_traffic(market: Market) -> None:
     assert cdf.shape == (market.shops.n,) and not cdf.any()
     assert np.isnan(view.rows).all() and np.isnan(view.log_rel_price).all()
     assert not view.programme_value.any()
+
+
+def test_relevance_draws_are_common_to_runs_of_one_seed() -> None:
+    """The query relevance has a stream of its own: two markets of one seed draw the same
+    relevance day by day however differently they draw everything else, and deriving the
+    stream leaves the main generator untouched. Another seed draws differently; with no
+    noise nothing is drawn."""
+    a, b = (ChurnModel("baseline", rng=7, customer_agents=False).market for _ in range(2))
+    b.rng.random(1000)  # the second market has drawn more of its main stream
+    assert np.array_equal(a.relevance_draws(), b.relevance_draws())
+    assert np.random.default_rng(7).random() != a.relevance_rng.random()
+    other = ChurnModel("baseline", rng=8, customer_agents=False).market
+    assert not np.array_equal(a.relevance_draws(), other.relevance_draws())
+    off = ChurnModel(
+        "baseline", rng=7, customer_agents=False, **{"platform.relevance_noise": 0.0}
+    ).market
+    state = off.relevance_rng.bit_generator.state
+    assert off.relevance_draws() is None and off.relevance_rng.bit_generator.state == state

@@ -53,8 +53,9 @@ class M4Logistics(Rule):
         mechanism="M4",
     )
     promise_weight: float = param(
-        0.5,
-        "how far a shop's own delivery promise (vs the norm) sets the expected time",
+        1.0,
+        "how far a shop's own delivery promise (vs the norm reference_days) sets the expected "
+        "time; 1: the date the marketplace shows at checkout",
         ge=0,
         le=1,
         mechanism="M4",

@@ -54,6 +54,14 @@ class PlatformParams(Section):
         le=50,
         mechanism="M8",
     )
+    relevance_noise: float = param(
+        0.5,
+        "scale of each shop's daily query relevance (logistic), added to its ranking score: "
+        "how far a shop's place varies from day to day beyond its score; 0 ranks by score",
+        ge=0,
+        le=10,
+        mechanism="M7",
+    )
     position_bias: float = param(
         0.4,
         "exposure falls as rank^-bias: how much better-ranked shops are seen",
@@ -66,10 +74,15 @@ class PlatformParams(Section):
     )
     commission_ordinary: float = param(0.02, "commission on ordinary shops' revenue", ge=0, le=1)
     acquisition_cost: float = param(
-        40.0, "marketing cost of one new customer", unit="currency", ge=0, le=1e6
+        250.0,
+        "marketing cost of one new customer (default: about four years of the default shops' "
+        "spending on keeping one, the domain notes' 3-5x; an input, not a finding)",
+        unit="currency",
+        ge=0,
+        le=1e6,
     )
     referral_cost: float = param(
-        5.0,
+        25.0,
         "reward paid for one referred customer",
         unit="currency",
         ge=0,

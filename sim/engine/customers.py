@@ -58,6 +58,8 @@ class CustomerTable:
     won_on_discount: np.ndarray = field(default_factory=lambda: np.zeros(0, np.bool_))
     #: M14 churn propensity: the customer's own multiplier of the platform-churn hazard.
     propensity: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
+    #: M14 basket: the customer's usual order size in units (mean 1 across customers).
+    spend: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
     #: M13 contagion: last day the hazard is raised by a contact's departure (-1: never).
     exposed_until: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     next_visit: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))

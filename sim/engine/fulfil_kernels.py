@@ -23,13 +23,15 @@ def ledger_pass(
     o_f: np.ndarray,
     returned: np.ndarray,
     segment: np.ndarray,
+    spend: np.ndarray,
     shop_in: tuple[np.ndarray, ...],
     r: RuleNumbers,
     cells: np.ndarray,
     retention: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each order's recorder cell, amount and margin (``ledger.order_money``, into ``o_f``
-    rows 4 and 5) and points spending, and per-shop revenue, cost and order totals.
+    """Each order's recorder cell, amount and margin (``ledger.order_money`` of the customer's
+    ``spend``, into ``o_f`` rows 4 and 5) and points spending, and per-shop revenue, cost and
+    order totals.
 
     ``shop_in``: tier, price paid, premium, unit cost, logistics cost, programme value.
     """
@@ -41,7 +43,7 @@ def ledger_pass(
     for k in range(o_i.shape[1]):
         i, j = o_i[0, k], o_i[1, k]
         amount, cost = ledger.order_money(
-            price_paid[j], returned[k], premium[j], unit_cost[j], logistics[j],
+            price_paid[j], spend[i], returned[k], premium[j], unit_cost[j], logistics[j],
             programme_value[j], r,
         )  # fmt: skip
         cells[k] = np.int64(segment[i]) * 3 + tier[j] + 1
@@ -65,6 +67,7 @@ def fulfil_kernel(
     book_in: tuple[tuple[np.ndarray, ...], ...],
     expiry: np.ndarray,
     lost: np.ndarray,
+    spend: np.ndarray,
     shop_in: tuple[np.ndarray, ...],
     ledgers: tuple[np.ndarray, ...],
     rec: np.ndarray,
@@ -83,16 +86,17 @@ def fulfil_kernel(
     ``o_i`` rows: customer, shop, slot, known; ``o_f`` rows: expectation, loyalty, evaluation,
     delivered quality, then amount and margin (written here). ``ev_i`` rows: setback, contact,
     returned. ``u`` rows: review, churn (if the hazard is on), complaint uniforms.
-    ``book_in``: ``order_kernels.book_kernel``'s columns. ``ledgers``: revenue, profit, cash,
-    orders, rating sum, rating count. ``rec``: recorder cell totals, ``metric`` its rows for
-    purchases, revenue, complaints, service contacts, returns. ``churn_*``, ``since_day``,
-    ``any_care``: ``churn_day_kernel``'s customer columns, (care of live shops, segment
-    hazard multipliers), the day redraws count from, whether any shop sends reminders.
+    ``book_in``: ``order_kernels.book_kernel``'s columns; ``spend``: customers' baskets.
+    ``ledgers``: revenue, profit, cash, orders, rating sum, rating count. ``rec``: recorder
+    cell totals, ``metric`` its rows for purchases, revenue, complaints, service contacts,
+    returns. ``churn_*``, ``since_day``, ``any_care``: ``churn_day_kernel``'s customer
+    columns, (care of live shops, segment hazard multipliers), the day redraws count from,
+    whether any shop sends reminders.
     """
     n = o_i.shape[1]
     returned = ev_i[2] != 0
     rev, cost, count = ledger_pass(
-        o_i, o_f, returned, churn_cust[1], shop_in, r, out_cells, out_retention
+        o_i, o_f, returned, churn_cust[1], spend, shop_in, r, out_cells, out_retention
     )
     revenue, profit, cash, orders, rating_sum, rating_n = ledgers
     for j in range(revenue.shape[0]):

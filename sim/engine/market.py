@@ -22,6 +22,20 @@ from sim.params import compile_rules, compile_segments
 WOM_SETBACK = 4  # index of "word_of_mouth" in CAUSES
 
 
+RELEVANCE_STREAM = 1
+"""Child stream of the run's seed that draws the shops' daily query relevance (M7)."""
+
+
+def child_stream(rng: np.random.Generator, which: int) -> np.random.Generator:
+    """A generator of its own for one purpose, derived from ``rng``'s seed (without drawing
+    from or changing ``rng``): two runs of one seed share its draws day by day, whatever
+    else they draw, so a lever's effect is not lost in the noise of this purpose."""
+    seq = rng.bit_generator.seed_seq
+    assert isinstance(seq, np.random.SeedSequence)
+    child = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, which))
+    return np.random.default_rng(child)
+
+
 class Market:
     """Customers, shops and the day's bookkeeping, as arrays."""
 
@@ -29,6 +43,7 @@ class Market:
         """Compile the scenario and allocate state; no customers yet (see :meth:`arrive`)."""
         self.sc = sc
         self.rng = rng
+        self.relevance_rng = child_stream(rng, RELEVANCE_STREAM)
         self.seg = compile_segments(sc)
         self.rules = compile_rules(sc)
         self.cust = CustomerTable(
@@ -63,11 +78,14 @@ class Market:
         t = arrivals.draw_traits(
             self.rng, n, self.seg, self.rules, self.sc.customers.initial_satisfaction
         )
-        c.contacts[new] = arrivals.draw_contacts(self.rng, c.n, n, c.degree)
-        c.churned[new] = ACTIVE  # the newcomers are on the platform (reciprocate reads it)
+        c.churned[new] = ACTIVE  # the newcomers are on the platform (contacts read it)
         if self.sc.customers.network_formation == "reciprocal":
+            c.contacts[new] = arrivals.draw_contacts(self.rng, c.n, n, c.degree, c.churned)
             arrivals.reciprocate(self.rng, c.contacts, c.n, n, c.churned)
+        else:
+            c.contacts[new] = arrivals.draw_contacts(self.rng, c.n, n, c.degree)
         c.propensity[new] = arrivals.draw_propensity(self.rng, n, self.rules.propensity_spread)
+        c.spend[new] = arrivals.draw_spend(self.rng, n, self.rules.spend_spread)
         c.n += n
         c.segment[new], c.shop_rate[new], c.price_mult[new] = t.segment, t.shop_rate, t.price_mult
         c.satisfaction[new] = t.satisfaction
@@ -116,6 +134,13 @@ class Market:
         s.entered[new] = True
         s.alive[new] = True
         return new
+
+    def relevance_draws(self) -> np.ndarray | None:
+        """M7: today's query-relevance uniforms, one per shop, from their own stream (the
+        same day by day in paired runs of one seed); None, drawing nothing, when off."""
+        if self.rules.relevance_noise == 0.0:
+            return None
+        return self.relevance_rng.random(self.shops.n)
 
     def begin_day(self) -> None:
         """Refresh per-shop values that customers' rules read all day (live shops' care)."""

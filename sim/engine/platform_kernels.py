@@ -55,10 +55,15 @@ class ShopView:
     rows: np.ndarray
 
 
-def platform_day(mk: Market, day: int, tiebreak: np.ndarray) -> tuple[ShopView, np.ndarray]:
+def platform_day(
+    mk: Market, day: int, tiebreak: np.ndarray, relevance: np.ndarray | None = None
+) -> tuple[ShopView, np.ndarray]:
     """Today's shop view (its ``rows`` packed for the pick kernel) and exposure CDF;
-    ``tiebreak`` is the day's uniforms, one per shop, ranking equal scores at random.
+    ``tiebreak`` is the day's uniforms, one per shop, ranking equal scores at random;
+    ``relevance`` the uniforms of the shops' query relevance (None: no relevance term).
     """
+    if relevance is None:
+        relevance = np.full(mk.shops.n, 0.5)  # the median draw: a relevance of 0
     s, p = mk.shops, mk.sc.platform
     cols = reuse(mk.buffers, "platform.columns", (4, s.n), np.dtype(np.float64))
     rows = reuse(mk.buffers, "platform.rows", (s.n, len(ROW_FIELDS)), np.dtype(np.float64))
@@ -66,7 +71,7 @@ def platform_day(mk: Market, day: int, tiebreak: np.ndarray) -> tuple[ShopView, 
         tuple(getattr(s, name) for name in SCORE_INPUTS),
         tuple(getattr(s, name) for name in VIEW_INPUTS),
         (s.premium, s.programme, s.alive),
-        mk.rules, day, cols, rows,
+        mk.rules, day, relevance, cols, rows,
     )  # fmt: skip
     _, score, paid, value = cols
     at = {name: rows[:, k] for k, name in enumerate(ROW_FIELDS)}
@@ -111,6 +116,7 @@ def view_kernel(
     flags: tuple[np.ndarray, np.ndarray, np.ndarray],
     r: RuleNumbers,
     day: int,
+    relevance_u: np.ndarray,
     cols: np.ndarray,
     rows: np.ndarray,
 ) -> None:
@@ -120,7 +126,8 @@ def view_kernel(
     scores and rows: they get no traffic and are invalid candidates.
 
     ``score_in``, ``view_in``: the columns of :data:`SCORE_INPUTS`, :data:`VIEW_INPUTS`;
-    ``flags``: premium, programme, alive.
+    ``flags``: premium, programme, alive; ``relevance_u``: the day's uniform per shop for its
+    query relevance (``exposure.query_relevance``).
     """
     rating, score, paid, value = cols[0], cols[1], cols[2], cols[3]
     rating_sum, rating_n, recent, festival, price, discount = score_in
@@ -130,7 +137,10 @@ def view_kernel(
         paid[i] = price[i] * (1.0 - discount[i])
         score[i] = np.nan
         if alive[i]:
-            score[i] = exposure.ranking_score(rating[i], recent[i], premium[i], festival[i], r)
+            relevance = exposure.query_relevance(relevance_u[i], r)
+            score[i] = exposure.ranking_score(
+                rating[i], recent[i], premium[i], festival[i], relevance, r
+            )
     programme_values(programme, alive, view_in[1], r, value)
     median = live_median(paid, alive)
     shop_rows(view_in, alive, rating, paid, value, median, day, r, rows)

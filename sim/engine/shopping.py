@@ -136,8 +136,8 @@ def settle(
     cells = np.empty(n, np.int64)
     retention = np.empty(n)
     fulfil_kernels.fulfil_kernel(
-        o_i, o_f, ev_i, u, day, mk.window, book_inputs(mk, view), mk.expiry, c.lost, shop_in,
-        ledgers, mk.rec.cell_totals(), RECORDED, mk.rules, mk.churn_columns(),
+        o_i, o_f, ev_i, u, day, mk.window, book_inputs(mk, view), mk.expiry, c.lost, c.spend,
+        shop_in, ledgers, mk.rec.cell_totals(), RECORDED, mk.rules, mk.churn_columns(),
         (mk.care_live, mk.seg.hazard_multiplier), mk.redraw_since(day), mk.any_care,
         cells, retention,
     )  # fmt: skip

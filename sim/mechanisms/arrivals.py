@@ -67,18 +67,63 @@ def draw_propensity(rng: np.random.Generator, n: int, spread: float) -> np.ndarr
     return rng.gamma(shape, 1.0 / shape, size=n)
 
 
-def draw_contacts(rng: np.random.Generator, first: int, n: int, degree: int) -> np.ndarray:
-    """M13: each new customer's contacts, drawn uniformly among everyone but itself.
+def draw_spend(rng: np.random.Generator, n: int, spread: float) -> np.ndarray:
+    """M14: each new customer's usual basket in units, inverse-gamma with mean 1 and
+    coefficient of variation ``spread`` (ones, drawing nothing, when ``spread`` is 0).
+
+    Why inverse gamma: it is the spread of customers' mean order value in the gamma-gamma
+    spend model (Fader, Hardie & Lee 2005), shape ``q = 2 + 1 / spread**2``; its long right
+    tail gives the few big spenders who earn much of a shop's margin.
+    """
+    if spread <= 0:
+        return np.ones(n)
+    q = 2.0 + 1.0 / spread**2
+    return (q - 1.0) / rng.gamma(q, 1.0, size=n)
+
+
+#: Rounds of redrawing contacts who have left before a newcomer keeps the pick it has.
+REDRAW_ROUNDS = 30
+
+
+def draw_contacts(
+    rng: np.random.Generator,
+    first: int,
+    n: int,
+    degree: int,
+    churned: np.ndarray | None = None,
+) -> np.ndarray:
+    """M13: each new customer's contacts, drawn uniformly among everyone but itself; with
+    ``churned`` (each row's departure day, negative while on the platform; the newcomers'
+    rows included) among those still on the platform.
 
     Customers ``first .. first+n-1`` are new; with a single customer there is nobody to
-    know (-1 marks an empty slot).
+    know (-1 marks an empty slot). Why only current customers: a newcomer who named
+    customers long gone would be named back by fewer and hear less word of mouth the later
+    it arrives, a cohort artefact of the network rather than of the market. A pick who has
+    left is redrawn, up to ``REDRAW_ROUNDS`` times (rejection sampling: no pass over all
+    customers).
     """
     total = first + n
     if degree == 0 or n == 0 or total < 2:
         return np.full((n, degree), -1, np.int32)
     me = (first + np.arange(n))[:, None]
-    picks = np.floor(rng.random((n, degree)) * (total - 1)).astype(np.int64)
-    return np.where(picks >= me, picks + 1, picks).astype(np.int32)
+    picks = _uniform_others(rng, me, (n, degree), total)
+    if churned is not None:
+        for _ in range(REDRAW_ROUNDS):
+            gone = churned[picks] >= 0
+            if not gone.any():
+                break
+            others = np.broadcast_to(me, picks.shape)[gone]
+            picks[gone] = _uniform_others(rng, others, (int(gone.sum()),), total)
+    return picks.astype(np.int32)
+
+
+def _uniform_others(
+    rng: np.random.Generator, me: np.ndarray, shape: tuple[int, ...], total: int
+) -> np.ndarray:
+    """Uniform picks among rows ``0 .. total-1`` other than ``me`` (broadcast to ``shape``)."""
+    picks = np.floor(rng.random(shape) * (total - 1)).astype(np.int64)
+    return np.where(picks >= me, picks + 1, picks)
 
 
 def reciprocate(

@@ -28,15 +28,31 @@ def rating(rating_sum: float, rating_n: float, r: RuleNumbers) -> float:
 
 @inline
 def ranking_score(
-    stars_now: float, recent_orders: float, premium: bool, festival_boost: float, r: RuleNumbers
+    stars_now: float,
+    recent_orders: float,
+    premium: bool,
+    festival_boost: float,
+    relevance: float,
+    r: RuleNumbers,
 ) -> float:
-    """M7: the platform's score of a shop: its rating, its recent sales (log), the premium
-    boost for premium storefronts and any festival placement."""
+    """M7: the platform's score of a shop today: its rating, its recent sales (log), the
+    premium boost for premium storefronts, any festival placement and its query relevance."""
     return (
         r.rank_rating_weight * stars_now + r.rank_sales_weight * np.log1p(recent_orders)
         + r.premium_boost * (1.0 if premium else 0.0)
-        + festival_boost
+        + festival_boost + relevance
     )  # fmt: skip
+
+
+@inline
+def query_relevance(u: float, r: RuleNumbers) -> float:
+    """M7: how well a shop matches today's searches, a logistic draw of scale
+    ``relevance_noise`` from the uniform ``u``: many queries rank sellers of near-equal score
+    in different orders. 0 when the noise is 0 (or ``u`` is 0.5)."""
+    if r.relevance_noise == 0.0:
+        return 0.0
+    v = min(max(u, 1e-12), 1.0 - 1e-12)
+    return r.relevance_noise * float(np.log1p(-v) - np.log(v))
 
 
 @inline

@@ -9,6 +9,7 @@ from sim.params import RuleNumbers
 @inline
 def order_money(
     price_paid: float,
+    spend: float,
     returned: bool,
     premium: bool,
     unit_cost: float,
@@ -16,10 +17,10 @@ def order_money(
     programme_value: float,
     r: RuleNumbers,
 ) -> tuple[float, float]:
-    """(amount paid, cost to the shop) of one order: goods (not for a return), logistics,
-    the platform's commission (premium or ordinary rate), points given back (M11) and the
-    handling of a return (M5)."""
-    kept = 0.0 if returned else 1.0
+    """(amount paid, cost to the shop) of one order of ``spend`` units (the customer's usual
+    basket, M14): goods (not for a return), logistics, the platform's commission (premium or
+    ordinary rate), points given back (M11) and the handling of a return (M5)."""
+    kept = 0.0 if returned else spend
     back = 1.0 if returned else 0.0
     amount = price_paid * kept
     commission = r.commission_premium if premium else r.commission_ordinary

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.analysis.km import kaplan_meier
 from sim.engine.customers import ACTIVE
 from sim.engine.recorder import METRICS
 from sim.model import ChurnModel
+from sim.validation.measures import retention_profit_gain
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,12 @@ class Economics:
     acquisition_to_retention: float
     top20_profit_share: float
     profit_gain_5pt_retention: float
+    profit_horizon_days: int
+
+
+PROFIT_HORIZON = 1095
+"""Days of a customer's life the retention-profit figure counts (three years, or the run's
+horizon if shorter)."""
 
 
 def economics(model: ChurnModel) -> Economics:
@@ -30,8 +38,10 @@ def economics(model: ChurnModel) -> Economics:
     - retention cost: spend on keeping customers (service staffing, loyalty points and
       programmes, customer care) per active customer-year;
     - top-20% share: share of customer margin earned from the 20% most profitable customers;
-    - +5 points retention: relative rise in customer margin if 5% of all customers had stayed
-      like the retained ones instead of leaving like the churned ones.
+    - +5 points retention: relative rise in a new customer's profit over three years, or the
+      run's horizon if shorter (margin
+      less retention spending while it stays, less its acquisition cost) if a year's retention
+      rose by 5 points (``measures.retention_profit_gain``).
     """
     mk = model.market
     c = mk.cust
@@ -43,17 +53,30 @@ def economics(model: ChurnModel) -> Economics:
     margin = c.margin[:n]
     total = float(margin.sum())
     top = np.sort(margin)[::-1][: max(1, n // 5)].sum() if n else 0.0
-    stayed = c.churned[:n] == ACTIVE
-    gain = float("nan")
-    if stayed.any() and (~stayed).any() and total > 0:
-        gain = 0.05 * n * (margin[stayed].mean() - margin[~stayed].mean()) / total
     return Economics(
         acquisition_cost=acq,
         retention_cost_per_year=ret,
         acquisition_to_retention=acq / ret if ret else float("nan"),
         top20_profit_share=float(top / total) if total > 0 else float("nan"),
-        profit_gain_5pt_retention=gain,
+        profit_gain_5pt_retention=_retention_gain(model, total / days_active * 365.0, ret, acq)
+        if days_active
+        else float("nan"),
+        profit_horizon_days=min(model.day, PROFIT_HORIZON),
     )
+
+
+def _retention_gain(
+    model: ChurnModel, margin_year: float, retention_year: float, acq: float
+) -> float:
+    """``measures.retention_profit_gain`` on the run's Kaplan-Meier survival by tenure."""
+    c = model.market.cust
+    n = c.n
+    left = c.churned[:n] != ACTIVE
+    tenure = np.where(left, c.churned[:n], model.day).astype(np.int64) - c.joined[:n]
+    horizon = min(model.day, PROFIT_HORIZON)
+    survival = kaplan_meier(tenure, left, horizon).survival[:horizon]
+    net = (margin_year - retention_year) / 365.0
+    return retention_profit_gain(survival, net, acq)
 
 
 def premium_purchase_share(model: ChurnModel) -> float:
@@ -69,5 +92,6 @@ def economics_lines(e: Economics) -> list[str]:
         f"acquisition cost per customer {e.acquisition_cost:,.1f}; retention spend per "
         f"customer-year {e.retention_cost_per_year:,.1f} (ratio {e.acquisition_to_retention:.1f})",
         f"top 20% of customers earn {100 * e.top20_profit_share:.0f}% of customer margin; "
-        f"+5 points retention would add {100 * e.profit_gain_5pt_retention:.0f}% to it",
+        f"+5 points of a year's retention would add {100 * e.profit_gain_5pt_retention:.0f}% "
+        f"to a new customer's profit over its first {e.profit_horizon_days} days",
     ]

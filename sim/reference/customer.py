@@ -48,6 +48,8 @@ class RefCustomer(mesa.Agent):  # type: ignore[misc]
         self.propensity = float(
             arrivals.draw_propensity(model.rng, 1, model.rules.propensity_spread)[0]
         )
+        # M14 basket, an inverse gamma of mean 1
+        self.spend = float(arrivals.draw_spend(model.rng, 1, model.rules.spend_spread)[0])
         self.joined = day
         self.churned: int | None = None
         self.won_on_discount = False
@@ -151,7 +153,7 @@ class RefCustomer(mesa.Agent):  # type: ignore[misc]
         mem = self.known.get(shop)
         expect = mem.expect if mem is not None else shop.prior_expect
         out = fulfil(self.random, shop.policy, expect, r)
-        amount = shop.book_order(out.returned)
+        amount = shop.book_order(self.spend, out.returned)
         m.tally["purchases"] += 1
         m.tally["revenue"] += amount
         if self.n_purchases == 0:

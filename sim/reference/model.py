@@ -87,17 +87,21 @@ class ReferenceModel(mesa.Model):  # type: ignore[misc]
     def join(self, n: int, day: int) -> None:
         """``n`` customers join on ``day``; M13: each knows ``network_degree`` others, drawn
         (``arrivals.draw_contacts``) among everyone who ever joined, itself excluded; with
-        ``reciprocal`` formation each of them replaces a random tie of its own by the newcomer
-        (``arrivals.reciprocate``). Row ``i`` of ``self.contacts`` is customer ``i``'s.
+        ``reciprocal`` formation among those still on the platform, and each of them replaces
+        a random tie of its own by the newcomer (``arrivals.reciprocate``). Row ``i`` of
+        ``self.contacts`` is customer ``i``'s.
         """
         first = len(self.customers)
         self.customers.extend(RefCustomer(self, day, first + k) for k in range(n))
         degree = self.config.customers.network_degree
-        rows = arrivals.draw_contacts(self.rng, first, n, degree)
-        self.contacts = np.concatenate([self.contacts, rows])
         if self.config.customers.network_formation == "reciprocal":
             left = np.array([-1 if c.churned is None else c.churned for c in self.customers])
+            rows = arrivals.draw_contacts(self.rng, first, n, degree, left)
+            self.contacts = np.concatenate([self.contacts, rows])
             arrivals.reciprocate(self.rng, self.contacts, first, n, left)
+        else:
+            rows = arrivals.draw_contacts(self.rng, first, n, degree)
+            self.contacts = np.concatenate([self.contacts, rows])
         self.tally["new_customers"] += n
 
     def step(self) -> None:

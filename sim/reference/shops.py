@@ -14,6 +14,7 @@ from sim.mechanisms.exposure import rank_power
 from sim.reference.rules import choice, exposure, ledger
 
 if TYPE_CHECKING:
+    from sim.params import RuleNumbers
     from sim.reference.model import ReferenceModel
 
 
@@ -57,12 +58,12 @@ class RefShop(mesa.Agent):  # type: ignore[misc]
         self.rating_sum += exposure.stars(value)
         self.rating_n += 1
 
-    def book_order(self, returned: bool) -> float:
-        """Book one order's revenue and costs (goods, logistics, commission, points, returns);
-        returns the amount paid."""
+    def book_order(self, spend: float, returned: bool) -> float:
+        """Book one order of ``spend`` units: revenue and costs (goods, logistics, commission,
+        points, returns); returns the amount paid."""
         p = self.policy
         amount, cost = ledger.order_money(
-            self.price_paid, returned, self.premium, p["unit_cost"], p["logistics_cost"],
+            self.price_paid, spend, returned, self.premium, p["unit_cost"], p["logistics_cost"],
             self.programme_value, self.model.rules,
         )  # fmt: skip
         self.cash += amount - cost
@@ -131,10 +132,7 @@ class Platform:
         r = self.model.rules
         live = [s for s in self.shops if s.alive]
         self.model.random.shuffle(live)
-        scored = [
-            (float(exposure.ranking_score(s.rating(), s.recent_orders, s.premium, 0.0, r)), s)
-            for s in live
-        ]
+        scored = [(self._score(s, r), s) for s in live]
         scored.sort(key=lambda t: -t[0])
         top = scored[0][0] if scored else 0.0
         power = rank_power(len(self.shops), self.model.config.platform.position_bias)
@@ -144,6 +142,16 @@ class Platform:
         ]
         self.ranked = [s for _, s in scored]
         self.cum_weights = list(accumulate(weights))
+
+    def _score(self, shop: RefShop, r: RuleNumbers) -> float:
+        """M7: a shop's ranking score today, with its query relevance drawn afresh."""
+        u = self.model.random.random() if r.relevance_noise else 0.5  # no draw when off
+        relevance = exposure.query_relevance(u, r)
+        return float(
+            exposure.ranking_score(
+                shop.rating(), shop.recent_orders, shop.premium, 0.0, relevance, r
+            )
+        )
 
     def consideration(self, k: int) -> list[RefShop]:
         """M8: ``k`` shops drawn by traffic share (with replacement; repeats count once)."""

@@ -50,7 +50,7 @@ def check_out(out: Path) -> None:
 
 
 def heading(sc: Scenario, seeds: int) -> str:
-    """'baseline, seeds 1-10, 730 days, 3,000 customers'."""
+    """'baseline, seeds 1-10, 1095 days, 3,000 customers'."""
     return f"{sc.name}, seeds 1-{seeds}, {sc.days} days, {sc.customers.initial:,} customers"
 
 

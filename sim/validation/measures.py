@@ -44,21 +44,26 @@ def survivor_retention_rise(tenure: np.ndarray, churned: np.ndarray, horizon: in
     return float(s[730] / s[365] - s[365]) if s[365] > 0 else NAN
 
 
-def cohort_spread(
-    joined: np.ndarray, tenure: np.ndarray, churned: np.ndarray, horizon: int
+def cohort_gap(
+    joined: np.ndarray,
+    tenure: np.ndarray,
+    churned: np.ndarray,
+    horizon: int,
+    cohort: tuple[int, int],
+    reference: tuple[int, int] = (0, 0),
 ) -> float:
-    """Largest gap, in points, between the 365-day survival of customers who joined on day 0,
-    in months 1-3 (days 1-90) and in months 7-12 (days 181-365). In a stationary market a
-    customer's chances must not depend on when they joined; NaN if a cohort is not observed
-    for 365 days."""
-    cohorts = ((0, 0), (1, 90), (181, 365))
+    """365-day survival of customers who joined on days ``cohort`` (inclusive) minus that of
+    those who joined on days ``reference``, in points. In a stationary market a customer's
+    chances must not depend on when it joined. Signed, so that its mean over seeds is
+    unbiased (the largest of several noisy gaps would not be: it exceeds 0 by noise alone);
+    NaN if a cohort is empty or not observed for 365 days."""
     shares = []
-    for lo, hi in cohorts:
-        member = (joined >= lo) & (joined <= hi) & (joined + 365 <= horizon)
+    for lo, hi in (cohort, reference):
+        member = (joined >= lo) & (joined <= hi)
         if not member.any() or hi + 365 > horizon:
             return NAN
         shares.append(float((~churned[member] | (tenure[member] > 365)).mean()))
-    return 100.0 * (max(shares) - min(shares))
+    return 100.0 * (shares[0] - shares[1])
 
 
 def exposure_day(
@@ -154,3 +159,23 @@ def decile_ratio(values: np.ndarray) -> float:
     k = max(1, values.size // 10)
     nxt = ranked[k : 2 * k].sum()
     return float(ranked[:k].sum() / nxt) if nxt > 0 else NAN
+
+
+def retention_profit_gain(
+    survival: np.ndarray, net_per_day: float, acquisition: float, points: float = 0.05
+) -> float:
+    """Relative rise in a new customer's profit over the horizon of ``survival`` when a
+    year's retention rises by ``points`` (Reichheld & Sasser 1990's question).
+
+    A customer's profit is its margin net of retention spending, ``net_per_day`` on each day
+    it stays (``survival[t]`` is the chance of being there on tenure day ``t``), less what it
+    cost to acquire. The better retention keeps the shape of the churn hazard and scales it
+    (proportional hazards): ``survival ** k`` with ``k`` such that 365-day survival rises by
+    ``points``. NaN without a year of survival to read or a profit to compare with.
+    """
+    if survival.size <= 365 or not 0.0 < survival[365] < 1.0 - points:
+        return NAN
+    k = np.log(survival[365] + points) / np.log(survival[365])
+    base = float(survival.sum()) * net_per_day - acquisition
+    better = float((survival**k).sum()) * net_per_day - acquisition
+    return (better - base) / base if base > 0 else NAN
