@@ -106,11 +106,17 @@ class Claim(Section):
 
 
 class VizSettings(Section):
-    """What ``churnsim viz --lesson N`` opens: a scenario and lever values."""
+    """What ``churnsim viz --lesson N`` opens: a scenario, lever values and extra controls."""
 
     scenario: str = param("baseline", "scenario name")
     set: dict[str, Any] = param(
         {}, "key.path: value overrides (the browser's sliders start at these)"
+    )
+    levers: list[str] = param(
+        [],
+        "schema fields the lesson's exercises change, shown as extra controls on its page: "
+        "shops.groups[].FIELD (every ordinary group), shops.groups[NAME].FIELD (one group) "
+        "or a dotted path such as mechanisms.m13_word_of_mouth.recommend_prob",
     )
 
 

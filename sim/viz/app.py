@@ -3,8 +3,9 @@
 The sidebar (:mod:`sim.viz.controls`) has Step / Play / Reset and the levers (Reset rebuilds
 the model with the levers' values). The panels are laid out in a plain two-column grid with
 the leaderboard across both columns. The scenario comes from $CHURNSIM_VIZ_SCENARIO (default
-baseline; ``lesson:N`` for a lesson) and can be switched above the panels; switching
-rebuilds the model and resets the levers to that scenario's values.
+baseline; ``lesson:N`` for a lesson) and can be switched above the panels, as can the lesson
+and its experiment's variant (:mod:`sim.viz.lessonview`); switching rebuilds the model and
+resets the levers to that scenario's values.
 """
 
 from __future__ import annotations
@@ -17,11 +18,21 @@ from mesa.visualization.utils import update_counter
 
 from sim.config import Scenario
 from sim.scenarios import scenario_names
-from sim.viz.checks import shown
 from sim.viz.components import DETAIL, OVERVIEW, WIDE, Panel, day_text, status_text
 from sim.viz.controls import Controls, component
+from sim.viz.inforce import fired_events as fired
+from sim.viz.inforce import in_force_text
+from sim.viz.lessonview import LessonCard, LessonPicker, PresetButtons, use_lesson_page
 from sim.viz.levers import initial_values, lever_help, scenario_levers
-from sim.viz.model import BrowserModel, page_scenario, page_title, scenario_from_env
+from sim.viz.model import (
+    DEFAULT_SCENARIO,
+    BrowserModel,
+    page_lesson,
+    page_scenario,
+    page_title,
+    scenario_from_env,
+)
+from sim.viz.presets import LessonPage
 
 #: solara ships partial type information; its components are used untyped here.
 solara: Any = _solara
@@ -42,6 +53,10 @@ CSS = """
 .churnsim-main { padding-bottom: 64px; }
 .v-card-title { white-space: normal; }
 .v-navigation-drawer .v-slider .v-label { white-space: normal; height: auto; }
+.churnsim-preset { text-transform: none; }
+.churnsim-lesson { max-height: 560px; overflow-y: auto; }
+.churnsim-lesson h4 { margin: 8px 0 2px; }
+.churnsim-lesson ol { padding-left: 1.4em; }
 """
 #: Presentation mode (the sidebar's switch): the page's own text larger too. Vuetify sizes
 #: its titles and labels in rem, so those get their own rules; text wraps, nothing is cut.
@@ -70,19 +85,18 @@ def LivePanel(  # noqa: N802 (solara component)
 
 
 def levers_text(model: BrowserModel) -> str:
-    """The running model's lever values, so a Reset's effect can be read off the page."""
-    return " · ".join(
-        f"{lv.label} = {shown(lv.value, lv.spec.unit)}" for lv in scenario_levers(model.config)
-    )
+    """The lever values the running model uses today (a timeline event may have changed
+    one since Reset), so a Reset's effect and the timeline's can be read off the page."""
+    return " · ".join(in_force_text(model, lv) for lv in scenario_levers(model.config))
 
 
 @component
 def StatusBar(model: solara.Reactive[BrowserModel]) -> Any:  # noqa: N802 (solara component)
-    """'Day N of D', a one-line summary and the levers the running model was built with."""
+    """'Day N of D', a one-line summary and the lever values the running model uses today."""
     update_counter.get()
     current = model.value
-    running_with = solara.use_memo(lambda: levers_text(current), [current])
     with current.lock, solara.Column(gap="0px") as col:
+        running_with = solara.use_memo(lambda: levers_text(current), [current, fired(current)])
         current.mark_drawn()
         solara.Text(day_text(current), classes=["churnsim-day"])
         solara.Text(status_text(current), classes=["churnsim-status"])
@@ -127,8 +141,10 @@ def Page() -> Any:  # noqa: N802 (solara component)
     presenting = solara.use_reactive(False)  # per session, kept across scenario switches
     scenario = solara.use_memo(lambda: page_scenario(name.value), [name.value])
 
+    lesson = use_lesson_page(name.value)
+
     def choose(new: str) -> None:
-        """Switch scenario: a fresh model, and levers reset to the new scenario's values."""
+        """Switch scenario, lesson or preset: a fresh model, and levers reset to its values."""
         model.set(BrowserModel(new))
         name.set(new)
 
@@ -141,20 +157,40 @@ def Page() -> Any:  # noqa: N802 (solara component)
     Sidebar(model, scenario, presenting).key(f"sidebar-{name.value}")
     with solara.Column(classes=["churnsim-main"]):
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+            LessonPicker(name.value, choose, DEFAULT_SCENARIO if page_lesson(first) else first)
             solara.Select(
                 "Scenario",
-                values=sorted({*scenario_names(), first}),
+                values=sorted({*scenario_names(), first, name.value}),
                 value=name.value,
                 on_value=choose,
                 style={"max-width": "220px"},
             )
             StatusBar(model)
+        if lesson is not None:
+            PresetButtons(lesson, name.value, choose)
         LeverHelp(scenario)
         solara.ToggleButtonsSingle(value=view, values=list(VIEWS))
-        with solara.Div(classes=["churnsim-panels"]):
-            for panel in VIEWS[view.value]:
+        Panels(VIEWS[view.value], model, presenting.value, lesson)
+
+
+@component
+def Panels(  # noqa: N802 (solara component)
+    panels: list[Panel],
+    model: solara.Reactive[BrowserModel],
+    presenting: bool,
+    lesson: LessonPage | None,
+) -> Any:
+    """The view's panels in two columns; a lesson's card beside the charts, in the cell left
+    free before the first panel across both columns (or after the last)."""
+    wide = next((i for i, p in enumerate(panels) if p in WIDE), len(panels))
+    with solara.Div(classes=["churnsim-panels"]) as grid:
+        for i, panel in enumerate([*panels, None]):
+            if i == wide and lesson is not None:
+                LessonCard(lesson).key(f"lesson-{lesson.number}")
+            if panel is not None:
                 with solara.Div(classes=["churnsim-wide"] if panel in WIDE else []):
-                    LivePanel(panel, model, presenting.value).key(panel.__name__)
+                    LivePanel(panel, model, presenting).key(panel.__name__)
+    return grid
 
 
 page = Page

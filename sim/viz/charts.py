@@ -43,11 +43,22 @@ def font_pt(presenting: bool = False) -> float:
     return FONT_PT * PRESENT_SCALE if presenting else FONT_PT
 
 
+LAYOUT_PAD = 0.1
+"""Inches kept free around the axes' decorations: a tick label at an axis end can change
+width (not length) without a new layout, and must still fit."""
+
+
+def constrained(fig: Figure) -> None:
+    """Give ``fig`` the constrained layout with :data:`LAYOUT_PAD` around its axes."""
+    fig.set_layout_engine("constrained", w_pad=LAYOUT_PAD, h_pad=LAYOUT_PAD)
+
+
 def new_figure(presenting: bool = False) -> tuple[Figure, Axes]:
     """A figure with one axes (no pyplot: thread-safe, nothing to close); the constrained
     layout keeps the large labels and legends inside the picture."""
     size = PRESENT_FIGSIZE if presenting else FIGSIZE
-    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
+    fig = Figure(figsize=size, dpi=DPI)
+    constrained(fig)
     return fig, fig.add_subplot()
 
 
@@ -100,7 +111,7 @@ class Drawing:
 def tick_label_lengths(fig: Figure) -> tuple[int, ...]:
     """What the layout depends on, per visible axis: its longest tick label and the labels at
     its two ends (a label on the axes' edge sticks out by half its size), in characters."""
-    out = []
+    out: list[int] = []
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             if not axis.get_visible():
@@ -124,7 +135,7 @@ def laid_out(d: Drawing) -> Figure:
     """
     key = tick_label_lengths(d.fig)
     if key != d.layout_key:
-        d.fig.set_layout_engine("constrained")
+        constrained(d.fig)
         engine = d.fig.get_layout_engine()
         assert engine is not None
         engine.execute(d.fig)

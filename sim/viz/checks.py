@@ -17,7 +17,7 @@ from typing import Any
 from sim.config import Scenario
 from sim.errors import UserError
 from sim.scenarios import with_overrides
-from sim.viz.levers import Lever, expand_levers, scenario_levers
+from sim.viz.levers import Lever, expand_levers, lever_overrides, scenario_levers
 
 #: Key of errors that concern no single lever (shown beside Reset).
 GENERAL = ""
@@ -88,7 +88,7 @@ def check_levers(sc: Scenario, values: Mapping[str, Any]) -> dict[str, str]:
 def _valid(sc: Scenario, lever: Lever, value: float) -> bool:
     """True if the scenario, with only this lever moved to ``value``, passes validation."""
     try:
-        with_overrides(sc, expand_levers(sc, {lever.key: value}))
+        with_overrides(sc, lever_overrides(lever, value))
     except UserError:
         return False
     return True

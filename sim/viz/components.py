@@ -110,10 +110,24 @@ def network_panel(model: ChurnModel, presenting: bool = False) -> Any:
     )
 
 
+def leaderboard_order(model: ChurnModel, top: int = LEADERBOARD_ROWS) -> list[int]:
+    """Shop indices of the leaderboard: the ``top`` by revenue so far, then the best of each
+    shop group not among them, so every group a lesson asks about (``member_shop``) is listed."""
+    s = model.market.shops
+    order = np.argsort(-s.revenue, kind="stable").tolist()
+    shown_groups = {int(s.group[i]) for i in order[:top]}
+    extra = []
+    for i in order[top:]:
+        if int(s.group[i]) not in shown_groups:
+            shown_groups.add(int(s.group[i]))
+            extra.append(i)
+    return [*order[:top], *extra]
+
+
 def leaderboard_rows(model: ChurnModel, top: int = LEADERBOARD_ROWS) -> list[dict[str, Any]]:
-    """The ``top`` shops by revenue so far, as plain rows (vectorised, no agent loop)."""
+    """The leaderboard's shops (:func:`leaderboard_order`) as plain rows (no agent loop)."""
     s, rules = model.market.shops, model.config.shop_rules
-    order = np.argsort(-s.revenue, kind="stable")[:top]
+    order = leaderboard_order(model, top)
     rating = s.rating(rules.rating_prior, rules.rating_prior_weight)
     with np.errstate(invalid="ignore", divide="ignore"):
         repeat = np.where(s.customers_served > 0, s.repeat_customers / s.customers_served, np.nan)
@@ -130,8 +144,54 @@ def leaderboard_rows(model: ChurnModel, top: int = LEADERBOARD_ROWS) -> list[dic
             "rating": float(rating[i]),
             "trading": bool(s.alive[i]),
         }
-        for i in order.tolist()
+        for i in order
     ]
+
+
+def group_rows(model: ChurnModel) -> list[dict[str, Any]]:
+    """Each shop group's shops trading, revenue and mean repeat rate (over shops with
+    customers): a lesson compares a group with the rest (member_shop against small_seller)."""
+    s = model.market.shops
+    with np.errstate(invalid="ignore", divide="ignore"):
+        repeat = np.where(s.customers_served > 0, s.repeat_customers / s.customers_served, np.nan)
+    rows = []
+    for g, group in enumerate(model.config.shops.groups):
+        mine = s.group == g
+        rates = repeat[mine & ~np.isnan(repeat)]
+        rows.append(
+            {
+                "group": group.name,
+                "tier": group.tier,
+                "trading": f"{int(s.alive[mine].sum())} of {int(mine.sum())}",
+                "revenue": float(s.revenue[mine].sum()),
+                "repeat rate": float(rates.mean()) if rates.size else float("nan"),
+            }
+        )
+    return rows
+
+
+def group_html(rows: list[dict[str, Any]]) -> str:
+    """The shop groups' summary as an HTML table."""
+    cols = ["group", "tier", "shops trading", "revenue", "mean repeat rate"]
+    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{c}</th>" for c in cols)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td style='padding:1px 8px'>{html.escape(v)}</td>"
+            for v in (
+                r["group"],
+                r["tier"],
+                r["trading"],
+                f"{r['revenue']:,.0f}",
+                _percent(r["repeat rate"]),
+            )
+        )
+        + "</tr>"
+        for r in rows
+    )
+    style = "border-collapse:collapse"
+    table = f"<table class='churnsim-groups' style='{style}'><tr>{head}</tr>{body}</table>"
+    return f"<div style='overflow-x:auto;margin-top:8px'>{table}</div>"
 
 
 def leaderboard_html(rows: list[dict[str, Any]]) -> str:
@@ -179,10 +239,12 @@ def leaderboard_panel(model: ChurnModel, presenting: bool = False) -> Any:
     del presenting
     with solara.Card("Shop leaderboard", classes=["churnsim-leaderboard"]) as card:
         solara.HTML(tag="div", unsafe_innerHTML=leaderboard_html(leaderboard_rows(model)))
+        solara.HTML(tag="div", unsafe_innerHTML=group_html(group_rows(model)))
         solara.Text(
-            f"Top {LEADERBOARD_ROWS} shops by revenue so far; price: today's price of a "
-            "typical order; repeat rate: share of a shop's customers who bought from it more "
-            "than once.",
+            f"Top {LEADERBOARD_ROWS} shops by revenue so far, then the best shop of any group "
+            "not among them; price: today's price of a typical order; repeat rate: share of a "
+            "shop's customers who bought from it more than once. Below: each shop group, with "
+            "the mean repeat rate of its shops.",
             style={"font-size": "0.85em", "color": "#555"},
         )
     return card

@@ -21,6 +21,7 @@ from mesa.visualization.utils import force_update, update_counter
 from sim.config import Scenario
 from sim.errors import UserError
 from sim.viz.checks import GENERAL, check_levers, message, shown, slider_range, tidy
+from sim.viz.inforce import timeline_changes, timeline_note
 from sim.viz.levers import Lever, scenario_levers
 from sim.viz.model import BrowserModel
 
@@ -34,6 +35,7 @@ def component[F: Callable[..., Any]](func: F) -> F:
 
 
 ERROR_STYLE = {"color": "#b00020", "font-size": "0.9em"}
+TIMELINE_STYLE = {"color": "#1a5fb4", "font-size": "0.85em", "margin-top": "-8px"}
 CHANGED_STYLE = {"border-left": "4px solid #f9a825", "padding-left": "6px"}
 #: Longest Play Interval offered (ms).
 MAX_PLAY_MS = 1000
@@ -92,14 +94,27 @@ def LeverInput(  # noqa: N802 (solara component)
 
 
 @component
+def TimelineNote(model: Any, lever: Lever) -> Any:  # noqa: N802 (solara component)
+    """Under a lever the scenario's timeline changes: the value in force and events to come,
+    redrawn as the run passes their days (the slider holds what Reset builds with)."""
+    update_counter.get()
+    current = model.value
+    with current.lock:
+        note = timeline_note(current, lever)
+    return solara.Text(note, classes=["churnsim-timeline"], style=TIMELINE_STYLE)
+
+
+@component
 def LeverInputs(  # noqa: N802 (solara component)
-    sc: Scenario, values: Any, applied: dict[str, Any], errors: dict[str, str]
+    sc: Scenario, values: Any, applied: dict[str, Any], errors: dict[str, str], model: Any = None
 ) -> Any:
-    """Every lever of the scenario, each marked if changed since the last Reset."""
+    """Every lever of the scenario, each marked if changed since the last Reset, with a note
+    under those the scenario's timeline changes later in the run."""
     levers = solara.use_memo(lambda: scenario_levers(sc), [sc])
     ranges = solara.use_memo(
         lambda: {lv.key: slider_range(sc, lv) for lv in levers if lv.spec.kind == "slider"}, [sc]
     )
+    timed = solara.use_memo(lambda: {lv.key for lv in levers if timeline_changes(sc, lv)}, [sc])
     with solara.Column(gap="10px") as col:
         for lv in levers:
 
@@ -110,6 +125,8 @@ def LeverInputs(  # noqa: N802 (solara component)
                 lv, ranges.get(lv.key), values.value[lv.key], applied[lv.key],
                 errors.get(lv.key, ""), set_value,
             ).key(lv.key)  # fmt: skip
+            if model is not None and lv.key in timed:
+                TimelineNote(model, lv).key(f"timeline-{lv.key}")
     return col
 
 
@@ -214,4 +231,4 @@ def Controls(  # noqa: N802 (solara component)
     with solara.Card("Levers (Reset applies them)"):
         if errors.get(GENERAL):
             solara.Text(errors[GENERAL], classes=["churnsim-error"], style=ERROR_STYLE)
-        LeverInputs(sc, values, applied_values(model.value, initial), errors)
+        LeverInputs(sc, values, applied_values(model.value, initial), errors, model)

@@ -2,7 +2,9 @@
 
 A lever is any schema field carrying ``slider`` metadata (see ``sim/config/fields.py``) plus
 the few extras in :data:`EXTRA_LEVERS`, and every slider field of a strategy the scenario's
-shop groups follow (the price war's undercut step, say). Bounds, steps, units, labels and
+shop groups follow (the price war's undercut step, say); a lesson's page adds the fields its
+``viz: levers:`` names (:mod:`sim.viz.presets`), as sliders if the schema gives them slider
+metadata and as typed-in boxes otherwise. Bounds, steps, units, labels and
 values are read from the schema and the chosen scenario, never written here. Per-group shop
 levers apply to every *ordinary* shop group (all groups if a scenario has none): ordinary
 shops are the many small sellers a platform's policy affects most, and premium storefronts
@@ -174,9 +176,47 @@ def _strategy_levers(sc: Scenario) -> Iterator[Lever]:
                 )
 
 
+def _field_spec(path: str) -> FieldSpec:
+    """The schema field at ``path`` (``[]`` for each list item); UserError if there is none."""
+    for spec in walk_schema():
+        if spec.path == path:
+            return spec
+    raise UserError(f"no scenario field '{path}'", hint="see docs/parameters.md")
+
+
+def _extra_lever(sc: Scenario, path: str) -> Lever:
+    """A lesson's extra control: ``shops.groups[].F`` (ordinary groups, as the per-group
+    levers), ``shops.groups[NAME].F`` (one group) or a plain dotted path."""
+    named = re.fullmatch(r"shops\.groups\[([^\]]+)\]\.(\w+)", path)
+    if named is None:
+        return _schema_lever(sc, _field_spec(path))
+    group, field = named.groups()
+    spec = _field_spec(f"shops.groups[].{field}")
+    names = [g.name for g in sc.shops.groups]
+    if group not in names:
+        raise UserError(f"no shop group '{group}' in {sc.name}", hint=f"groups: {names}")
+    at = names.index(group)
+    label = f"{group}: {field.replace('_', ' ')}"
+    value = getattr(sc.shops.groups[at], field)
+    return Lever(path, spec, label, (f"shops.groups.{at}.{field}",), value)
+
+
+def _lesson_extras(sc: Scenario, have: set[str]) -> Iterator[Lever]:
+    """The extra controls a lesson's page scenario names (``viz: levers:``), once each."""
+    from sim.viz.presets import lesson_levers
+
+    for path in lesson_levers(sc.name):
+        lever = _extra_lever(sc, path)
+        if lever.key not in have:
+            have.add(lever.key)
+            yield lever
+
+
 def scenario_levers(sc: Scenario) -> list[Lever]:
-    """Every lever of the page for this scenario, in schema order, strategies last."""
-    return [*(_schema_lever(sc, spec) for spec in lever_fields()), *_strategy_levers(sc)]
+    """Every lever of the page for this scenario, in schema order, strategies next, then a
+    lesson page's extra controls."""
+    levers = [*(_schema_lever(sc, spec) for spec in lever_fields()), *_strategy_levers(sc)]
+    return [*levers, *_lesson_extras(sc, {lv.key for lv in levers})]
 
 
 def lever_help(lever: Lever) -> str:
@@ -203,8 +243,11 @@ def _coerce(lever: Lever, raw: Any) -> Any:
     """A lever's value as its schema type; typed-in text is read as ``--set`` reads it."""
     from sim.config.loader import parse_set
 
-    if lever.spec.kind == "text":
-        return parse_set(f"{lever.targets[0]}={raw}")[1]
+    if lever.spec.kind == "text":  # a typed whole number is a float field's value too
+        key = re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", lever.targets[0])  # groups.0 -> groups[0]
+        value = parse_set(f"{key}={raw}")[1]
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        return float(value) if whole and lever.spec.info.annotation is float else value
     if lever.is_int and isinstance(raw, int | float) and not isinstance(raw, bool):
         return int(raw)
     if lever.spec.info.annotation is float and isinstance(raw, int | float):
@@ -223,7 +266,11 @@ def expand_levers(sc: Scenario, levers: Mapping[str, Any]) -> dict[str, Any]:
         lever = by_key.get(key)
         if lever is None:
             raise UserError(f"unknown lever '{key}'")
-        value = _coerce(lever, raw)
-        for target in lever.targets:
-            out[target] = value
+        out.update(lever_overrides(lever, raw))
     return out
+
+
+def lever_overrides(lever: Lever, raw: Any) -> dict[str, Any]:
+    """Dotted-path overrides for one lever's value (UserError if it cannot be read)."""
+    value = _coerce(lever, raw)
+    return dict.fromkeys(lever.targets, value)

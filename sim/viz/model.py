@@ -1,7 +1,8 @@
 """The model class the browser view runs: ChurnModel built from a scenario name and levers.
 
-The page names its scenario by name, by path, or as ``lesson:N`` (lesson N's scenario with
-its lever values, built in memory: nothing is written). :class:`BrowserModel` adds what a
+The page names its scenario by name, by path, as ``lesson:N`` (lesson N's scenario with its
+lever values, built in memory: nothing is written) or as ``lesson:N/VARIANT`` (a variant of
+the lesson's experiment, :mod:`sim.viz.presets`). :class:`BrowserModel` adds what a
 page shared by a stepping thread and a drawing thread needs: a lock held while the model
 steps and while a panel reads it, and stepping that stops at the horizon.
 """
@@ -18,6 +19,7 @@ from sim.errors import UserError
 from sim.model import ChurnModel
 from sim.scenarios import load_scenario
 from sim.viz.levers import expand_levers
+from sim.viz.presets import VARIANT_SEP, variant_scenario
 
 #: Environment variable naming the scenario the page opens with (set by ``churnsim viz``).
 SCENARIO_ENV = "CHURNSIM_VIZ_SCENARIO"
@@ -43,29 +45,44 @@ def lesson_scenario(number: int) -> Scenario:
     return sc.model_copy(update={"name": f"lesson-{lesson.number:02d}"})
 
 
-def lesson_number(name: str) -> int:
-    """N of a page name ``lesson:N``; a one-line error for anything else after the prefix."""
-    text = name.removeprefix(LESSON_PREFIX)
+def lesson_parts(name: str) -> tuple[int, str | None]:
+    """N and the variant of a page name ``lesson:N`` or ``lesson:N/VARIANT``; a one-line
+    error for anything else after the prefix."""
+    text, _, variant = name.removeprefix(LESSON_PREFIX).partition(VARIANT_SEP)
     if not text.isdigit():
         raise UserError(f"{LESSON_PREFIX}N needs a lesson number (got {text!r})", source=name,
                         hint="see churnsim lessons")  # fmt: skip
-    return int(text)
+    return int(text), variant or None
+
+
+def lesson_number(name: str) -> int:
+    """N of a page name ``lesson:N`` (or ``lesson:N/VARIANT``)."""
+    return lesson_parts(name)[0]
+
+
+def page_lesson(name: str) -> int | None:
+    """The lesson a page name belongs to, or None for a plain scenario."""
+    return lesson_number(name) if name.startswith(LESSON_PREFIX) else None
 
 
 def page_scenario(name: str) -> Scenario:
-    """The scenario a page name stands for: ``lesson:N``, a scenario name or a file."""
+    """The scenario a page name stands for: ``lesson:N``, ``lesson:N/VARIANT`` (a variant of
+    the lesson's experiment), a scenario name or a file."""
     if name.startswith(LESSON_PREFIX):
-        return lesson_scenario(lesson_number(name))
+        number, variant = lesson_parts(name)
+        return lesson_scenario(number) if variant is None else variant_scenario(number, variant)
     return load_scenario(name)
 
 
 def page_title(name: str) -> str:
-    """The page's title: the lesson's number and title, or the scenario's own name."""
+    """The page's title: the lesson's number and title (and variant), or the scenario's name."""
     if name.startswith(LESSON_PREFIX):
         from sim.lessons.catalog import get_lesson
 
-        lesson = get_lesson(lesson_number(name))
-        return f"churnsim: Lesson {lesson.number}: {lesson.spec.title}"
+        number, variant = lesson_parts(name)
+        lesson = get_lesson(number)
+        title = f"churnsim: Lesson {lesson.number}: {lesson.spec.title}"
+        return f"{title} ({variant})" if variant else title
     return f"churnsim: {page_scenario(name).name}"
 
 
