@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-stamp
 EXTRAS ?= dev,dask
 JOBS   ?= 2
 
-.PHONY: setup demo test test-slow facts lessons patterns validate lint bench clean
+.PHONY: setup demo viz test test-slow facts lessons patterns validate lint bench clean
 
 setup: $(STAMP)
 
@@ -20,6 +20,11 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(VENV)/bin/churnsim run baseline --out results/baseline
+
+# The browser page for class (set up first if needed); pick a lesson on the page.
+# `make viz LESSON=5` opens it on lesson 5.
+viz: $(STAMP)
+	$(VENV)/bin/churnsim viz $(if $(LESSON),--lesson $(LESSON))
 
 test: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) -q
