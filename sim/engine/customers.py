@@ -137,6 +137,13 @@ class CustomerTable:
         """Boolean mask over rows in use: still on the platform."""
         return self.churned[: self.n] == ACTIVE
 
+    def tenure(self, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """(days on the platform, left) of every customer ever: to its churn day if it left,
+        else to ``day`` (censored); the input of every survival-by-tenure estimate."""
+        churned = self.churned[: self.n]
+        left = churned != ACTIVE
+        return np.where(left, churned, day).astype(np.int64) - self.joined[: self.n], left
+
     def nbytes(self) -> int:
         """Bytes held by the arrays (allocated capacity)."""
         return sum(

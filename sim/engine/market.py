@@ -79,11 +79,11 @@ class Market:
             self.rng, n, self.seg, self.rules, self.sc.customers.initial_satisfaction
         )
         c.churned[new] = ACTIVE  # the newcomers are on the platform (contacts read it)
-        if self.sc.customers.network_formation == "reciprocal":
-            c.contacts[new] = arrivals.draw_contacts(self.rng, c.n, n, c.degree, c.churned)
+        reciprocal = self.sc.customers.network_formation == "reciprocal"
+        present = c.churned if reciprocal else None  # reciprocal: current customers only
+        c.contacts[new] = arrivals.draw_contacts(self.rng, c.n, n, c.degree, present)
+        if reciprocal:
             arrivals.reciprocate(self.rng, c.contacts, c.n, n, c.churned)
-        else:
-            c.contacts[new] = arrivals.draw_contacts(self.rng, c.n, n, c.degree)
         c.propensity[new] = arrivals.draw_propensity(self.rng, n, self.rules.propensity_spread)
         c.spend[new] = arrivals.draw_spend(self.rng, n, self.rules.spend_spread)
         c.n += n

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.analysis.km import kaplan_meier
-from sim.engine.customers import ACTIVE
 from sim.engine.recorder import METRICS
 from sim.model import ChurnModel
 from sim.validation.measures import retention_profit_gain
@@ -39,9 +38,9 @@ def economics(model: ChurnModel) -> Economics:
       programmes, customer care) per active customer-year;
     - top-20% share: share of customer margin earned from the 20% most profitable customers;
     - +5 points retention: relative rise in a new customer's profit over three years, or the
-      run's horizon if shorter (margin
-      less retention spending while it stays, less its acquisition cost) if a year's retention
-      rose by 5 points (``measures.retention_profit_gain``).
+      run's horizon if shorter (margin less retention spending while it stays, less its
+      acquisition cost) if a year's retention rose by 5 points
+      (``measures.retention_profit_gain``).
     """
     mk = model.market
     c = mk.cust
@@ -58,25 +57,22 @@ def economics(model: ChurnModel) -> Economics:
         retention_cost_per_year=ret,
         acquisition_to_retention=acq / ret if ret else float("nan"),
         top20_profit_share=float(top / total) if total > 0 else float("nan"),
-        profit_gain_5pt_retention=_retention_gain(model, total / days_active * 365.0, ret, acq)
+        profit_gain_5pt_retention=_retention_gain(
+            model, (total - mk.retention_spend) / days_active, acq
+        )
         if days_active
         else float("nan"),
         profit_horizon_days=min(model.day, PROFIT_HORIZON),
     )
 
 
-def _retention_gain(
-    model: ChurnModel, margin_year: float, retention_year: float, acq: float
-) -> float:
-    """``measures.retention_profit_gain`` on the run's Kaplan-Meier survival by tenure."""
-    c = model.market.cust
-    n = c.n
-    left = c.churned[:n] != ACTIVE
-    tenure = np.where(left, c.churned[:n], model.day).astype(np.int64) - c.joined[:n]
+def _retention_gain(model: ChurnModel, net_per_day: float, acq: float) -> float:
+    """``measures.retention_profit_gain`` on the run's Kaplan-Meier survival by tenure, with
+    the margin net of retention spend per active customer-day."""
+    tenure, left = model.market.cust.tenure(model.day)
     horizon = min(model.day, PROFIT_HORIZON)
     survival = kaplan_meier(tenure, left, horizon).survival[:horizon]
-    net = (margin_year - retention_year) / 365.0
-    return retention_profit_gain(survival, net, acq)
+    return retention_profit_gain(survival, net_per_day, acq)
 
 
 def premium_purchase_share(model: ChurnModel) -> float:

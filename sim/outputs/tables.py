@@ -146,9 +146,7 @@ def platform_retention(model: ChurnModel) -> pa.Table:
     """Kaplan-Meier platform retention by days since joining, censored at the last day."""
     c, names = model.market.cust, model.market.seg.names
     n, horizon = c.n, model.day
-    churned = c.churned[:n]
-    observed = churned != ACTIVE
-    durations = np.where(observed, churned, horizon) - c.joined[:n]
+    durations, observed = c.tenure(horizon)
     groups = {
         "all": np.ones(n, np.bool_),
         "tier:premium": c.first_tier[:n] == TIER_PREMIUM,

@@ -94,14 +94,12 @@ class ReferenceModel(mesa.Model):  # type: ignore[misc]
         first = len(self.customers)
         self.customers.extend(RefCustomer(self, day, first + k) for k in range(n))
         degree = self.config.customers.network_degree
-        if self.config.customers.network_formation == "reciprocal":
-            left = np.array([-1 if c.churned is None else c.churned for c in self.customers])
-            rows = arrivals.draw_contacts(self.rng, first, n, degree, left)
-            self.contacts = np.concatenate([self.contacts, rows])
+        reciprocal = self.config.customers.network_formation == "reciprocal"
+        left = np.array([-1 if c.churned is None else c.churned for c in self.customers])
+        rows = arrivals.draw_contacts(self.rng, first, n, degree, left if reciprocal else None)
+        self.contacts = np.concatenate([self.contacts, rows])
+        if reciprocal:
             arrivals.reciprocate(self.rng, self.contacts, first, n, left)
-        else:
-            rows = arrivals.draw_contacts(self.rng, first, n, degree)
-            self.contacts = np.concatenate([self.contacts, rows])
         self.tally["new_customers"] += n
 
     def step(self) -> None:

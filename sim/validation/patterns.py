@@ -48,10 +48,8 @@ class Pattern:
 def _tenure(m: ChurnModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(joined, tenure, churned) of every customer ever on the platform."""
     c = m.market.cust
-    joined = c.joined[: c.n].astype(np.int64)
-    churned = c.churned[: c.n] != ACTIVE
-    end = np.where(churned, c.churned[: c.n], m.day).astype(np.int64)
-    return joined, end - joined, churned
+    tenure, left = c.tenure(m.day)
+    return c.joined[: c.n].astype(np.int64), tenure, left
 
 
 def hazard_decline(m: ChurnModel) -> float:
