@@ -157,14 +157,15 @@ def draw_curves(
         _frame(ax)
         ax.legend(frameon=False)
         n = min(c.n for c in lines.values())
-        fig.suptitle(balanced(title), fontweight="bold")
-        fig.supxlabel(
-            f"Lines: average of {n} simulated markets per variant. "
-            "Shaded: where that average is likely to lie.",
-            fontsize=NOTE_SIZE,
-            color="0.3",
-        )
+        _titled(fig, title, f"Lines: average of {n} simulated markets per variant. "
+                "Shaded: where that average is likely to lie.")  # fmt: skip
         _save(fig, path)
+
+
+def _titled(fig: Figure, title: str, note: str) -> None:
+    """A slide's plain title above and its reading note below, in grey."""
+    fig.suptitle(balanced(title), fontweight="bold")
+    fig.supxlabel(note, fontsize=NOTE_SIZE, color="0.3")
 
 
 def _bar_colour(row: BarRow) -> str:
@@ -213,11 +214,6 @@ def draw_bars(rows: Sequence[BarRow], path: Path, *, title: str, xlabel: str, n:
         _frame(ax)
         ax.grid(axis="y", visible=False)
         ax.tick_params(axis="y", length=0)
-        fig.suptitle(balanced(title), fontweight="bold")
-        fig.supxlabel(
-            f"Bars: average over {n} simulated markets per variant. "
-            "Thin lines: where that average is likely to lie.",
-            fontsize=NOTE_SIZE,
-            color="0.3",
-        )
+        _titled(fig, title, f"Bars: average over {n} simulated markets per variant. "
+                "Thin lines: where that average is likely to lie.")  # fmt: skip
         _save(fig, path)

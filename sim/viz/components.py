@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -173,25 +173,11 @@ def group_rows(model: ChurnModel) -> list[dict[str, Any]]:
 def group_html(rows: list[dict[str, Any]]) -> str:
     """The shop groups' summary as an HTML table."""
     cols = ["group", "tier", "shops trading", "revenue", "mean repeat rate"]
-    head = "".join(f"<th style='text-align:left;padding:2px 8px'>{c}</th>" for c in cols)
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f"<td style='padding:1px 8px'>{html.escape(v)}</td>"
-            for v in (
-                r["group"],
-                r["tier"],
-                r["trading"],
-                f"{r['revenue']:,.0f}",
-                _percent(r["repeat rate"]),
-            )
-        )
-        + "</tr>"
+    cells = (
+        (r["group"], r["tier"], r["trading"], f"{r['revenue']:,.0f}", _percent(r["repeat rate"]))
         for r in rows
     )
-    style = "border-collapse:collapse"
-    table = f"<table class='churnsim-groups' style='{style}'><tr>{head}</tr>{body}</table>"
-    return f"<div style='overflow-x:auto;margin-top:8px'>{table}</div>"
+    return html_table(cols, cells, "class='churnsim-groups' ", "overflow-x:auto;margin-top:8px")
 
 
 def leaderboard_html(rows: list[dict[str, Any]]) -> str:
@@ -199,28 +185,37 @@ def leaderboard_html(rows: list[dict[str, Any]]) -> str:
     cols = [
         "#", "shop", "tier", "strategy", "price", "revenue", "customers", "repeat rate", "rating",
     ]  # fmt: skip
+    cells = (
+        (
+            n,
+            r["shop"] + ("" if r["trading"] else " (closed)"),
+            r["tier"],
+            r["strategy"],
+            _price(r["price"], r["list price"]),
+            f"{r['revenue']:,.0f}",
+            f"{r['customers']:,}",
+            _percent(r["repeat rate"]),
+            f"{r['rating']:.2f}",
+        )
+        for n, r in enumerate(rows, 1)
+    )
+    return html_table(cols, cells)
+
+
+def html_table(
+    cols: list[str], cells: Iterable[Sequence[Any]], attrs: str = "", box: str = "overflow-x:auto"
+) -> str:
+    """A plain HTML table of escaped ``cells`` under ``cols`` headings (``attrs`` go on the
+    table tag, before its style), in a scrolling box of style ``box``."""
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{c}</th>" for c in cols)
     body = "".join(
         "<tr>"
-        + "".join(
-            f"<td style='padding:1px 8px'>{html.escape(str(v))}</td>"
-            for v in (
-                n,
-                r["shop"] + ("" if r["trading"] else " (closed)"),
-                r["tier"],
-                r["strategy"],
-                _price(r["price"], r["list price"]),
-                f"{r['revenue']:,.0f}",
-                f"{r['customers']:,}",
-                _percent(r["repeat rate"]),
-                f"{r['rating']:.2f}",
-            )
-        )
+        + "".join(f"<td style='padding:1px 8px'>{html.escape(str(v))}</td>" for v in row)
         + "</tr>"
-        for n, r in enumerate(rows, 1)
+        for row in cells
     )
-    table = f"<table style='border-collapse:collapse'><tr>{head}</tr>{body}</table>"
-    return f"<div style='overflow-x:auto'>{table}</div>"
+    table = f"<table {attrs}style='border-collapse:collapse'><tr>{head}</tr>{body}</table>"
+    return f"<div style='{box}'>{table}</div>"
 
 
 def _price(price: float, list_price: float) -> str:
