@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +21,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwrig
 pytest.importorskip("solara", reason="the browser view needs solara (mesa[viz])")
 pytest.importorskip("altair", reason="mesa.visualization needs altair (mesa[viz])")
 
-from viz_serving import free_port, kill_leftovers, seconds_until_gone, wait_up  # noqa: E402
+from viz_serving import viz_server  # noqa: E402
 
 from sim.viz import assets  # noqa: E402
 
@@ -54,27 +50,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if missing and shutil.which("npm") is None:
         pytest.skip(f"solara assets {missing} not cached and no npm to fetch them")
     assets.ensure_assets()
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "viz", str(short), "--port", str(port)],
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_up(f"http://127.0.0.1:{port}/", proc, STARTUP_S)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-            seconds_until_gone(port)  # no solara process of it left, the port free again
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            pytest.fail("churnsim viz did not stop on Ctrl-C")
-        finally:
-            kill_leftovers(port)
+    with viz_server([str(short)], STARTUP_S) as url:
+        yield url
 
 
 def _click_until(page, button: str, pattern: str) -> float:

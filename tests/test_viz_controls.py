@@ -211,13 +211,19 @@ def page_names() -> set[str]:
     buttons = [str(b.children[0]) for b in rc.find(v.Btn).widgets]
     rc.close()
     names = set(VIEWS) | set(buttons) | {b.split()[-1] for b in buttons}  # "▶ Play": Play
+    return names | panel_and_column_names(model)
+
+
+def panel_and_column_names(model: Any) -> set[str]:
+    """The titles of the page's panels and its leaderboard's columns for ``model`` (a
+    reactive ``BrowserModel``), as shown."""
+    names = set()
     for panel in components.OVERVIEW + components.DETAIL:
         _box, rc = solara.render(LivePanel(panel, model), handle_error=False)
         names.add(rc.find(v.CardTitle).widget.children[0])
         rc.close()
     rows = components.leaderboard_rows(model.value)
-    names |= set(re.findall(r"<th[^>]*>([^<]+)</th>", components.leaderboard_html(rows)))
-    return names
+    return names | set(re.findall(r"<th[^>]*>([^<]+)</th>", components.leaderboard_html(rows)))
 
 
 def test_every_name_a_lesson_text_uses_is_on_its_page() -> None:

@@ -19,6 +19,7 @@ pytest.importorskip("solara", reason="the browser view needs solara (mesa[viz])"
 import ipyvuetify as v
 import solara
 from mesa.visualization.utils import force_update
+from test_viz_controls import panel_and_column_names
 
 from sim.config.loader import parse_set
 from sim.errors import UserError
@@ -26,7 +27,7 @@ from sim.lessons.catalog import get_lesson, load_lessons
 from sim.scenarios import scenario_names
 from sim.sweep.plan import experiment_dir, load_plan
 from sim.viz import components, presets
-from sim.viz.app import VIEWS, LivePanel, Page, levers_text
+from sim.viz.app import VIEWS, Page, levers_text
 from sim.viz.controls import Controls
 from sim.viz.inforce import in_force, timeline_changes, timeline_note
 from sim.viz.lessonview import NO_LESSON, START_LABEL
@@ -171,13 +172,7 @@ def exact_page_names() -> frozenset[str]:
     _box, rc = solara.render(Sidebar(), handle_error=False)
     names = set(VIEWS) | {str(b.children[0]) for b in rc.find(v.Btn).widgets}
     rc.close()
-    for panel in components.OVERVIEW + components.DETAIL:
-        _box, rc = solara.render(LivePanel(panel, model), handle_error=False)
-        names.add(rc.find(v.CardTitle).widget.children[0])
-        rc.close()
-    rows = components.leaderboard_rows(model.value)
-    names |= set(re.findall(r"<th[^>]*>([^<]+)</th>", components.leaderboard_html(rows)))
-    return frozenset(names)
+    return frozenset(names | panel_and_column_names(model))
 
 
 @pytest.mark.parametrize("number", LESSONS)

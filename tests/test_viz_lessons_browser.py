@@ -13,27 +13,16 @@ six with ``-m slow`` (about 10 s each).
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_viz_browser import (
-    ARGS,
-    CHROMIUM,
-    STARTUP_S,
-    _click_until,
-    _no_traceback,
-    _slider_to,
-    sync_api,
-)
-from viz_serving import free_port, kill_leftovers, seconds_until_gone, wait_up
+from test_viz_browser import STARTUP_S, _click_until, _no_traceback, _open, _slider_to, sync_api
+from test_viz_browser import _page as browser_page
+from viz_serving import viz_server
 
 from sim.lessons.catalog import load_lessons
 from sim.viz import assets, presets
@@ -55,49 +44,16 @@ def lesson_server() -> Iterator[str]:
     """`python -m sim viz --lesson 5` on a free port; stopped with Ctrl-C afterwards."""
     if assets.missing():
         pytest.skip(f"solara assets {assets.missing()} not cached (make setup fetches them)")
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "viz", "--lesson", str(FIRST), "--port", str(port)],
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_up(f"http://127.0.0.1:{port}/", proc, STARTUP_S)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-            seconds_until_gone(port)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            pytest.fail("churnsim viz did not stop on Ctrl-C")
-        finally:
-            kill_leftovers(port)
+    with viz_server(["--lesson", str(FIRST)], STARTUP_S) as url:
+        yield url
 
 
 @contextlib.contextmanager
 def _page(tmp_path: Path, url: str) -> Iterator[Any]:
     """A fresh Chromium session on the page, loaded to day 0; closed afterwards."""
-    with sync_api.sync_playwright() as pw:
-        ctx = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=ARGS,
-            viewport={"width": 1500, "height": 1100},
-        )
-        try:
-            page = ctx.new_page()
-            page.set_default_timeout(20_000)
-            page.goto(url)
-            day = page.locator(".churnsim-day")
-            sync_api.expect(day).to_have_text(re.compile(r"^Day 0 of"), timeout=40_000)
-            yield page
-        finally:
-            ctx.close()
+    with browser_page(tmp_path, 1500, 1100) as page:
+        _open(page, url)
+        yield page
 
 
 def _eventually(check: Callable[[], bool], what: str, timeout: float = 15.0) -> None:

@@ -5,11 +5,16 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 #: Seconds after which no process of a stopped server may remain (issue 23).
 GONE_WITHIN_S = 5.0
@@ -86,3 +91,30 @@ def kill_leftovers(port: int) -> None:
     for pid in server_pids(port):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, 9)
+
+
+@contextlib.contextmanager
+def viz_server(args: list[str], startup_s: float) -> Iterator[str]:
+    """``python -m sim viz ARGS`` on a free port, yielding its URL; stopped with Ctrl-C
+    afterwards, which must end it and free the port (else the test fails)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "viz", *args, "--port", str(port)],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_up(f"http://127.0.0.1:{port}/", proc, startup_s)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+            seconds_until_gone(port)  # no solara process of it left, the port free again
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            pytest.fail("churnsim viz did not stop on Ctrl-C")
+        finally:
+            kill_leftovers(port)
