@@ -89,6 +89,8 @@ class RuleNumbers(NamedTuple):
     recovery_share: float
     halo_penalty: float
     return_cost: float
+    complaint_recovery: float
+    complaint_penalty: float
     assortment_weight: float
     narrow_return_factor: float
     premium_boost: float
@@ -159,6 +161,8 @@ def compile_rules(sc: Scenario) -> RuleNumbers:
         recovery_share=m.m5_service.recovery_share,
         halo_penalty=m.m5_service.halo_penalty,
         return_cost=m.m5_service.return_cost,
+        complaint_recovery=m.m5_service.complaint_recovery if on["m5_service"] else 0.0,
+        complaint_penalty=m.m5_service.complaint_penalty if on["m5_service"] else 0.0,
         assortment_weight=m.m6_assortment.weight if on["m6_assortment"] else 0.0,
         narrow_return_factor=m.m6_assortment.narrow_return_factor if on["m6_assortment"] else 1,
         premium_boost=sc.platform.premium_boost if on["m7_favouritism"] else 0.0,

@@ -220,13 +220,13 @@ def test_bars_are_the_chosen_claims_results() -> None:
 
 
 def test_a_no_difference_that_holds_is_a_clear_bar() -> None:
-    lesson = BY_NUMBER[6]
+    lesson = BY_NUMBER[7]
     guide = load_guide(lesson)
     results = fake_results(lesson)
     rows = bar_rows(lesson, guide, results)
     claims = [b.claim for b in guide.spec.figures.differences.bars]
-    assert lesson.spec.claims[claims[-1] - 1].expect == "no_difference"
-    assert rows[-1].low < 0 < rows[-1].high and rows[-1].clear
+    assert lesson.spec.claims[claims[0] - 1].expect == "no_difference"
+    assert rows[0].low < 0 < rows[0].high and rows[0].clear
 
 
 def test_a_slide_title_that_a_failed_claim_states_becomes_the_question() -> None:

@@ -192,10 +192,10 @@ def test_no_difference_figure_prints_its_margin() -> None:
 
 
 def _spec_with_claim(folder: Path, claim: str) -> None:
-    """Lesson 6's files in ``folder`` with its no_difference claim's last lines replaced."""
-    lesson = BY_NUMBER[6]
+    """Lesson 7's files in ``folder`` with its no_difference claim's last lines replaced."""
+    lesson = BY_NUMBER[7]
     spec = lesson.text_path.with_suffix(".yaml").read_text()
-    old = "    expect: no_difference\n    margin: 1.0\n"
+    old = "    expect: no_difference\n    margin: 0.01\n"
     assert old in spec
     (folder / f"{lesson.slug}.yaml").write_text(spec.replace(old, claim))
     (folder / f"{lesson.slug}.md").write_text(lesson.text)
@@ -204,9 +204,9 @@ def _spec_with_claim(folder: Path, claim: str) -> None:
 @pytest.mark.parametrize(
     ("claim", "message"),
     [
-        ("    expect: no_difference\n", r"claims\[5\]: a no_difference claim needs a margin"),
-        ("    expect: no_difference\n    margin: -1.0\n", r"claims\[5\]\.margin: must be > 0"),
-        ("    expect: no_difference\n    margin: 0\n", r"claims\[5\]\.margin: must be > 0"),
+        ("    expect: no_difference\n", r"claims\[0\]: a no_difference claim needs a margin"),
+        ("    expect: no_difference\n    margin: -1.0\n", r"claims\[0\]\.margin: must be > 0"),
+        ("    expect: no_difference\n    margin: 0\n", r"claims\[0\]\.margin: must be > 0"),
         ("    expect: higher\n    margin: 1.0\n", r"margin is only for no_difference claims"),
     ],
 )
@@ -217,7 +217,7 @@ def test_spec_margin_errors_are_one_line(
     monkeypatch.setenv("CHURNSIM_LESSONS", str(tmp_path))
     with pytest.raises(UserError, match=message) as err:
         load_lessons()
-    assert "\n" not in str(err.value) and "06-word-of-mouth.yaml:" in str(err.value)
+    assert "\n" not in str(err.value) and "07-designing-an-experiment.yaml:" in str(err.value)
 
 
 def test_claims_on_a_missing_variant_say_which_exist(tiny_sweep: Path) -> None:
@@ -272,6 +272,8 @@ def test_lesson_runs_from_its_text_and_its_claims_hold(
     failed = [r["text"] for r in results if not r["holds"]]
     assert not failed, f"lesson {number}: claims that do not hold: {failed}"
     assert (out / "report" / "report.html").is_file()
+    page = (out / "lesson.html").read_text()  # the results page, its two figures embedded
+    assert page.count('src="data:image/png;base64,') == 2 and lesson.spec.title in page
     assert_text_in_sync(lesson.text, check_claims(lesson.spec.claims, out), number)
     assert os.path.isfile(out / "lesson.md")
 

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from sim.config import Scenario
-from sim.engine import pick_kernels
+from sim.engine import fulfil_kernels, pick_kernels
 from sim.engine.customers import CustomerTable
 from sim.engine.market import contacts_told
 from sim.engine.market_kernels import churn_day_kernel
@@ -928,6 +928,52 @@ def test_complaints_iceberg() -> None:
     n = 44_000
     rate = np.mean([word_of_mouth.complains(0.3, u, r) for u in rng(27).random(n)])
     assert abs(rate - 1 / 11) < Z * math.sqrt((1 / 11) * (10 / 11) / n)
+
+
+def test_complaint_outcome_known_answers() -> None:
+    r = rules(complaint_share=0.5, dissatisfied_below=0.4, complaint_recovery=0.4,
+              complaint_penalty=0.1)  # fmt: skip
+    # satisfied buyers and silent dissatisfied ones: nothing happens
+    assert word_of_mouth.complaint_outcome(0.6, 0.0, 0.8, r) == (False, False, 0.6)
+    assert word_of_mouth.complaint_outcome(0.3, 0.7, 0.8, r) == (False, False, 0.3)
+    # a complaint (u < 0.5) handled well (u < 0.5 x 0.8 = 0.4) lifts 0.3 by 0.4
+    said, handled, value = word_of_mouth.complaint_outcome(0.3, 0.39, 0.8, r)
+    assert said and handled and value == pytest.approx(0.7)
+    # handled badly (0.4 <= u < 0.5) takes 0.1 off
+    said, handled, value = word_of_mouth.complaint_outcome(0.3, 0.45, 0.8, r)
+    assert said and not handled and value == pytest.approx(0.2)
+    # within 0-1
+    assert word_of_mouth.complaint_outcome(0.05, 0.45, 0.8, r)[2] == 0.0
+    full = rules(complaint_share=0.5, complaint_recovery=1.0)
+    assert word_of_mouth.complaint_outcome(0.3, 0.1, 1.0, full)[2] == 1.0
+    # M5 off: the complaint is still made (and counted) but changes nothing
+    off = switched_off("m5_service")._replace(complaint_share=0.5)
+    assert word_of_mouth.complaint_outcome(0.3, 0.1, 1.0, off) == (True, True, 0.3)
+    assert word_of_mouth.complaint_outcome(0.3, 0.45, 0.0, off) == (True, False, 0.3)
+
+
+def test_complaints_handled_well_with_chance_service_quality() -> None:
+    r = rules(complaint_share=1 / 11, dissatisfied_below=0.4)
+    n, quality = 110_000, 0.7
+    out = [word_of_mouth.complaint_outcome(0.3, u, quality, r) for u in rng(29).random(n)]
+    said = [o for o in out if o[0]]
+    well = np.mean([o[1] for o in said])
+    assert abs(len(said) / n - 1 / 11) < Z * math.sqrt((1 / 11) * (10 / 11) / n)
+    assert abs(well - quality) < Z * math.sqrt(quality * (1 - quality) / len(said))
+
+
+def test_complaint_pass_changes_evaluations_and_books_bad_handling_to_service() -> None:
+    r = rules(complaint_share=0.5, dissatisfied_below=0.4, complaint_recovery=0.4,
+              complaint_penalty=0.1)  # fmt: skip
+    shop = np.array([0, 1, 0, 1])
+    o_f = np.zeros((6, 4))
+    o_f[2] = [0.3, 0.3, 0.6, 0.3]  # evaluations: the third buyer is not dissatisfied
+    ev_i = np.array([[1, 2, 0, 1], [0, 0, 0, 0], [0, 0, 0, 0]], np.int8)
+    moan_u = np.array([0.1, 0.3, 0.0, 0.9])  # 1st: well (< 0.5 x 0.8), 2nd: badly (service 0)
+    flags = fulfil_kernels.complaint_pass(shop, o_f, ev_i, moan_u, np.array([0.8, 0.0]), r)
+    assert flags.tolist() == [True, True, False, False]
+    assert o_f[2].tolist() == pytest.approx([0.7, 0.2, 0.6, 0.3])
+    assert ev_i[0].tolist() == [1, fulfilment.SERVICE, 0, 1]
 
 
 def test_contacts_told_counts() -> None:

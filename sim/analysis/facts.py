@@ -303,20 +303,28 @@ def fact_favouritism() -> Fact:
     return f
 
 
+#: The contagion ratio of one seed varies by about 9 per cent around its mean (its placebo,
+#: word of mouth off, spans -13 to +13 over seeds 11-20): ten seeds keep its check of 0 from
+#: hanging on a few draws.
+WORD_OF_MOUTH_SEEDS = LOGISTICS_SEEDS
+
+
 def fact_word_of_mouth() -> Fact:
     """M13: customers churn more after a contact of theirs has left.
 
     Measured as the validation suite's contagion ratio (``patterns.contagion``: churn after
     against before or without such news, at the same calendar time and join month). A plain
     comparison of told and untold customers measured about as much with word of mouth off
-    as on: the told are younger, and young customers leave more."""
+    as on: the told are younger, and young customers leave more. Over ten seeds, as the
+    ratio of one seed is noisy."""
     f = Fact(
         "With word of mouth on, customers churn more after a contact of theirs left",
         "M13",
         "word_of_mouth",
+        seeds=WORD_OF_MOUTH_SEEDS,
     )
     f.effects["churn rate after a contact left, over before or never (per cent more)"] = paired(
-        "wom", lambda s: 100.0 * (contagion(run("word_of_mouth", s)) - 1.0)
+        "wom", lambda s: 100.0 * (contagion(run("word_of_mouth", s)) - 1.0), WORD_OF_MOUTH_SEEDS
     )
     return f
 

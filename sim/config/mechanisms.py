@@ -100,6 +100,21 @@ class M5Service(Rule):
     return_cost: float = param(
         8.0, "shop's cost of handling one return", unit="currency", ge=0, le=1e6, mechanism="M5"
     )
+    complaint_recovery: float = param(
+        0.4,
+        "evaluation (0-1) a complaint handled well adds to the order's: service recovery, which "
+        "can leave the customer more loyal than before the failure",
+        ge=0,
+        le=1,
+        mechanism="M5",
+    )
+    complaint_penalty: float = param(
+        0.1,
+        "evaluation (0-1) a complaint handled badly takes off the order's: a second failure",
+        ge=0,
+        le=1,
+        mechanism="M5",
+    )
 
 
 class M6Assortment(Rule):

@@ -1,5 +1,6 @@
 """Compiled kernel for the rest of today's orders after their evaluation: shop ledgers,
-recorder cells, booking, reviews, satisfaction, churn redraw and complaints.
+recorder cells, complaints and their handling, booking, reviews, satisfaction and churn
+redraw.
 
 The arithmetic is the rules' (:mod:`sim.mechanisms`), inlined; per-shop sums go into a
 zeroed array that is then added, so a shop's totals add up in order, and the uniforms come
@@ -13,7 +14,7 @@ import numpy as np
 from sim.engine.market_kernels import churn_day_kernel, satisfaction_kernel
 from sim.engine.order_kernels import book_kernel
 from sim.jit import njit
-from sim.mechanisms import exposure, ledger, satisfaction, word_of_mouth
+from sim.mechanisms import exposure, fulfilment, ledger, satisfaction, word_of_mouth
 from sim.params import RuleNumbers
 
 
@@ -33,9 +34,10 @@ def ledger_pass(
     ``spend``, into ``o_f`` rows 4 and 5) and points spending, and per-shop revenue, cost and
     order totals.
 
-    ``shop_in``: tier, price paid, premium, unit cost, logistics cost, programme value.
+    ``shop_in``: tier, price paid, premium, unit cost, logistics cost, programme value,
+    service quality.
     """
-    tier, price_paid, premium, unit_cost, logistics, programme_value = shop_in
+    tier, price_paid, premium, unit_cost, logistics, programme_value, _ = shop_in
     n_shops = price_paid.shape[0]
     rev = np.zeros(n_shops)
     cost_t = np.zeros(n_shops)
@@ -80,11 +82,12 @@ def fulfil_kernel(
     out_cells: np.ndarray,
     out_retention: np.ndarray,
 ) -> None:
-    """Today's orders after their evaluation, up to the complaints (word of mouth and
-    referrals draw later).
+    """Today's orders after their evaluation, up to the complaints and their handling (word
+    of mouth and referrals draw later, from the evaluation after the complaint).
 
-    ``o_i`` rows: customer, shop, slot, known; ``o_f`` rows: expectation, loyalty, evaluation,
-    delivered quality, then amount and margin (written here). ``ev_i`` rows: setback, contact,
+    ``o_i`` rows: customer, shop, slot, known; ``o_f`` rows: expectation, loyalty, evaluation
+    (changed here by a complaint's handling), delivered quality, then amount and margin
+    (written here). ``ev_i`` rows: setback, contact,
     returned. ``u`` rows: review, churn (if the hazard is on), complaint uniforms.
     ``book_in``: ``order_kernels.book_kernel``'s columns; ``spend``: customers' baskets.
     ``ledgers``: revenue, profit, cash, orders, rating sum, rating count. ``rec``: recorder
@@ -105,6 +108,7 @@ def fulfil_kernel(
         profit[j] += net
         cash[j] += net
         orders[j] += count[j]
+    complained = complaint_pass(o_i[1], o_f, ev_i, u[u.shape[0] - 1], shop_in[6], r)
     cust_cols, slots, book_shops = book_in
     book_kernel(o_i, o_f, day, window, cust_cols, slots, book_shops, expiry, r)
     rating_pass(o_i, o_f, u[0], r, rating_sum, rating_n)
@@ -118,7 +122,7 @@ def fulfil_kernel(
             o_i[0], u[1], since_day, churn_cust, slots[0], churn_shop[0], any_care,
             churn_shop[1], r,
         )  # fmt: skip
-    record_pass(o_f, ev_i, returned, u[u.shape[0] - 1], r, out_cells, rec, metric)
+    record_pass(o_f, ev_i, returned, complained, out_cells, rec, metric)
 
 
 @njit
@@ -126,20 +130,19 @@ def record_pass(
     o_f: np.ndarray,
     ev_i: np.ndarray,
     returned: np.ndarray,
-    moan_u: np.ndarray,
-    r: RuleNumbers,
+    complained: np.ndarray,
     cells: np.ndarray,
     rec: np.ndarray,
     metric: np.ndarray,
 ) -> None:
-    """Add purchases, revenue, complaints (``word_of_mouth.complains``), service contacts
-    and returns to the recorder's cells."""
+    """Add purchases, revenue, complaints (``complaint_pass``), service contacts and returns
+    to the recorder's cells."""
     tally = np.zeros((5, rec.shape[1]))
     for k in range(cells.shape[0]):
         cell = cells[k]
         tally[0, cell] += 1.0
         tally[1, cell] += o_f[4, k]
-        if word_of_mouth.complains(o_f[2, k], moan_u[k], r):
+        if complained[k]:
             tally[2, cell] += 1.0
         if ev_i[1, k] != 0:
             tally[3, cell] += 1.0
@@ -170,3 +173,30 @@ def rating_pass(
     for j in range(rating_sum.shape[0]):
         rating_sum[j] += total[j]
         rating_n[j] += count[j]
+
+
+@njit
+def complaint_pass(
+    shop: np.ndarray,
+    o_f: np.ndarray,
+    ev_i: np.ndarray,
+    moan_u: np.ndarray,
+    service_quality: np.ndarray,
+    r: RuleNumbers,
+) -> np.ndarray:
+    """Which orders become complaints, and each complaint's handling
+    (``word_of_mouth.complaint_outcome`` with uniform ``moan_u``): the evaluation in ``o_f``
+    row 2 changes, and a badly handled complaint makes service the order's setback
+    (``ev_i`` row 0) so that its loss is booked to service. Returns the complaint flags.
+    """
+    complained = np.zeros(shop.shape[0], np.bool_)
+    for k in range(shop.shape[0]):
+        said, handled, value = word_of_mouth.complaint_outcome(
+            o_f[2, k], moan_u[k], service_quality[shop[k]], r
+        )
+        if said:
+            complained[k] = True
+            o_f[2, k] = value
+            if not handled and r.complaint_penalty > 0:
+                ev_i[0, k] = fulfilment.SERVICE
+    return complained

@@ -113,7 +113,7 @@ def fulfil(mk: Market, o: Orders, day: int, view: ShopView) -> None:
     amount = settle(mk, o, o_f, ev_i, u[3 * n :].reshape(-1, n), view, day)
     if mk.transactions is not None:
         mk.transactions.append((o.cust.copy(), np.full(n, day, np.int32), o.shop.copy(), amount))
-    spread_word(mk, o.cust, ev_f[0], day)
+    spread_word(mk, o.cust, o_f[2], day)
 
 
 def settle(
@@ -125,13 +125,13 @@ def settle(
     view: ShopView,
     day: int,
 ) -> np.ndarray:
-    """Ledgers, booking, reviews, satisfaction, churn and complaints of the orders in
-    ``fulfil_kernels.fulfil_kernel``; returns each order's amount paid.
+    """Ledgers, complaints and their handling, booking, reviews, satisfaction and churn of
+    the orders in ``fulfil_kernels.fulfil_kernel``; returns each order's amount paid.
     """
     c, s, n = mk.cust, mk.shops, o.cust.size
     o_i = np.stack([o.cust, o.shop, o.slot, o.known]).astype(np.int64)
     shop_in = (s.tier, view.price_paid, s.premium, s.unit_cost, s.logistics_cost,
-               view.programme_value)  # fmt: skip
+               view.programme_value, s.service_quality)  # fmt: skip
     ledgers = (s.revenue, s.profit, s.cash, s.orders, s.rating_sum, s.rating_n)
     cells = np.empty(n, np.int64)
     retention = np.empty(n)

@@ -3,8 +3,8 @@
 Each lesson's "What you should observe" table is regenerated from a fresh run of its
 experiment, so the text quotes what the current model gives. With ``--write`` the lesson's
 teacher's guide (``docs/lessons/NN-slug.guide.md``: answer key and two slide figures in
-``docs/lessons/figures/``) is rewritten from the same run. Without ``--write`` it only
-prints the tables.
+``docs/lessons/figures/``) and its results page (``docs/lessons/NN-slug.html``) are rewritten
+from the same run. Without ``--write`` it only prints the tables.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from pathlib import Path
 from sim.errors import UserError
 from sim.lessons.catalog import get_lesson, load_lessons, with_observed
 from sim.lessons.command import observed_markdown, run_lesson
-from sim.lessons.guide import load_guide
+from sim.lessons.guide import figure_paths, load_guide
 from sim.lessons.guide_text import write_guide
+from sim.lessons.page import page_path, write_page
 from sim.outputs import atomic
 
 
@@ -36,6 +37,8 @@ def _run(numbers: list[int], out: Path, write: bool) -> int:
             atomic.write_text(lesson.text_path, with_observed(lesson.text, block))
             for path in write_guide(lesson, guides[lesson.number], results, target):
                 print(f"wrote {path}")
+            page = write_page(lesson, block, figure_paths(lesson), page_path(lesson), embed=False)
+            print(f"wrote {page}")
     return 1 if failed else 0
 
 

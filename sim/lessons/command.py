@@ -1,7 +1,8 @@
 """``churnsim lessons``, ``churnsim lesson N`` and ``churnsim viz --lesson N``.
 
 A lesson run is an ordinary sweep of the lesson's experiment (so its report is the sweep's
-report), followed by a check of the lesson's claims, written to ``lesson.md`` and printed.
+report), followed by a check of the lesson's claims, written to ``lesson.md`` and printed, and
+the lesson's results page (``lesson.html``: only what the lesson discusses).
 """
 
 from __future__ import annotations
@@ -75,7 +76,19 @@ def run_lesson(
     report_command(target, quiet=quiet)
     results = check_claims(lesson.spec.claims, target)
     _write_results(lesson, results, target)
+    _write_page(lesson, results, target)
     return lesson, results, target
+
+
+def _write_page(lesson: Lesson, results: list[ClaimResult], out: Path) -> None:
+    """lesson.html: the lesson's results page, its two slide figures drawn from this run and
+    embedded, so the one file can be opened in class or sent to students."""
+    from sim.lessons.guide import load_guide
+    from sim.lessons.guide_text import draw_figures
+    from sim.lessons.page import write_page
+
+    pngs = draw_figures(lesson, load_guide(lesson), results, out, out / "figures")
+    write_page(lesson, observed_markdown(results), pngs, out / "lesson.html", embed=True)
 
 
 def lesson_command(number: int, out: Path | None, *, workers: int | None, quiet: bool) -> int:
@@ -84,7 +97,7 @@ def lesson_command(number: int, out: Path | None, *, workers: int | None, quiet:
     print(f"Lesson {lesson.number}: {lesson.spec.title}")
     for r in results:
         print(r.line())
-    print(f"report and lesson.md in {target}")
+    print(f"lesson.html, lesson.md and the full report in {target}")
     return 0 if all(r.holds for r in results) else 1
 
 

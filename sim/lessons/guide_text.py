@@ -301,11 +301,18 @@ def _bars_axis(fig: DifferencesFigure, unit: str) -> str:
 
 
 def draw_figures(
-    lesson: Lesson, guide: Guide, results: Sequence[ClaimResult], sweep_dir: Path
+    lesson: Lesson,
+    guide: Guide,
+    results: Sequence[ClaimResult],
+    sweep_dir: Path,
+    folder: Path | None = None,
 ) -> tuple[Path, Path]:
-    """Draw the two slide figures from the lesson's sweep folder and its claims' results."""
+    """Draw the two slide figures from the lesson's sweep folder and its claims' results,
+    into ``folder`` (default: the lesson's ``figures/``)."""
     figs = guide.spec.figures
     curves_png, bars_png = figure_paths(lesson)
+    if folder is not None:
+        curves_png, bars_png = folder / curves_png.name, folder / bars_png.name
     data = sweep_curves(sweep_dir, figs.curves.kind, figs.curves.group, list(figs.curves.variants))
     ylabel, xlabel = curve_axes(figs.curves)
     draw_curves(

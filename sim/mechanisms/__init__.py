@@ -58,9 +58,10 @@ MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism(
         "M5",
         "m5_service",
-        ("fulfilment.service",),
+        ("fulfilment.service", "word_of_mouth.complaint_outcome"),
         "a problem triggers a service contact; resolved well it undoes most of the "
-        "loss and may grant a return, resolved badly it adds a halo penalty",
+        "loss and may grant a return, resolved badly it adds a halo penalty; a complaint "
+        "handled well lifts the order's evaluation (service recovery), handled badly lowers it",
     ),
     Mechanism(
         "M6",
@@ -120,12 +121,14 @@ MECHANISMS: tuple[Mechanism, ...] = (
         (
             "word_of_mouth.dissatisfied",
             "word_of_mouth.complains",
+            "word_of_mouth.complaint_outcome",
             "word_of_mouth.after_hearing",
             "word_of_mouth.refers",
             "arrivals.draw_contacts",
             "arrivals.reciprocate",
         ),
-        "few dissatisfied customers complain; they and leavers lower their contacts' "
+        "few dissatisfied customers complain (and are heard); they and leavers lower their "
+        "contacts' "
         "satisfaction; delighted customers bring referrals",
     ),
     Mechanism(

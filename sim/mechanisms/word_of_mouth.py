@@ -1,4 +1,5 @@
-"""M13 word of mouth: the complaint iceberg, warnings to contacts, churn contagion, referrals."""
+"""M13 word of mouth: the complaint iceberg and its handling (M5), warnings to contacts, churn
+contagion, referrals."""
 
 from __future__ import annotations
 
@@ -17,6 +18,24 @@ def complains(value: float, u: float, r: RuleNumbers) -> bool:
     """The complaint iceberg: a dissatisfied buyer complains with chance ``complaint_share``
     (about 1 in 11; the rest are silent); ``u`` is a uniform."""
     return value < r.dissatisfied_below and u < r.complaint_share
+
+
+@inline
+def complaint_outcome(
+    value: float, u: float, service_quality: float, r: RuleNumbers
+) -> tuple[bool, bool, float]:
+    """M13/M5: a dissatisfied buyer complains (``complains``); the shop handles the complaint
+    well with chance ``service_quality`` (the same uniform ``u``, below ``complaint_share x
+    service_quality``), which adds ``complaint_recovery`` to the order's evaluation, and badly
+    otherwise, which takes off ``complaint_penalty`` (both 0 when M5 is off).
+
+    Returns (complained, handled well, evaluation after the complaint, within 0-1).
+    """
+    if not complains(value, u, r):
+        return False, False, value
+    if u < r.complaint_share * service_quality:
+        return True, True, min(value + r.complaint_recovery, 1.0)
+    return True, False, max(value - r.complaint_penalty, 0.0)
 
 
 @inline

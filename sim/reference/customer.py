@@ -195,11 +195,11 @@ class RefCustomer(mesa.Agent):  # type: ignore[misc]
         }
 
     def spread_word(self, out: Outcome) -> None:
-        """M13: the dissatisfied (few complain) warn their contacts; the delighted refer."""
+        """M13: complaints are counted; the dissatisfied (after a complaint's handling) warn
+        their contacts; the delighted refer."""
         m, r = self.model, self.model.rules
+        m.tally["complaints"] += out.complained
         if word_of_mouth.dissatisfied(out.value, r):
-            if word_of_mouth.complains(out.value, self.random.random(), r):
-                m.tally["complaints"] += 1
             for c in self.contacts:
                 c.hear(r.negative_impact)
         if word_of_mouth.refers(out.value, self.random.random(), r):

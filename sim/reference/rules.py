@@ -86,12 +86,14 @@ class Outcome:
     value: float
     returned: bool
     setback: int
+    complained: bool
 
 
 def fulfil(rnd: random.Random, shop: dict[str, float], expect: float, r: RuleNumbers) -> Outcome:
-    """M1 delivered quality, M4 lateness and damage, M5 service, and the evaluation."""
+    """M1 delivered quality, M4 lateness and damage, M5 service, the evaluation, and a
+    complaint (M13) and its handling (M5)."""
     z_quality, z_days = rnd.gauss(0.0, 1.0), rnd.gauss(0.0, 1.0)
-    u_damage, u_resolved, u_return = rnd.random(), rnd.random(), rnd.random()
+    u_damage, u_resolved, u_return, u_moan = rnd.random(), rnd.random(), rnd.random(), rnd.random()
     quality = fulfilment.delivered_quality(
         shop["true_quality"], shop["quality_spread"], z_quality, r
     )
@@ -101,4 +103,9 @@ def fulfil(rnd: random.Random, shop: dict[str, float], expect: float, r: RuleNum
         quality, expect, late, broken, u_resolved, u_return,
         shop["service_quality"], shop["return_ease"], r,
     )  # fmt: skip
-    return Outcome(float(quality), float(value), bool(returned), int(setback))
+    said, handled, value = word_of_mouth.complaint_outcome(
+        value, u_moan, shop["service_quality"], r
+    )
+    if said and not handled and r.complaint_penalty > 0:
+        setback = fulfilment.SERVICE
+    return Outcome(float(quality), float(value), bool(returned), int(setback), bool(said))

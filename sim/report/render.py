@@ -58,15 +58,16 @@ def _inline(text: str) -> str:
     return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
-def _html_block(block: str | Figure | pd.DataFrame, root: Path) -> str:
-    """One block as HTML; figures are read from ``root`` and embedded."""
+def _html_block(block: str | Figure | pd.DataFrame, root: Path, embed: bool = True) -> str:
+    """One block as HTML; figures are read from ``root`` and embedded (or linked by path)."""
     if isinstance(block, Figure):
-        data = base64.b64encode((root / block.path).read_bytes()).decode("ascii")
         cap = html.escape(block.caption)
-        return (
-            f'<figure><img alt="{cap}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{cap}</figcaption></figure>"
-        )
+        src = html.escape(block.path)
+        if embed:
+            data = base64.b64encode((root / block.path).read_bytes()).decode("ascii")
+            src = f"data:image/png;base64,{data}"
+        return f'<figure><img alt="{cap}" src="{src}"><figcaption>{cap}</figcaption></figure>'
+
     if isinstance(block, pd.DataFrame):
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in block.columns)
         rows = "".join(
@@ -92,12 +93,13 @@ figcaption{font-size:13px;color:#555} code{background:#f4f4f4;padding:0 3px}
 """
 
 
-def html_page(title: str, sections: list[Section], root: Path) -> str:
-    """The report as one self-contained HTML page (inline CSS, figures embedded)."""
+def html_page(title: str, sections: list[Section], root: Path, *, embed: bool = True) -> str:
+    """The report as one HTML page (inline CSS; figures embedded, so the page is
+    self-contained, or linked relative to ``root`` when ``embed`` is False)."""
     body = [f"<h1>{html.escape(title)}</h1>"]
     for sec in sections:
         body.append(f"<h2>{html.escape(sec.title)}</h2>")
-        body += [_html_block(b, root) for b in sec.blocks]
+        body += [_html_block(b, root, embed) for b in sec.blocks]
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>\n"
