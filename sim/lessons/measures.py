@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from sim.analysis.km import survival_at
 from sim.errors import UserError
 from sim.lessons.spec import (
+    CustomersMeasure,
     Measure,
     OutcomeMeasure,
     RetentionMeasure,
@@ -29,6 +30,7 @@ from sim.lessons.spec import (
     WindowMeasure,
 )
 from sim.report.load import load_sweep
+from sim.validation.measures import top_share
 
 
 @dataclass(frozen=True)
@@ -65,16 +67,30 @@ def _table(path: Path) -> pa.Table:
 
 
 def _outcome(m: OutcomeMeasure, run: RunRef) -> float:
-    """An outcome of the run (its summary.json, the row of runs.parquet), scaled."""
-    if m.column not in run.outcomes:
-        raise UserError(f"runs have no outcome '{m.column}'", source="lesson claim")
+    """An outcome of the run (its summary.json, the row of runs.parquet), divided by another
+    if asked (NaN when that is 0 or missing), scaled."""
+    for column in (m.column, m.per):
+        if column is not None and column not in run.outcomes:
+            raise UserError(f"runs have no outcome '{column}'", source="lesson claim")
     value = run.outcomes[m.column]
-    return float("nan") if value is None else float(value) * m.scale
+    if value is None:
+        return float("nan")
+    if m.per is not None:
+        per = run.outcomes[m.per]
+        if per is None or float(per) == 0.0:
+            return float("nan")
+        return float(value) / float(per) * m.scale
+    return float(value) * m.scale
 
 
 def _retention(m: RetentionMeasure, run: RunRef) -> float:
-    """Platform retention (KM) of a group at a day since joining, in points."""
-    return 100.0 * survival_at(_table(run.folder / "retention.parquet"), m.group, m.day)
+    """Platform retention (KM) of a group at a day since joining, in points, less another
+    group's if asked."""
+    table = _table(run.folder / "retention.parquet")
+    value = survival_at(table, m.group, m.day)
+    if m.minus is not None:
+        value -= survival_at(table, m.minus, m.day)
+    return 100.0 * value
 
 
 def _window_values(metric: str, group: str, start: int, end: int, run: RunRef) -> np.ndarray:
@@ -98,9 +114,17 @@ def _window_values(metric: str, group: str, start: int, end: int, run: RunRef) -
 
 
 def _window(m: WindowMeasure, run: RunRef) -> float:
-    """Sum or mean per day of a metric over a window."""
-    values = _window_values(m.metric, m.group, m.start, m.end, run)
-    return float(values.sum() if m.stat == "sum" else values.mean()) * m.scale
+    """Sum or mean per day of a metric over a window, less another group's if asked."""
+
+    def stat(group: str) -> float:
+        """The window's sum or mean per day for one group."""
+        values = _window_values(m.metric, group, m.start, m.end, run)
+        return float(values.sum() if m.stat == "sum" else values.mean())
+
+    value = stat(m.group)
+    if m.minus is not None:
+        value -= stat(m.minus)
+    return value * m.scale
 
 
 def _share(m: ShareMeasure, run: RunRef) -> float:
@@ -130,12 +154,33 @@ def _shops(m: ShopsMeasure, run: RunRef) -> float:
     return value * m.scale
 
 
+def _customers(m: CustomersMeasure, run: RunRef) -> float:
+    """Mean per customer, the top fraction's share in points, or that share less the rest's,
+    of a customers.parquet column over the customers who joined by ``joined_by`` (all if
+    None); NaN for none."""
+    table = _table(run.folder / "customers.parquet")
+    if m.column not in table.column_names:
+        raise UserError(f"customers.parquet has no column '{m.column}'", source="lesson claim")
+    if m.joined_by is not None:
+        table = table.filter(pc.less_equal(table["joined_day"], m.joined_by))
+    values = table[m.column].to_numpy(zero_copy_only=False).astype(np.float64)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return float("nan")
+    if m.stat == "top_share":
+        return 100.0 * top_share(values, m.top)
+    if m.stat == "top_over_rest":
+        return 100.0 * (2.0 * top_share(values, m.top) - 1.0)
+    return float(values.mean()) * m.scale
+
+
 _MEASURES: dict[type, Callable[..., float]] = {
     OutcomeMeasure: _outcome,
     RetentionMeasure: _retention,
     WindowMeasure: _window,
     ShareMeasure: _share,
     ShopsMeasure: _shops,
+    CustomersMeasure: _customers,
 }
 
 

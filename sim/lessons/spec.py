@@ -16,23 +16,31 @@ from sim.config.fields import Section, param
 
 
 class OutcomeMeasure(Section):
-    """A column of the sweep's runs.parquet (retention_180d, profit, premium_share, ...)."""
+    """A column of the sweep's runs.parquet (retention_180d, profit, premium_share, ...);
+    with ``per``, divided by another outcome of the same run (a ratio, e.g. profit per unit
+    of revenue)."""
 
     kind: Literal["outcome"]
     column: str = param(..., "column of runs.parquet")
     scale: float = param(1.0, "multiply by this (100 turns a share into points)")
+    per: str | None = param(None, "divide by this column of runs.parquet (same run)")
 
 
 class RetentionMeasure(Section):
-    """Kaplan-Meier platform retention of a group at a day since joining, in points."""
+    """Kaplan-Meier platform retention of a group at a day since joining, in points;
+    with ``minus``, less another group's retention in the same run (a within-run gap, e.g.
+    how far the price-sensitive segment trails the quality seekers)."""
 
     kind: Literal["retention"]
     group: str = param("all", "group of retention.parquet: all, tier:premium, segment:...")
     day: int = param(..., "days since joining", unit="days", ge=0)
+    minus: str | None = param(None, "subtract this group's retention at the same day (a gap)")
 
 
 class WindowMeasure(Section):
-    """Sum or daily mean of a time-series metric of a group over a window of days."""
+    """Sum or daily mean of a time-series metric of a group over a window of days; with
+    ``minus``, less the same statistic of another group in the same run (a within-run gap,
+    e.g. one segment's mean satisfaction against another's)."""
 
     kind: Literal["window"]
     metric: str = param(..., "metric of timeseries.parquet (purchases, complaints, ...)")
@@ -41,6 +49,7 @@ class WindowMeasure(Section):
     end: int = param(..., "last day of the window (inclusive)", unit="day", ge=0)
     stat: Literal["sum", "mean"] = param("mean", "sum over the window or mean per day")
     scale: float = param(1.0, "multiply by this (100 turns a share into points)")
+    minus: str | None = param(None, "subtract this group's statistic over the same window")
 
 
 class ShareMeasure(Section):
@@ -64,8 +73,34 @@ class ShopsMeasure(Section):
     scale: float = param(1.0, "multiply by this (100 turns a rate into points)")
 
 
+class CustomersMeasure(Section):
+    """A statistic of the run's customers.parquet (every customer ever on the platform, or
+    those who joined by a day): the mean of a column per customer; the share of the column's
+    total held by the top fraction of customers ranked by it, in points; or that share less
+    the rest's share (above 0: the top fraction hold more than all the others together). The
+    experiment must keep ``outputs: customers: true``."""
+
+    kind: Literal["customers"]
+    column: str = param("margin", "column of customers.parquet (margin, total_spent, ...)")
+    stat: Literal["mean", "top_share", "top_over_rest"] = param(
+        "mean",
+        "mean per customer; the top fraction's share of the total in points; or that share "
+        "minus the rest's share, in points",
+    )
+    top: float = param(0.2, "top_share: the fraction of customers at the top", gt=0, le=1)
+    joined_by: int | None = param(
+        None, "only customers who joined on or before this day (a cohort)", unit="day", ge=0
+    )
+    scale: float = param(1.0, "multiply the mean by this (top_share is already in points)")
+
+
 Measure = Annotated[
-    OutcomeMeasure | RetentionMeasure | WindowMeasure | ShareMeasure | ShopsMeasure,
+    OutcomeMeasure
+    | RetentionMeasure
+    | WindowMeasure
+    | ShareMeasure
+    | ShopsMeasure
+    | CustomersMeasure,
     Field(discriminator="kind"),
 ]
 

@@ -3,6 +3,7 @@ acquisition against retention cost, profit concentration, and the value of reten
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,11 +84,23 @@ def premium_purchase_share(model: ChurnModel) -> float:
 
 
 def economics_lines(e: Economics) -> list[str]:
-    """The economics as summary lines."""
+    """The economics as summary lines; a figure the run cannot give says why, not "nan"."""
+    gain = (
+        f"would add {100 * e.profit_gain_5pt_retention:.0f}% to a new customer's profit over "
+        f"its first {e.profit_horizon_days} days"
+        if math.isfinite(e.profit_gain_5pt_retention)
+        else "cannot be read from this run (it needs more than a year of survival and a "
+        "customer who earns more than it cost to win)"
+    )
     return [
-        f"acquisition cost per customer {e.acquisition_cost:,.1f}; retention spend per "
-        f"customer-year {e.retention_cost_per_year:,.1f} (ratio {e.acquisition_to_retention:.1f})",
-        f"top 20% of customers earn {100 * e.top20_profit_share:.0f}% of customer margin; "
-        f"+5 points of a year's retention would add {100 * e.profit_gain_5pt_retention:.0f}% "
-        f"to a new customer's profit over its first {e.profit_horizon_days} days",
+        f"acquisition cost per customer {_num(e.acquisition_cost, ',.1f')}; retention spend per "
+        f"customer-year {_num(e.retention_cost_per_year, ',.1f')} "
+        f"(ratio {_num(e.acquisition_to_retention, '.1f')})",
+        f"top 20% of customers earn {_num(100 * e.top20_profit_share, '.0f')}% of customer "
+        f"margin; +5 points of a year's retention {gain}",
     ]
+
+
+def _num(x: float, spec: str) -> str:
+    """``x`` formatted, or "n/a" where the run has nothing to measure it on (NaN)."""
+    return format(x, spec) if math.isfinite(x) else "n/a"
