@@ -4,6 +4,7 @@ every lesson's quoted commands run and its claims hold, with the text's figures 
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -280,7 +281,8 @@ def test_lesson_runs_from_its_text_and_its_claims_hold(
     assert not failed, f"lesson {number}: claims that do not hold: {failed}"
     assert (out / "report" / "report.html").is_file()
     page = (out / "lesson.html").read_text()  # the results page, its two figures embedded
-    assert page.count('src="data:image/png;base64,') == 2 and lesson.spec.title in page
+    assert page.count('src="data:image/png;base64,') == 2
+    assert lesson.spec.title in html.unescape(page)
     assert_text_in_sync(lesson.text, check_claims(lesson.spec.claims, out), number)
     assert os.path.isfile(out / "lesson.md")
 

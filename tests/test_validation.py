@@ -8,6 +8,8 @@ import csv
 import math
 from concurrent.futures import Executor
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,7 +17,7 @@ import pytest
 from sim import cli
 from sim.scenarios import load_scenario, with_overrides
 from sim.sweep.executors import InlineExecutor
-from sim.validation import contrasts, measures, patterns, suite
+from sim.validation import contrasts, levers, measures, patterns, suite
 from sim.validation.patterns import BY_KEY, PATTERNS, Pattern
 
 SEED = 20261206  # each test draws from its own generator: results do not depend on test order
@@ -183,6 +185,42 @@ def test_crossover_splits_a_group_in_twin_halves_and_its_placebo_is_zero() -> No
     premium_only = sc.model_copy(update={"shops": sc.shops.model_copy(
         update={"groups": sc.shops.groups[:1]})})  # fmt: skip
     assert math.isnan(suite.contrast(lever, premium_only, 3))
+
+
+def test_lever_scenarios_read_the_experiment_file_s_levers(tmp_path: Path) -> None:
+    sc = load_scenario("baseline", [(("days",), 730)])
+    pair = levers.lever_scenarios(sc)
+    assert pair is not None
+    service, price = (p.shops.groups[1] for p in pair)
+    assert (service.service_quality, service.return_ease, service.service_cost) == (0.7, 0.7, 9)
+    assert (price.price, price.service_quality) == (72.75, 0.5)
+    assert levers.lever_scenarios(sc.model_copy(update={"days": 729})) is None  # no year 2
+    odd = tmp_path / "levers.yaml"
+    odd.write_text("variants:\n  better_service: {shops.groups[5].price: 1}\n  price_cut: {}\n")
+    assert levers.lever_scenarios(sc, odd) is None  # a key that does not fit: not measured
+    odd.write_text("variants:\n  price_cut: {}\n")
+    assert levers.lever_scenarios(sc, odd) is None  # a lever missing
+
+
+def _ran(joined: list[int], churned: list[int]) -> Any:
+    """A finished run's customer columns, as ``levers.cohort_retention`` reads them."""
+    cust = SimpleNamespace(joined=np.array(joined), churned=np.array(churned), n=len(joined))
+    return SimpleNamespace(market=SimpleNamespace(cust=cust))
+
+
+def test_lead_kept_known_answers() -> None:
+    # day-0 customers leaving on days 100, 400, 800 and one still active; a late joiner ignored
+    a = _ran([0, 0, 0, 0, 5], [100, 400, 800, -1, 10])
+    assert levers.cohort_retention(a, 365) == 75.0 and levers.cohort_retention(a, 730) == 50.0
+    b = _ran([0, 0, 0, 0], [100, 200, 900, -1])  # 50 and 50
+    assert levers.lead_kept(a, b) == 0.0  # a led by 25 after a year, level after two
+    c = _ran([0, 0, 0, 0], [100, 200, 500, -1])  # 50 and 25
+    assert levers.lead_kept(a, c) == 25.0 and levers.lead_kept(c, a) == 25.0  # kept either way
+    d = _ran([0, 0, 0, 0], [100, 500, 900, 1000])  # 75 and 75: level after a year
+    assert math.isnan(levers.lead_kept(a, d))
+    e = _ran([0, 0, 0, 0], [100, 200, 900, 950])  # 50 and 50: behind after a year
+    f = _ran([0, 0, 0, 0], [100, 400, 500, 600])  # 75 and 0: ahead after a year, behind after two
+    assert levers.lead_kept(f, e) == -50.0
 
 
 BAND = Pattern("x", "claim", "source", 1.0, 2.0, "", lambda m: 0.0)

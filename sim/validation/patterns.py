@@ -17,6 +17,7 @@ from sim.model import ChurnModel
 from sim.outputs.economics import economics
 from sim.validation import measures
 from sim.validation.contrasts import Contrast, crossover_orders_gain, faster_delivery
+from sim.validation.levers import lead_kept, lever_scenarios
 
 INF = float("inf")
 
@@ -178,5 +179,9 @@ PATTERNS: tuple[Pattern, ...] = (
             0.5, 5.0, " %", Contrast(faster_delivery(1.0), crossover_orders_gain), signed=True),
     Pattern("ordinary_shop_exits", "ordinary shops exiting per year",
             "project target: exits do not hinge on starting cash", 0.0, 10.0, " %", ordinary_exits),
+    Pattern("lever_ranking_stable", "price_war_vs_service's levers keep their order on "
+            "retention from one year to two (the one-year leader's lead at two years)",
+            "project target: a lever's effect does not hinge on the horizon", 0.0, INF, " pts",
+            Contrast(lever_scenarios, lead_kept), signed=True),
 )  # fmt: skip
 BY_KEY = {p.key: p for p in PATTERNS}

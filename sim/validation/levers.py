@@ -1,0 +1,66 @@
+"""The lever-ranking pattern: two levers of an experiment file, run on the scenario under
+validation with a common seed, must keep their order on retention from one year to two.
+
+The levers are read from the experiment file (``experiments/price_war_vs_service.yaml``'s
+``better_service`` and ``price_cut`` variants), so the pattern checks the levers users run,
+not a copy of them. A lever whose effect hinges on a horizon, for instance because it costs
+the shops more than their margin and closes them in the second year, reverses its lead.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from sim.config import Scenario
+from sim.config.loader import validate
+from sim.config.yamlio import apply_overrides, load_yaml, parse_set
+from sim.engine.customers import ACTIVE
+from sim.errors import UserError
+from sim.model import ChurnModel
+from sim.sweep.plan import experiment_dir
+
+NAN = float("nan")
+LEVER_EXPERIMENT = "price_war_vs_service.yaml"
+LEVERS = ("better_service", "price_cut")
+YEARS = (365, 730)
+
+
+def lever_scenarios(
+    sc: Scenario, experiment: Path | None = None, levers: tuple[str, str] = LEVERS
+) -> tuple[Scenario, Scenario] | None:
+    """``sc`` with each lever's overrides applied; None when the run is shorter than two
+    years, the file lacks a lever, or a lever's keys do not fit ``sc`` (not measured)."""
+    if sc.days < YEARS[-1]:
+        return None
+    path = experiment or experiment_dir() / LEVER_EXPERIMENT
+    try:
+        variants = load_yaml(path)[0].get("variants") or {}
+        return _with(sc, variants[levers[0]], path), _with(sc, variants[levers[1]], path)
+    except (KeyError, UserError, OSError):
+        return None
+
+
+def _with(sc: Scenario, overrides: dict[str, object], path: Path) -> Scenario:
+    """``sc`` with one variant's key paths (``shops.groups[1].price``) set, validated."""
+    pairs = [parse_set(f"{key}={json.dumps(value)}") for key, value in overrides.items()]
+    data = apply_overrides(sc.model_dump(mode="python"), pairs)
+    return validate(Scenario, data, source=str(path))
+
+
+def cohort_retention(m: ChurnModel, day: int) -> float:
+    """Share of the day-0 customers still on the platform on ``day``, in per cent."""
+    c = m.market.cust
+    first = c.joined[: c.n] == 0
+    churned = c.churned[: c.n][first]
+    return 100.0 * float(((churned == ACTIVE) | (churned > day)).mean())
+
+
+def lead_kept(first: ChurnModel, second: ChurnModel) -> float:
+    """The first lever's lead over the second in the day-0 customers kept, after two years,
+    signed by its lead after one: above 0 when the lever ahead after a year is still ahead
+    after two, below 0 when the order reverses (points)."""
+    one, two = (cohort_retention(first, d) - cohort_retention(second, d) for d in YEARS)
+    return float(np.sign(one) * two) if one != 0 else NAN
