@@ -133,6 +133,11 @@ def test_retention_gap_between_groups(run: RunRef) -> None:
     assert measure(gap, run) == pytest.approx(25.0)
 
 
+def test_retention_of_an_unknown_group_is_a_one_line_error(run: RunRef) -> None:
+    with pytest.raises(UserError, match=r"no row for group .nope. on day 10.*groups: a, all, b"):
+        measure(_measure(kind="retention", group="nope", day=10), run)
+
+
 def test_window_gap_between_groups(run: RunRef) -> None:
     total = _measure(kind="window", metric="purchases", group="a", start=0, end=9, stat="sum")
     assert measure(total, run) == pytest.approx(20.0)  # unchanged without minus

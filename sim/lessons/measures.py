@@ -87,10 +87,23 @@ def _retention(m: RetentionMeasure, run: RunRef) -> float:
     """Platform retention (KM) of a group at a day since joining, in points, less another
     group's if asked."""
     table = _table(run.folder / "retention.parquet")
-    value = survival_at(table, m.group, m.day)
+    value = _survival(table, m.group, m.day)
     if m.minus is not None:
-        value -= survival_at(table, m.minus, m.day)
+        value -= _survival(table, m.minus, m.day)
     return 100.0 * value
+
+
+def _survival(table: pa.Table, group: str, day: int) -> float:
+    """``survival_at``, or a one-line error naming the groups the run has."""
+    try:
+        return survival_at(table, group, day)
+    except KeyError:
+        groups = ", ".join(sorted(set(table["group"].to_pylist())))
+        raise UserError(
+            f"retention.parquet has no row for group '{group}' on day {day}",
+            source="lesson claim",
+            hint=f"groups: {groups}; days up to the run's horizon",
+        ) from None
 
 
 def _window_values(metric: str, group: str, start: int, end: int, run: RunRef) -> np.ndarray:
