@@ -12,6 +12,11 @@ BLAS/OpenMP thread pools cannot use more than one core. For every run it reports
 * peak RSS and bytes per customer: (peak RSS - RSS right after imports) / customers ever
   created.
 
+It also reports the small-run figure (``--small``, default 2,000 customers; 0 skips it): the
+baseline at that size over ``--days`` days, simulated ``--small-repeat`` times (3) in one
+fresh process without the Mesa customer agents, the fastest whole run (model construction
+not timed), where the engine's per-day overhead dominates.
+
 Usage (``make bench`` runs it with the defaults)::
 
     .venv/bin/python benchmarks/bench_engine.py --sizes 10000 100000 1000000 --shops 100
@@ -64,6 +69,7 @@ def spawn(
     shops: int | None,
     reference: bool = False,
     root: Path = ROOT,
+    small: bool = False,
 ) -> Record:
     """Run one measurement in a fresh Python process, simulating with the ``sim`` package of
     the source tree ``root`` (default: this one), and return its record."""
@@ -78,6 +84,8 @@ def spawn(
         cmd += ["--reference", "--days", str(args.reference_days)]
     if args.cpu is not None:
         cmd += ["--cpu", str(args.cpu)]  # the child pins itself, see main()
+    if small:
+        cmd += ["--small-child", "--small-repeat", str(args.small_repeat)]
     proc = subprocess.run(cmd, env=child_env(root), cwd=root, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
@@ -227,12 +235,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=None,
         help="pin the child processes to this CPU (Linux only; default: no pinning)",
     )
+    p.add_argument(
+        "--small",
+        type=int,
+        default=2000,
+        help="customers of the small-run figure, best of --small-repeat runs (0: skip)",
+    )
+    p.add_argument("--small-repeat", type=int, default=3, help="runs of the small-run figure (3)")
     p.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--small-child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--shops-one", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--reference", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    if args.repeat < 1 or args.days < 1 or any(s < 1 for s in args.sizes):
-        p.error("--repeat, --days and --sizes must be positive")
+    if min(args.repeat, args.days, args.small_repeat) < 1 or any(s < 1 for s in args.sizes):
+        p.error("--repeat, --small-repeat, --days and --sizes must be positive")
     return args
 
 
@@ -316,6 +332,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     reference, results = summaries(args, rounds(args))
+    small = None
+    if args.small > 0:
+        print(f"small run: {args.small:,} customers ...", file=sys.stderr, flush=True)
+        small = spawn(args, args.small, None, small=True)
     payload: Record = {
         "benchmark": "engine",
         "scenario": SCENARIO,
@@ -334,8 +354,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
         "reference": reference,
         "results": results,
+        "small_run": small,
     }
     print(format_table(results))
+    if small is not None:
+        print(
+            f"\nsmall run, {small['customers']:,} customers x 40 shops x {small['days']} days "
+            f"(whole runs, construction not timed): best of {len(small['runs'])} "
+            f"{small['run_s']:.3f} s wall, {small['run_cpu_s']:.3f} s CPU"
+        )
     write_json_atomic(args.json, payload)
     print(f"\nwrote {args.json}")
     return 0

@@ -9,10 +9,11 @@ This is the bottom layer of the model: it imports the scenario schema and nothin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple, get_type_hints
+from typing import Any, NamedTuple, get_type_hints
 
 import numpy as np
 
+from sim import jit
 from sim.config import Scenario
 
 F = np.float64
@@ -205,6 +206,42 @@ def typed_rules(**values: float | bool | int) -> RuleNumbers:
     record type (and compiles each kernel once) whatever the scenario's ints and floats."""
     kinds = get_type_hints(RuleNumbers)
     return RuleNumbers(**{k: kinds[k](v) for k, v in values.items()})
+
+
+#: What a kernel accepts as the rule numbers: a :class:`RuleNumbers` or the plain tuple of it.
+Rules = RuleNumbers | tuple[float | bool | int, ...]
+
+
+def as_rules(r: Rules) -> RuleNumbers:
+    """The rule numbers a kernel was given: ``r`` itself, or a :class:`RuleNumbers` of a plain
+    tuple of its fields (``tuple(rules)``; what the engine passes, see :func:`kernel_rules`).
+    """
+    return r if isinstance(r, RuleNumbers) else RuleNumbers._make(r)
+
+
+def kernel_rules(r: RuleNumbers) -> tuple[float | bool | int, ...]:
+    """``r`` as the plain tuple the engine passes to its kernels (which call :func:`as_rules`):
+    numba types a plain tuple argument in about 1 microsecond per call, a NamedTuple of this
+    size in about 7, and the engine calls a dozen kernels a day."""
+    return tuple(r)
+
+
+if jit.ENABLED:
+    from numba.core import types
+    from numba.extending import overload
+
+    @overload(as_rules, inline="always")
+    def _as_rules_compiled(r: Any) -> object:
+        """:func:`as_rules` in compiled kernels: the same record type either way (numba
+        wants the implementation's parameters annotated as the typing function's)."""
+
+        def same(r: Any) -> object:
+            return r
+
+        def named(r: Any) -> object:
+            return RuleNumbers(*r)
+
+        return same if isinstance(r, types.NamedTuple) else named
 
 
 def scenario_numbers(sc: Scenario) -> dict[str, float | bool]:

@@ -31,17 +31,18 @@ from sim.cli import main
 from sim.sweep import engine, load_plan, run_sweep
 from sim.sweep.executors import LOCAL_CLUSTER, InlineExecutor
 
-#: Small, but its runs must last long enough (about 2 s for the whole sweep on 2 workers) that a
+#: Small, but its runs must last long enough (about 4 s for the whole sweep on 2 workers) that a
 #: test can still interrupt or kill the sweep after seeing its first runs finish, even on a
-#: loaded machine; with 20 days and 100 customers the engine got fast enough to finish first.
+#: loaded machine; with 20 days and 100 customers, and later with 600 customers for 200 days
+#: once a day's fixed cost halved, the engine got fast enough to finish first.
 EXP = """\
 name: reliable
 description: a small experiment for the reliability tests
 base: baseline
 seed: 11
-days: 200
+days: 300
 set:
-  customers.initial: 600
+  customers.initial: 2000
   customers.arrivals_per_day: 2
 variants:
   baseline: {}

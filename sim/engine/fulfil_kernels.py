@@ -15,7 +15,7 @@ from sim.engine.market_kernels import churn_day_kernel, satisfaction_kernel
 from sim.engine.order_kernels import book_kernel
 from sim.jit import njit
 from sim.mechanisms import exposure, fulfilment, ledger, satisfaction, word_of_mouth
-from sim.params import RuleNumbers
+from sim.params import RuleNumbers, Rules, as_rules
 
 
 @njit
@@ -74,7 +74,7 @@ def fulfil_kernel(
     ledgers: tuple[np.ndarray, ...],
     rec: np.ndarray,
     metric: np.ndarray,
-    r: RuleNumbers,
+    r: Rules,
     churn_cust: tuple[np.ndarray, ...],
     churn_shop: tuple[np.ndarray, ...],
     since_day: int,
@@ -96,6 +96,7 @@ def fulfil_kernel(
     columns, (care of live shops, segment hazard multipliers), the day redraws count from,
     whether any shop sends reminders.
     """
+    r = as_rules(r)
     n = o_i.shape[1]
     returned = ev_i[2] != 0
     rev, cost, count = ledger_pass(

@@ -13,13 +13,15 @@ import numpy as np
 
 from sim.config import Scenario
 from sim.engine import market_kernels
-from sim.engine.customers import ACTIVE, NO_SHOP, CustomerTable
-from sim.engine.recorder import Recorder
+from sim.engine.customers import ACTIVE, CustomerTable
+from sim.engine.recorder import M, Recorder
 from sim.engine.shops import build_shop_table
 from sim.mechanisms import arrivals, churn
-from sim.params import compile_rules, compile_segments
+from sim.params import RuleNumbers, compile_rules, compile_segments, kernel_rules
 
 WOM_SETBACK = 4  # index of "word_of_mouth" in CAUSES
+#: Contacts of a day's tellers (M13) up to which a kernel sorts them; NumPy sorts more faster.
+SORT_IN_KERNEL = 2048
 
 
 RELEVANCE_STREAM = 1
@@ -64,9 +66,32 @@ class Market:
         self.checked_day = -1
         self.orders_seen = np.zeros(self.shops.n, np.int64)
         self.stop_reason: str | None = None
+        #: The last day a shop opens: no shop enters after it.
+        self.last_entry = int(self.shops.enter_day.max(initial=0))
         #: Scratch arrays reused day after day (``buffers.pack_rows``).
         self.buffers: dict[str, np.ndarray] = {}
+        self._shop_columns: dict[tuple[str, ...], tuple[np.ndarray, ...]] = {}
         self.begin_day()
+
+    @property
+    def rules(self) -> RuleNumbers:
+        """The rule numbers (recompiled when a timeline event changes the platform)."""
+        return self._rules
+
+    @rules.setter
+    def rules(self, value: RuleNumbers) -> None:
+        """Set the rule numbers and the plain tuple of them the kernels are given
+        (``params.kernel_rules``)."""
+        self._rules = value
+        self.kr = kernel_rules(value)
+
+    def shop_columns(self, names: tuple[str, ...]) -> tuple[np.ndarray, ...]:
+        """The shop columns ``names`` as a tuple for a kernel, built once: shop columns change
+        in place and are never replaced."""
+        cols = self._shop_columns.get(names)
+        if cols is None:
+            cols = self._shop_columns[names] = tuple(getattr(self.shops, n) for n in names)
+        return cols
 
     # -- arrivals ---------------------------------------------------------------------------
     def arrive(self, n: int, day: int, *, visit_today: bool) -> np.ndarray:
@@ -84,39 +109,31 @@ class Market:
         c.contacts[new] = arrivals.draw_contacts(self.rng, c.n, n, c.degree, present)
         if reciprocal:
             arrivals.reciprocate(self.rng, c.contacts, c.n, n, c.churned)
-        c.propensity[new] = arrivals.draw_propensity(self.rng, n, self.rules.propensity_spread)
-        c.spend[new] = arrivals.draw_spend(self.rng, n, self.rules.spend_spread)
+        propensity = arrivals.draw_propensity(self.rng, n, self.rules.propensity_spread)
+        spend = arrivals.draw_spend(self.rng, n, self.rules.spend_spread)
         c.n += n
-        c.segment[new], c.shop_rate[new], c.price_mult[new] = t.segment, t.shop_rate, t.price_mult
-        c.satisfaction[new] = t.satisfaction
-        c.joined[new] = day
-        c.cell[new] = t.segment.astype(np.int16) * 3
-        for col in (c.first_shop, c.last_shop, c.slot_shop):
-            col[new] = NO_SHOP
-        for col in (
-            c.first_tier,
-            c.cause,
-            c.lost,
-            c.n_purchases,
-            c.total_spent,
-            c.margin,
-            c.won_on_discount,
-            c.slot_loyalty,
-            c.slot_expect,
-            c.slot_count,
-        ):
-            col[new] = 0
-        c.first_day[new] = -1
-        c.exposed_until[new] = -1
-        c.slot_touched[new] = day
-        c.slot_last[new] = day
-        if visit_today:
-            c.next_visit[new] = day
-        else:
+        traits = (t.segment, t.shop_rate, t.price_mult, t.satisfaction, propensity, spend)
+        market_kernels.arrival_kernel(
+            new.start, day, visit_today, traits, self.new_columns(),
+            self.rec.cell_totals()[M["new_customers"]],
+        )  # fmt: skip
+        if not visit_today:
             self.draw_next_visits(idx, day)
         self.redraw_churn(idx, day)
-        self.rec.add("new_customers", c.cell[new])
         return idx
+
+    def new_columns(self) -> tuple[tuple[np.ndarray, ...], ...]:
+        """``market_kernels.arrival_kernel``'s customer columns: those set from the traits,
+        the other columns, the memory slots."""
+        c = self.cust
+        from_traits = (c.segment, c.shop_rate, c.price_mult, c.satisfaction, c.propensity,
+                       c.spend, c.cell)  # fmt: skip
+        others = (c.joined, c.first_shop, c.last_shop, c.first_day, c.exposed_until,
+                  c.next_visit, c.first_tier, c.cause, c.n_purchases, c.total_spent,
+                  c.margin, c.won_on_discount, c.lost)  # fmt: skip
+        slots = (c.slot_shop, c.slot_loyalty, c.slot_touched, c.slot_expect, c.slot_count,
+                 c.slot_last)  # fmt: skip
+        return from_traits, others, slots
 
     def daily_arrivals(self, day: int) -> np.ndarray:
         """Marketing arrivals (Poisson) plus yesterday's referrals; they shop today."""
@@ -130,6 +147,8 @@ class Market:
     def open_shops(self, day: int) -> np.ndarray:
         """New entrants whose opening day is today start trading (M7 platform policy)."""
         s = self.shops
+        if day > self.last_entry:
+            return np.zeros(0, np.int64)
         new = np.flatnonzero(~s.entered & (s.enter_day == day))
         s.entered[new] = True
         s.alive[new] = True
@@ -144,15 +163,16 @@ class Market:
 
     def begin_day(self) -> None:
         """Refresh per-shop values that customers' rules read all day (live shops' care)."""
-        self.care_live = np.where(self.shops.alive, self.shops.care_per_month, 0.0)
-        self.any_care = bool((self.care_live > 0).any())
+        s = self.shops
+        self.care_live = self.buffers.setdefault("care_live", np.zeros(s.n))
+        self.any_care = market_kernels.care_kernel(s.alive, s.care_per_month, self.care_live)
 
     def draw_next_visits(self, idx: np.ndarray, day: int) -> None:
         """The next shopping day of customers ``idx`` after ``day`` (M15 visit rate)."""
         c = self.cust
         market_kernels.next_visit_kernel(
             idx, self.rng.random(idx.size), day, c.shop_rate, c.slot_shop, self.care_live,
-            self.any_care, self.rules, c.next_visit,
+            self.any_care, self.kr, c.next_visit,
         )  # fmt: skip
 
     def redraw_churn(self, idx: np.ndarray, day: int) -> None:
@@ -166,7 +186,7 @@ class Market:
         u = self.rng.random(idx.size)
         market_kernels.churn_day_kernel(
             idx, u, self.redraw_since(day), self.churn_columns(), c.slot_shop, self.care_live,
-            self.any_care, self.seg.hazard_multiplier, self.rules,
+            self.any_care, self.seg.hazard_multiplier, self.kr,
         )  # fmt: skip
 
     def redraw_since(self, day: int) -> int:
@@ -183,14 +203,6 @@ class Market:
         return (c.satisfaction, c.segment, c.won_on_discount, c.joined, c.churn_day,
                 c.propensity, c.exposed_until)  # fmt: skip
 
-    def set_satisfaction(self, idx: np.ndarray, new: np.ndarray, day: int, setback: int) -> None:
-        """The one place satisfaction changes outside the orders: bound it, book a fall to
-        its cause (``setback``, 0: none), redraw churn."""
-        c = self.cust
-        cause = np.full(idx.size, setback, np.int8)
-        market_kernels.satisfaction_kernel(idx, new, cause, c.satisfaction, c.lost)
-        self.redraw_churn(idx, day)
-
     def word_of_mouth(
         self, tellers: np.ndarray, impact: float, day: int, *, departed: bool = False
     ) -> None:
@@ -200,13 +212,15 @@ class Market:
         raise_hazard = departed and self.rules.contagion_mult != 1.0
         if (impact <= 0 and not raise_hazard) or tellers.size == 0 or self.cust.degree == 0:
             return
-        heard, times = contacts_told(self.cust.contacts, tellers)
-        heard_active = self.cust.churned[heard] == ACTIVE
-        heard, times = heard[heard_active], times[heard_active]
-        if raise_hazard:
-            self.cust.exposed_until[heard] = day + self.rules.contagion_days
-        new = market_kernels.hearing_kernel(heard, times, impact, self.cust.satisfaction)
-        self.set_satisfaction(heard, new, day, setback=WOM_SETBACK)
+        c = self.cust
+        exposed_to = day + self.rules.contagion_days if raise_hazard else -1
+        many = tellers.size * c.degree > SORT_IN_KERNEL
+        heard = market_kernels.word_of_mouth_kernel(
+            c.contacts, tellers, contacts_told(c.contacts, tellers) if many else None,
+            impact, exposed_to,
+            (c.churned, c.exposed_until, c.satisfaction, c.lost), WOM_SETBACK,
+        )  # fmt: skip
+        self.redraw_churn(heard, day)
 
     def churn_today(self, day: int) -> np.ndarray:
         """Customers whose churn day is today leave the platform; contacts hear of it (M13)."""
@@ -215,13 +229,10 @@ class Market:
         who = np.flatnonzero(c.churn_day[: c.n] == day)
         if who.size == 0:
             return who
-        self.rec.add("platform_churned", c.cell[who])
-        c.churned[who] = day
-        lost = np.take(c.lost, who, axis=0)
-        c.cause[who] = np.where(lost.max(axis=1) > 0, lost.argmax(axis=1) + 1, 0)
-        c.churn_day[who] = churn.NEVER
-        c.next_visit[who] = churn.NEVER
-        c.cell[who] = self.n_cells
+        market_kernels.leave_kernel(
+            who, day, (c.churn_day, c.churned, c.next_visit, c.cell, c.cause, c.lost),
+            self.rec.cell_totals()[M["platform_churned"]], churn.NEVER,
+        )  # fmt: skip
         self.word_of_mouth(who, self.rules.churn_impact, day, departed=True)
         return who
 
@@ -231,19 +242,17 @@ class Market:
         s = self.shops
         expired = self.expiry[day % (self.window + 1)]
         spend, by_tier = np.empty(s.n), np.zeros(2)
-        market_kernels.book_shops_kernel(
+        out = market_kernels.book_shops_kernel(
             (s.orders, self.orders_seen, s.recent_orders, s.cash, s.profit),
             (s.fixed_cost, s.service_cost, s.extra_cost, s.retention_extra),
-            s.alive, s.tier, expired, self.rules.sales_keep, spend, by_tier,
+            (s.alive, s.exit_day), s.tier, expired, self.rules.sales_keep,
+            (day, self.sc.shop_rules.exits_enabled), spend, by_tier,
         )  # fmt: skip
         self.retention_spend += float(spend.sum())
         self.rec.add_shop_churn(by_tier)
-        out: np.ndarray = np.flatnonzero(s.alive & (s.cash < 0) & self.sc.shop_rules.exits_enabled)
-        s.alive[out] = False
-        s.exit_day[out] = day
-        if not s.alive.any() and not (s.enter_day > day).any():
+        if day >= self.last_entry and not s.alive.any():  # and no shop is yet to enter
             self.stop_reason = f"every shop has exited by day {day}"
-        return np.asarray(out, dtype=np.int64)
+        return out
 
     def close_day(self, day: int) -> None:
         """Record today's metrics (one pass over the customer cells)."""
@@ -255,10 +264,14 @@ class Market:
 
 
 def contacts_told(contacts: np.ndarray, tellers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """M13: the distinct contacts of ``tellers`` and how many tellers each heard from."""
+    """M13: the distinct contacts of ``tellers``, in increasing order, and how many tellers
+    each heard from (compiled for few tellers, NumPy's faster sort for many)."""
+    if tellers.size * contacts.shape[1] <= SORT_IN_KERNEL:
+        told: tuple[np.ndarray, np.ndarray] = market_kernels.told_kernel(contacts, tellers)
+        return told
     heard = np.take(contacts, tellers, axis=0).ravel()
-    heard = heard[heard >= 0]
-    return np.unique(heard, return_counts=True)
+    heard, times = np.unique(heard[heard >= 0], return_counts=True)
+    return heard.astype(np.int64), times
 
 
 def expected_customers(sc: Scenario) -> int:

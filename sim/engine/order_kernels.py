@@ -9,7 +9,7 @@ import numpy as np
 
 from sim.jit import njit
 from sim.mechanisms import fulfilment, loyalty
-from sim.params import RuleNumbers
+from sim.params import RuleNumbers, Rules, as_rules
 
 #: Columns of ``evaluate_kernel``'s packed per-shop rows (``shopping.delivery_fields``).
 DELIVERY_FIELDS = ("quality_spread", "true_quality", "delivery_days", "delivery_spread",
@@ -25,7 +25,7 @@ def evaluate_kernel(
     damage_u: np.ndarray,
     u_serv: np.ndarray,
     shop_f: np.ndarray,
-    r: RuleNumbers,
+    r: Rules,
     out_f: np.ndarray,
     out_i: np.ndarray,
 ) -> None:
@@ -36,6 +36,7 @@ def evaluate_kernel(
     ``shop_f``: one row per shop of :data:`DELIVERY_FIELDS`. Out: ``out_f`` rows evaluation,
     delivered quality; ``out_i`` rows setback, contact, returned.
     """
+    r = as_rules(r)
     for k in range(shop.shape[0]):
         j = shop[k]
         quality = fulfilment.delivered_quality(shop_f[j, TRUE_Q], shop_f[j, Q_SPREAD], z[0, k], r)

@@ -14,7 +14,7 @@ from sim.engine.logit_kernels import NOISE_FLOOR, choose
 from sim.engine.market_kernels import reminders
 from sim.jit import inline, njit
 from sim.mechanisms import choice, loyalty
-from sim.params import RuleNumbers
+from sim.params import RuleNumbers, Rules, as_rules
 
 #: Columns of the packed shop rows the pick kernel reads (``platform_kernels.view_kernel``
 #: writes them), and their indices.
@@ -134,7 +134,7 @@ def pick_kernel(
     shop_alive: np.ndarray,
     vip_after: np.ndarray,
     seg_f: np.ndarray,
-    r: RuleNumbers,
+    r: Rules,
     cdf: np.ndarray,
     lut: np.ndarray,
     decay_table: np.ndarray,
@@ -153,6 +153,7 @@ def pick_kernel(
     consideration, Gumbel and habit uniforms. Out: ``out_i`` rows shop (-1: no purchase),
     known, slot; ``out_f`` rows expectation, loyalty.
     """
+    r = as_rules(r)
     kk = slot_shop.shape[1]
     k1 = u_cons.shape[1] + 1
     # Gather the shoppers' rows first, in one pass over their records (each fetched once): a

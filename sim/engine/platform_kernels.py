@@ -26,7 +26,7 @@ from sim.engine.pick_kernels import (
 from sim.errors import RunError
 from sim.jit import inline, njit
 from sim.mechanisms import choice, exposure
-from sim.params import RuleNumbers
+from sim.params import RuleNumbers, Rules, as_rules
 
 if TYPE_CHECKING:
     from sim.engine.market import Market
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 SCORE_INPUTS = ("rating_sum", "rating_n", "recent_orders", "festival_boost", "price", "discount")
 VIEW_INPUTS = ("discount", "points_rate", "promo_start", "pull_mult", "promised_quality",
                "assortment", "delivery_days", "vip_bonus")  # fmt: skip
+FLAGS = ("premium", "programme", "alive")
 
 
 @dataclass(frozen=True)
@@ -68,20 +69,17 @@ def platform_day(
     cols = reuse(mk.buffers, "platform.columns", (4, s.n), np.dtype(np.float64))
     rows = reuse(mk.buffers, "platform.rows", (s.n, len(ROW_FIELDS)), np.dtype(np.float64))
     view_kernel(
-        tuple(getattr(s, name) for name in SCORE_INPUTS),
-        tuple(getattr(s, name) for name in VIEW_INPUTS),
-        (s.premium, s.programme, s.alive),
-        mk.rules, day, relevance, cols, rows,
+        mk.shop_columns(SCORE_INPUTS), mk.shop_columns(VIEW_INPUTS), mk.shop_columns(FLAGS),
+        mk.kr, day, relevance, cols, rows,
     )  # fmt: skip
     _, score, paid, value = cols
-    at = {name: rows[:, k] for k, name in enumerate(ROW_FIELDS)}
     view = ShopView(
         price_paid=paid.copy(),
-        log_rel_price=at["log_rel_price"],
-        promo_pull=at["promo_pull"],
-        prior_expect=at["prior_expect"],
-        rating_term=at["rating_term"],
-        static_term=at["static_term"],
+        log_rel_price=rows[:, LOG_REL_PRICE],
+        promo_pull=rows[:, PROMO_PULL],
+        prior_expect=rows[:, PRIOR_EXPECT],
+        rating_term=rows[:, RATING_TERM],
+        static_term=rows[:, STATIC_TERM],
         programme_value=value.copy(),
         rows=rows,
     )
@@ -114,7 +112,7 @@ def view_kernel(
     score_in: tuple[np.ndarray, ...],
     view_in: tuple[np.ndarray, ...],
     flags: tuple[np.ndarray, np.ndarray, np.ndarray],
-    r: RuleNumbers,
+    r: Rules,
     day: int,
     relevance_u: np.ndarray,
     cols: np.ndarray,
@@ -129,6 +127,7 @@ def view_kernel(
     ``flags``: premium, programme, alive; ``relevance_u``: the day's uniform per shop for its
     query relevance (``exposure.query_relevance``).
     """
+    r = as_rules(r)
     rating, score, paid, value = cols[0], cols[1], cols[2], cols[3]
     rating_sum, rating_n, recent, festival, price, discount = score_in
     premium, programme, alive = flags

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.errors import RunError
+from sim.jit import njit
 
 METRICS = (
     "active_customers",
@@ -27,6 +28,8 @@ METRICS = (
 )
 M = {name: i for i, name in enumerate(METRICS)}
 TIER_GROUPS = ("tier:premium", "tier:ordinary")
+ACTIVE_ROW, SATISFACTION_ROW = M["active_customers"], M["mean_satisfaction"]
+SHOP_CHURN_ROW, REFERRALS_ROW = M["shop_churned"], M["referrals"]
 
 
 class Recorder:
@@ -74,24 +77,14 @@ class Recorder:
         self._shop_churn += by_tier
 
     def close_day(self, day: int, active_cells: np.ndarray, satisfaction_cells: np.ndarray) -> None:
-        """Turn today's cell totals into group totals and start a new day."""
+        """Turn today's cell totals into group totals and start a new day (the rest in one
+        compiled call: the day's overhead matters in small runs)."""
         self._cells[M["active_customers"]] = active_cells
-        self._check_finite(day, satisfaction_cells)
         totals = self._cells @ self._to_groups
         sat = satisfaction_cells @ self._to_groups
-        active = totals[M["active_customers"]]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            totals[M["mean_satisfaction"]] = np.where(active > 0, sat / active, np.nan)
-        shop = np.full(len(self.groups), np.nan)
-        shop[:3] = [self._shop_churn.sum(), *self._shop_churn]
-        totals[M["shop_churned"]] = shop
-        only_all = np.full(len(self.groups), np.nan)
-        only_all[0] = self._extra[M["referrals"]]
-        totals[M["referrals"]] = only_all
-        self.data[day] = totals
-        self._cells[:] = 0.0
-        self._shop_churn[:] = 0.0
-        self._extra[:] = 0.0
+        parts = (self._cells, satisfaction_cells, self._shop_churn, self._extra)
+        if not close_kernel(parts, totals, sat, self.data[day]):
+            self._check_finite(day, satisfaction_cells)
 
     def _check_finite(self, day: int, satisfaction_cells: np.ndarray) -> None:
         """Fail loudly on the first day a metric is NaN or infinite (a broken rule or edge)."""
@@ -109,3 +102,40 @@ class Recorder:
     def latest(self, day: int, metric: str, group: str = "all") -> float:
         """Value of ``metric`` for ``group`` on ``day`` (NaN where undefined)."""
         return float(self.data[day, M[metric], self.groups.index(group)])
+
+
+@njit
+def close_kernel(
+    parts: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    totals: np.ndarray,
+    sat: np.ndarray,
+    out: np.ndarray,
+) -> bool:
+    """One day's group totals into ``out`` (metrics x groups), then today's totals cleared;
+    False, changing nothing, when one of them is not a finite number.
+
+    ``parts``: today's cell totals, satisfaction by cell, shop churn by tier and the totals
+    kept for all only; ``totals``, ``sat``: the cell totals and satisfaction summed by group.
+    The mean satisfaction is NaN without active customers; shop churn is kept for all and
+    the two tiers, referrals for all only.
+    """
+    cells, satisfaction_cells, shop_churn, extra = parts
+    for part in (satisfaction_cells, shop_churn, extra):
+        if not np.isfinite(part).all():
+            return False
+    if not np.isfinite(cells).all():
+        return False
+    out[:] = totals
+    for g in range(out.shape[1]):
+        active = totals[ACTIVE_ROW, g]
+        out[SATISFACTION_ROW, g] = sat[g] / active if active > 0 else np.nan
+        out[SHOP_CHURN_ROW, g] = np.nan
+        out[REFERRALS_ROW, g] = np.nan
+    out[SHOP_CHURN_ROW, 0] = shop_churn[0] + shop_churn[1]
+    out[SHOP_CHURN_ROW, 1] = shop_churn[0]
+    out[SHOP_CHURN_ROW, 2] = shop_churn[1]
+    out[REFERRALS_ROW, 0] = extra[REFERRALS_ROW]
+    cells[:] = 0.0
+    shop_churn[:] = 0.0
+    extra[:] = 0.0
+    return True

@@ -20,7 +20,7 @@ from sim.engine.platform_kernels import ShopView
 from sim.engine.recorder import M
 from sim.jit import njit
 from sim.mechanisms import fulfilment
-from sim.params import RuleNumbers
+from sim.params import Rules, as_rules
 
 #: Recorder rows ``fulfil_kernels.fulfil_kernel`` adds to, in its order.
 RECORDED = np.array([M[k] for k in ("purchases", "revenue", "complaints", "service_contacts",
@@ -29,16 +29,20 @@ RECORDED = np.array([M[k] for k in ("purchases", "revenue", "complaints", "servi
 
 @dataclass(frozen=True)
 class Orders:
-    """Today's completed orders: customer row, shop, expectation, and the memory slot to
-    update (the shop's own if ``known``, else the emptiest or least loyal one to overwrite).
+    """Today's completed orders, packed for the kernels: ``o_i`` rows customer row, shop,
+    memory slot to update and known (1: the slot is the shop's own, else the emptiest or
+    least loyal one to overwrite); ``o_f`` rows expectation and loyalty, then the rows
+    :func:`fulfil` fills (``fulfil_kernels.fulfil_kernel``'s); ``shop`` the shops as int32.
     """
 
-    cust: np.ndarray
+    o_i: np.ndarray
+    o_f: np.ndarray
     shop: np.ndarray
-    expect: np.ndarray
-    slot: np.ndarray
-    known: np.ndarray
-    loyalty: np.ndarray
+
+    @property
+    def cust(self) -> np.ndarray:
+        """The customer row of each order."""
+        return self.o_i[0]
 
 
 def shopping_day(mk: Market, day: int, view: ShopView) -> None:
@@ -54,9 +58,12 @@ def shopping_day(mk: Market, day: int, view: ShopView) -> None:
 
 
 def segment_fields(mk: Market) -> np.ndarray:
-    """Per-segment taste weights packed one row per segment (``pick_kernels.SEGMENT_FIELDS``)."""
-    cols = tuple(getattr(mk.seg, name) for name in pick_kernels.SEGMENT_FIELDS)
-    return np.ascontiguousarray(np.stack(cols, axis=1))
+    """Per-segment taste weights packed one row per segment (``pick_kernels.SEGMENT_FIELDS``),
+    kept in ``mk.buffers``: the segments are fixed for the run."""
+    if "segment_fields" not in mk.buffers:
+        cols = tuple(getattr(mk.seg, name) for name in pick_kernels.SEGMENT_FIELDS)
+        mk.buffers["segment_fields"] = np.ascontiguousarray(np.stack(cols, axis=1))
+    return mk.buffers["segment_fields"]
 
 
 def decay_factors(mk: Market) -> np.ndarray:
@@ -82,16 +89,16 @@ def pick_shops(mk: Market, v: np.ndarray, day: int, view: ShopView) -> Orders:
         v, day, c.segment, c.won_on_discount, c.price_mult,
         c.slot_shop, c.slot_loyalty, c.slot_touched, c.slot_expect, c.slot_count,
         view.rows, s.assortment, mk.care_live, mk.any_care, s.alive, s.vip_after,
-        segment_fields(mk), mk.rules,
+        segment_fields(mk), mk.kr,
         mk.cdf, pick_kernels.bucket_table(mk.cdf), decay_factors(mk),
         u_cons, gumbel_u, u_habit, out_i, out_f,
     )  # fmt: skip
-    buy = np.flatnonzero(out_i[0] >= 0)
-    shop = out_i[0, buy].astype(np.int32)
-    done = complete_carts(mk, v[buy], shop)
-    b = buy[done]
-    known = out_i[1, b] != 0
-    return Orders(v[b], shop[done], out_f[0, b], out_i[2, b], known, out_f[1, b])
+    u_cart = mk.rng.random(np.count_nonzero(out_i[0] >= 0))
+    o_i, o_f, shop = orders_kernel(
+        u_cart, v, out_i, out_f, mk.shops.site_quality, c.segment, mk.shops.tier, mk.kr,
+        mk.rec.cell_totals()[M["abandoned_carts"]],
+    )  # fmt: skip
+    return Orders(o_i, o_f, shop)
 
 
 def fulfil(mk: Market, o: Orders, day: int, view: ShopView) -> None:
@@ -102,24 +109,21 @@ def fulfil(mk: Market, o: Orders, day: int, view: ShopView) -> None:
     r, n = mk.rules, o.cust.size
     z = mk.rng.standard_normal((2, n))
     u = mk.rng.random((6 if r.hazard_on else 5) * n)
-    ev_f = np.empty((2, n))
+    ev_f = o.o_f[2:4]
     ev_i = np.empty((3, n), np.int8)
     order_kernels.evaluate_kernel(
-        o.shop, o.expect, z, u[:n], u[n : 3 * n].reshape(2, n), delivery_fields(mk), r,
+        o.shop, o.o_f[0], z, u[:n], u[n : 3 * n].reshape(2, n), delivery_fields(mk), mk.kr,
         ev_f, ev_i,
     )  # fmt: skip
-    o_f = np.empty((6, n))
-    o_f[0], o_f[1], o_f[2:4] = o.expect, o.loyalty, ev_f
-    amount = settle(mk, o, o_f, ev_i, u[3 * n :].reshape(-1, n), view, day)
+    amount = settle(mk, o, ev_i, u[3 * n :].reshape(-1, n), view, day)
     if mk.transactions is not None:
         mk.transactions.append((o.cust.copy(), np.full(n, day, np.int32), o.shop.copy(), amount))
-    spread_word(mk, o.cust, o_f[2], day)
+    spread_word(mk, o.cust, o.o_f[2], day)
 
 
 def settle(
     mk: Market,
     o: Orders,
-    o_f: np.ndarray,
     ev_i: np.ndarray,
     u: np.ndarray,
     view: ShopView,
@@ -128,16 +132,15 @@ def settle(
     """Ledgers, complaints and their handling, booking, reviews, satisfaction and churn of
     the orders in ``fulfil_kernels.fulfil_kernel``; returns each order's amount paid.
     """
-    c, s, n = mk.cust, mk.shops, o.cust.size
-    o_i = np.stack([o.cust, o.shop, o.slot, o.known]).astype(np.int64)
+    c, s, n, o_f = mk.cust, mk.shops, o.cust.size, o.o_f
     shop_in = (s.tier, view.price_paid, s.premium, s.unit_cost, s.logistics_cost,
                view.programme_value, s.service_quality)  # fmt: skip
     ledgers = (s.revenue, s.profit, s.cash, s.orders, s.rating_sum, s.rating_n)
     cells = np.empty(n, np.int64)
     retention = np.empty(n)
     fulfil_kernels.fulfil_kernel(
-        o_i, o_f, ev_i, u, day, mk.window, book_inputs(mk, view), mk.expiry, c.lost, c.spend,
-        shop_in, ledgers, mk.rec.cell_totals(), RECORDED, mk.rules, mk.churn_columns(),
+        o.o_i, o_f, ev_i, u, day, mk.window, book_inputs(mk, view), mk.expiry, c.lost, c.spend,
+        shop_in, ledgers, mk.rec.cell_totals(), RECORDED, mk.kr, mk.churn_columns(),
         (mk.care_live, mk.seg.hazard_multiplier), mk.redraw_since(day), mk.any_care,
         cells, retention,
     )  # fmt: skip
@@ -166,33 +169,52 @@ def book_inputs(
     return cust_cols, slots, shop_cols
 
 
-def complete_carts(mk: Market, cust: np.ndarray, shop: np.ndarray) -> np.ndarray:
-    """M3: which carts of ``cust`` at ``shop`` are completed; abandoned ones are recorded."""
-    done = np.empty(shop.size, np.bool_)
-    carts_kernel(mk.rng.random(shop.size), shop, mk.shops.site_quality, mk.rules, done)
-    mk.rec.add("abandoned_carts", order_cells(mk, cust[~done], shop[~done]))
-    return done
-
-
 @njit
-def carts_kernel(
-    u: np.ndarray, shop: np.ndarray, site_quality: np.ndarray, r: RuleNumbers, done: np.ndarray
-) -> None:
-    """``fulfilment.completes`` for each cart (uniform ``u``, the chosen ``shop``)."""
-    for k in range(shop.shape[0]):
-        done[k] = fulfilment.completes(u[k], site_quality[shop[k]], r)
-
-
-def order_cells(mk: Market, cust: np.ndarray, shop: np.ndarray) -> np.ndarray:
-    """Recorder cells of orders: the customer's segment and the shop's tier."""
-    return mk.cust.segment[cust].astype(np.int64) * 3 + mk.shops.tier[shop] + 1
+def orders_kernel(
+    u: np.ndarray,
+    v: np.ndarray,
+    out_i: np.ndarray,
+    out_f: np.ndarray,
+    site_quality: np.ndarray,
+    segment: np.ndarray,
+    tier: np.ndarray,
+    r: Rules,
+    abandoned: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """M3: which carts of shoppers ``v`` (``pick_kernels.pick_kernel``'s ``out_i``, ``out_f``)
+    are completed (``fulfilment.completes``, one uniform of ``u`` per cart in order); the
+    abandoned ones are counted in ``abandoned`` (recorder cells: segment, shop tier), the
+    completed ones returned as :class:`Orders`' ``o_i``, ``o_f`` and int32 shops."""
+    r = as_rules(r)
+    done = np.zeros(v.shape[0], np.bool_)
+    b, m = 0, 0
+    for k in range(v.shape[0]):
+        shop = out_i[0, k]
+        if shop < 0:
+            continue
+        done[k] = fulfilment.completes(u[b], site_quality[shop], r)
+        b += 1
+        m += done[k]
+        if not done[k]:
+            abandoned[np.int64(segment[v[k]]) * 3 + tier[shop] + 1] += 1.0
+    o_i, o_f, shops = np.empty((4, m), np.int64), np.empty((6, m)), np.empty(m, np.int32)
+    m = 0
+    for k in range(v.shape[0]):
+        if done[k]:
+            o_i[0, m], o_i[1, m], o_i[2, m] = v[k], out_i[0, k], out_i[2, k]
+            o_i[3, m] = out_i[1, k] != 0
+            o_f[0, m], o_f[1, m] = out_f[0, k], out_f[1, k]
+            shops[m] = out_i[0, k]
+            m += 1
+    return o_i, o_f, shops
 
 
 def spread_word(mk: Market, cust: np.ndarray, value: np.ndarray, day: int) -> None:
     """M13 after the day's orders: unhappy buyers tell their contacts, delighted ones bring
     referrals (drawn in this order)."""
     r = mk.rules
-    mk.word_of_mouth(cust[market_kernels.dissatisfied_kernel(value, r)], r.negative_impact, day)
-    referred = market_kernels.referrals_kernel(value, mk.rng.random(value.size), r)
+    told = cust[market_kernels.dissatisfied_kernel(value, mk.kr)]
+    mk.word_of_mouth(told, r.negative_impact, day)
+    referred = market_kernels.referrals_kernel(value, mk.rng.random(value.size), mk.kr)
     mk.pending_referrals += referred
     mk.rec.add_total("referrals", referred)

@@ -64,6 +64,13 @@ class ShopTable:
     customers_served: np.ndarray
     repeat_customers: np.ndarray
 
+    def __post_init__(self) -> None:
+        """Make the policy columns plain attributes too: read many times a day, they cost a
+        fallback to :meth:`__getattr__` each (policy arrays change in place, never replaced).
+        """
+        for name, column in self.policy.items():
+            self.__dict__.setdefault(name, column)
+
     def __getattr__(self, name: str) -> np.ndarray:
         """Expose policy columns as attributes (``shops.price``)."""
         policy = self.__dict__.get("policy")

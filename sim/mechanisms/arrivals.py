@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.jit import inline
+from sim.jit import inline, njit
 from sim.params import RuleNumbers, SegmentArrays
 
 #: Longest wait for a next shopping trip (days): far beyond any horizon, within int32.
@@ -39,18 +39,27 @@ def draw_traits(
     """M14: a segment by shares, then individual spread in shopping rate (gamma, mean 1),
     price sensitivity (log-normal, median 1) and initial satisfaction (normal).
     """
-    share = seg.share / seg.share.sum()
-    segment = rng.choice(share.size, size=n, p=share).astype(np.int8)
+    segment = draw_segments(rng, seg.share / seg.share.sum(), n).astype(np.int8)
     z = rng.standard_normal((2, n))
     shape = rules.rate_heterogeneity
     spread = rng.gamma(shape, 1.0 / shape, size=n) if shape > 0 else np.ones(n)
-    sat = np.clip(initial_satisfaction + rules.satisfaction_spread * z[1], 0.0, 1.0)
+    # np.clip(x, 0, 1) to the bit (signed zeros and NaN too), without its slow wrapper
+    sat = np.minimum(np.maximum(0.0, initial_satisfaction + rules.satisfaction_spread * z[1]), 1.0)
     return Traits(
         segment=segment,
         shop_rate=np.minimum(seg.shop_rate[segment] * spread, 1.0),
         price_mult=np.exp(rules.price_heterogeneity * z[0]),
         satisfaction=sat,
     )
+
+
+def draw_segments(rng: np.random.Generator, share: np.ndarray, n: int) -> np.ndarray:
+    """``rng.choice(share.size, size=n, p=share)`` (``share`` sums to 1): the same uniforms
+    and segments (NumPy's inversion of the cumulative shares), without its checks of ``p``,
+    which cost more than the draw itself for the few arrivals of a day."""
+    cdf = share.cumsum()
+    cdf /= cdf[-1]
+    return cdf.searchsorted(rng.random(n), side="right")
 
 
 def draw_propensity(rng: np.random.Generator, n: int, spread: float) -> np.ndarray:
@@ -106,24 +115,54 @@ def draw_contacts(
     total = first + n
     if degree == 0 or n == 0 or total < 2:
         return np.full((n, degree), -1, np.int32)
-    me = (first + np.arange(n))[:, None]
-    picks = _uniform_others(rng, me, (n, degree), total)
+    picks = np.empty((n, degree), np.int64)
+    others_kernel(rng.random((n, degree)), first, total, picks)
     if churned is not None:
         for _ in range(REDRAW_ROUNDS):
-            gone = churned[picks] >= 0
-            if not gone.any():
+            gone = gone_kernel(picks, churned)
+            if gone == 0:
                 break
-            others = np.broadcast_to(me, picks.shape)[gone]
-            picks[gone] = _uniform_others(rng, others, (int(gone.sum()),), total)
+            redraw_kernel(rng.random(gone), first, total, churned, picks)
     return picks.astype(np.int32)
 
 
-def _uniform_others(
-    rng: np.random.Generator, me: np.ndarray, shape: tuple[int, ...], total: int
-) -> np.ndarray:
-    """Uniform picks among rows ``0 .. total-1`` other than ``me`` (broadcast to ``shape``)."""
-    picks = np.floor(rng.random(shape) * (total - 1)).astype(np.int64)
-    return np.where(picks >= me, picks + 1, picks)
+@inline
+def uniform_other(u: float, me: int, total: int) -> int:
+    """A uniform pick (from uniform ``u``) among rows ``0 .. total-1`` other than ``me``."""
+    pick = int(np.floor(u * (total - 1)))
+    return pick + 1 if pick >= me else pick
+
+
+@njit
+def others_kernel(u: np.ndarray, first: int, total: int, picks: np.ndarray) -> None:
+    """``picks[i, j]``: :func:`uniform_other` of ``u[i, j]`` for newcomer ``first + i``."""
+    for i in range(picks.shape[0]):
+        for j in range(picks.shape[1]):
+            picks[i, j] = uniform_other(u[i, j], first + i, total)
+
+
+@njit
+def gone_kernel(picks: np.ndarray, churned: np.ndarray) -> int:
+    """How many of ``picks`` have left the platform (``churned`` not negative)."""
+    gone = 0
+    for i in range(picks.shape[0]):
+        for j in range(picks.shape[1]):
+            gone += churned[picks[i, j]] >= 0
+    return gone
+
+
+@njit
+def redraw_kernel(
+    u: np.ndarray, first: int, total: int, churned: np.ndarray, picks: np.ndarray
+) -> None:
+    """One round of redraws: each pick who has left, in row order, gets the next uniform of
+    ``u`` (one per such pick, :func:`gone_kernel`); the new picks are checked next round."""
+    k = 0
+    for i in range(picks.shape[0]):
+        for j in range(picks.shape[1]):
+            if churned[picks[i, j]] >= 0:
+                picks[i, j] = uniform_other(u[k], first + i, total)
+                k += 1
 
 
 def reciprocate(
@@ -145,19 +184,46 @@ def reciprocate(
     expected in-degree stays at ``degree`` at every age, while out-degree stays fixed. When
     two newcomers land on the same slot the later one (by row, then pick) keeps it.
     """
-    degree = contacts.shape[1]
-    picks = contacts[first : first + n]
-    valid = picks >= 0
-    if churned is not None:
-        valid &= churned[np.maximum(picks, 0)] < 0  # read at the picks only: O(picks)
-    if degree == 0 or not valid.any():
+    if contacts.shape[1] == 0:
         return
-    newcomer = np.broadcast_to(np.arange(first, first + n)[:, None], picks.shape)[valid]
-    target = picks[valid].astype(np.int64)
-    slot = np.floor(rng.random(target.size) * degree).astype(np.int64)
-    cell = target * degree + slot
-    last = cell.size - 1 - np.unique(cell[::-1], return_index=True)[1]
-    contacts[target[last], slot[last]] = newcomer[last]  # distinct cells: order-free
+    present = np.zeros(0, np.int32) if churned is None else churned
+    newcomer, target = namers_kernel(
+        contacts[first : first + n], first, present, churned is not None
+    )
+    if target.size:
+        ties_kernel(rng.random(target.size), newcomer, target, contacts)
+
+
+@njit
+def namers_kernel(
+    picks: np.ndarray, first: int, churned: np.ndarray, check: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (newcomer, pick) pairs of ``picks`` (rows of newcomers from ``first``), in row
+    order, whose pick is a customer still on the platform (when ``check``: ``churned``
+    negative)."""
+    n, degree = picks.shape
+    newcomer = np.empty(n * degree, np.int64)
+    target = np.empty(n * degree, np.int64)
+    k = 0
+    for i in range(n):
+        for j in range(degree):
+            pick = picks[i, j]
+            if pick >= 0 and (not check or churned[pick] < 0):
+                newcomer[k], target[k] = first + i, pick
+                k += 1
+    return newcomer[:k], target[:k]
+
+
+@njit
+def ties_kernel(
+    u: np.ndarray, newcomer: np.ndarray, target: np.ndarray, contacts: np.ndarray
+) -> None:
+    """Each ``target`` replaces its tie in slot ``floor(u * degree)`` by its ``newcomer``, in
+    order: of two newcomers landing on one slot the later keeps it."""
+    degree = contacts.shape[1]
+    for k in range(target.shape[0]):
+        slot = int(np.floor(u[k] * degree))
+        contacts[target[k], slot] = newcomer[k]
 
 
 @inline
