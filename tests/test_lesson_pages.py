@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from sim.lessons.catalog import Lesson, load_lessons, observed_section
+from sim.lessons.catalog import Lesson, load_lessons, observed_section, text_section
 from sim.lessons.guide import figure_paths
-from sim.lessons.page import blocks, page_path, text_section, write_page
+from sim.lessons.page import blocks, page_path, write_page
 
 LESSONS = load_lessons()
 
 
 def test_text_section_and_blocks_known_answers() -> None:
     text = "# T\n\n## A\n\nOne\nline.\n\n- x\n  y\n- z\n\n## B\n\n1. first\n   more\n2. second\n"
-    assert text_section(text, "A") == "One\nline.\n\n- x\n  y\n- z"
+    assert text_section(text, "A").strip() == "One\nline.\n\n- x\n  y\n- z"
     assert text_section(text, "C") == ""
     assert blocks(text_section(text, "A")) == ["One line.", "- x y\n- z"]
     assert blocks(text_section(text, "B")) == ["1. first more", "2. second"]

@@ -23,7 +23,7 @@ from test_viz_controls import panel_and_column_names
 
 from sim.config.loader import parse_set
 from sim.errors import UserError
-from sim.lessons.catalog import get_lesson, load_lessons
+from sim.lessons.catalog import get_lesson, load_lessons, text_section
 from sim.scenarios import scenario_names
 from sim.sweep.plan import experiment_dir, load_plan
 from sim.viz import components, presets
@@ -56,13 +56,13 @@ def variants(number: int) -> dict[str, dict[str, Any]]:
 
 def test_sections_blocks_and_inline_markup() -> None:
     text = "## A\n\nintro\nmore\n\n```console\n$ x\n```\n\n1. one\n   two\n2. *b* `c`\n\n## B\n"
-    assert presets.section(text, "A").strip().startswith("intro")
-    assert presets.blocks(presets.section(text, "A")) == [
+    assert text_section(text, "A").strip().startswith("intro")
+    assert presets.blocks(text_section(text, "A")) == [
         presets.Block("p", "intro more"),
         presets.Block("li", "one two"),
         presets.Block("li", "*b* `c`"),
     ]
-    assert presets.section(text, "C") == ""
+    assert text_section(text, "C") == ""
     html = presets.inline_html("**x: y** *▶ Play* `a_b` <i>")
     assert html == "<b>x: y</b> <i>▶ Play</i> <code>a_b</code> &lt;i&gt;"
     assert presets.blocks_html(presets.blocks("p\n\n1. a\n2. b\n")) == (
@@ -77,7 +77,7 @@ def test_lesson_page_comes_from_the_lesson_files(number: int) -> None:
     assert (page.title, page.question) == (lesson.spec.title, lesson.spec.question)
     assert page.variants == variants(number) and page.scenario == lesson.spec.viz.scenario
     assert page.steps and page.discussion
-    body = presets.section(lesson.text, "Questions for discussion")
+    body = text_section(lesson.text, "Questions for discussion")
     assert all(b.text.split()[0] in body for b in page.discussion)
     assert page.label in presets.lesson_labels()
 

@@ -100,3 +100,9 @@ def with_observed(text: str, block: str) -> str:
     head, rest = text.split(BEGIN, 1)
     tail = rest.split(END, 1)[1]
     return f"{head}{BEGIN}\n{block}\n{END}{tail}"
+
+
+def text_section(text: str, heading: str) -> str:
+    """The body of a lesson text's Markdown ``## heading`` section ('' if it has none)."""
+    parts = re.split(rf"^## {re.escape(heading)}\s*$", text, maxsplit=1, flags=re.M)
+    return re.split(r"^## ", parts[1], maxsplit=1, flags=re.M)[0] if len(parts) > 1 else ""

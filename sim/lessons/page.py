@@ -17,11 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.lessons.catalog import Lesson
+from sim.lessons.catalog import Lesson, text_section
 from sim.outputs import atomic
 from sim.report.render import Figure, Section, html_page
 
-_HEADING = re.compile(r"^## (.+)$", re.MULTILINE)
 _ITEM = re.compile(r"^(- |\d+\. )")
 TABLE_COLUMNS = ("you should observe", "variant vs reference", "measured (95% CI)", "holds")
 
@@ -29,15 +28,6 @@ TABLE_COLUMNS = ("you should observe", "variant vs reference", "measured (95% CI
 def page_path(lesson: Lesson) -> Path:
     """Where the precomputed page goes: ``NN-slug.html`` beside the lesson's text."""
     return lesson.text_path.with_suffix(".html")
-
-
-def text_section(markdown: str, heading: str) -> str:
-    """The body of section ``## heading`` of a Markdown text ('' if it has none)."""
-    parts = _HEADING.split(markdown)
-    for title, body in zip(parts[1::2], parts[2::2], strict=True):
-        if title.strip() == heading:
-            return body.strip("\n")
-    return ""
 
 
 def blocks(body: str) -> list[str]:

@@ -19,6 +19,7 @@ from typing import Any
 from sim.config import Scenario
 from sim.config.loader import apply_overrides, parse_set, validate
 from sim.errors import UserError
+from sim.lessons.catalog import text_section
 
 #: Separates a lesson's number from its variant in a page name: ``lesson:5/no_boost``.
 VARIANT_SEP = "/"
@@ -53,12 +54,6 @@ class LessonPage:
     def label(self) -> str:
         """The lesson picker's entry: 'N: title'."""
         return f"{self.number}: {self.title}"
-
-
-def section(text: str, heading: str) -> str:
-    """The body of a Markdown ``## heading`` section ('' if the text has none)."""
-    parts = re.split(rf"^## {re.escape(heading)}\s*$", text, maxsplit=1, flags=re.M)
-    return re.split(r"^## ", parts[1], maxsplit=1, flags=re.M)[0] if len(parts) > 1 else ""
 
 
 def blocks(body: str) -> list[Block]:
@@ -120,8 +115,8 @@ def lesson_page(number: int) -> LessonPage:
         scenario=lesson.spec.viz.scenario,
         experiment=exp.description,
         variants={name: dict(v) for name, v in exp.variants.items()},
-        steps=blocks(section(text, "In the browser")),
-        discussion=blocks(section(text, "Questions for discussion")),
+        steps=blocks(text_section(text, "In the browser")),
+        discussion=blocks(text_section(text, "Questions for discussion")),
     )
 
 
