@@ -11,7 +11,7 @@ import numpy as np
 from sim.analysis.km import kaplan_meier
 from sim.engine.recorder import METRICS
 from sim.model import ChurnModel
-from sim.validation.measures import retention_profit_gain
+from sim.validation.measures import retention_profit_gain, top_share
 
 
 @dataclass(frozen=True)
@@ -50,14 +50,13 @@ def economics(model: ChurnModel) -> Economics:
     acq = mk.acquisition_spend / arrived if arrived else float("nan")
     days_active = mk.rec.data[1 : model.day + 1, METRICS.index("active_customers"), 0].sum()
     ret = mk.retention_spend / (days_active / 365.0) if days_active else float("nan")
-    margin = c.margin[:n]
+    margin = np.asarray(c.margin[:n], np.float64)
     total = float(margin.sum())
-    top = np.sort(margin)[::-1][: max(1, n // 5)].sum() if n else 0.0
     return Economics(
         acquisition_cost=acq,
         retention_cost_per_year=ret,
         acquisition_to_retention=acq / ret if ret else float("nan"),
-        top20_profit_share=float(top / total) if total > 0 else float("nan"),
+        top20_profit_share=top_share(margin, 0.2),
         profit_gain_5pt_retention=_retention_gain(
             model, (total - mk.retention_spend) / days_active, acq
         )
