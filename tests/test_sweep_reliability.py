@@ -81,13 +81,30 @@ def sweep_argv(exp: Path, out: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "sim", "sweep", str(exp), "--out", str(out), "--no-report", *args]
 
 
+def _as_from_a_terminal() -> None:
+    """In the child before exec: Ctrl-C delivered and acted on, as in a terminal's shell.
+    A test worker may have SIGINT ignored or blocked (both survive exec), for instance while
+    multiprocessing starts a helper process; a sweep started from it would not see Ctrl-C."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def signal_state(pid: int) -> str:
+    """The process's blocked and ignored signal masks (Linux), for a failure's message."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return "gone"
+    return " ".join(ln for ln in lines if ln.startswith(("SigBlk", "SigIgn")))
+
+
 @contextmanager
 def sweep_process(argv: list[str]) -> Iterator[subprocess.Popen[str]]:
     """Start a sweep in its own session; kill its whole process group when done with it."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        start_new_session=True,
+        start_new_session=True, preexec_fn=_as_from_a_terminal,
     )  # fmt: skip
     try:
         yield proc
@@ -200,9 +217,10 @@ def test_ctrl_c_stops_cleanly_says_how_to_resume_and_resume_completes(
     out = tmp_path / "ctrl-c"
     with sweep_process(sweep_argv(exp, out, "--workers", "2", "--quiet")) as proc:
         assert wait_for(proc, lambda: finished(out) >= 2), "the sweep ended before Ctrl-C"
+        state = signal_state(proc.pid)
         os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the whole group
         stdout, stderr = proc.communicate(timeout=30)
-    assert proc.returncode == 130, f"{finished(out)} of {N_RUNS} runs finished; {stderr}"
+    assert proc.returncode == 130, f"{finished(out)} of {N_RUNS} runs finished ({state}); {stderr}"
     assert stdout == "" and "Traceback" not in stderr
     lines = stderr.splitlines()
     assert len(lines) == 1, stderr
