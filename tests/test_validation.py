@@ -315,12 +315,16 @@ def test_default_market_meets_the_pattern(
 
 @pytest.mark.patterns
 def test_contagion_placebo_without_word_of_mouth() -> None:
-    """With word of mouth off a contact's leaving cannot matter: the measured ratio must be 1
-    within its interval (else the measure, not the model, makes contagion)."""
+    """With word of mouth off a contact's leaving cannot matter: the measured ratio must show
+    no effect that matters, its whole interval within 1 +- 0.05 (an equivalence check, a
+    tenth of the smallest contagion the pattern accepts, 1.4), else the measure, not the
+    model, makes contagion. The measure leans about 1-2 % below 1 with word of mouth off
+    (0.988, 0.961 to 1.01, in rules version 4; 0.980, 0.962 to 0.999, in version 5), so
+    "1 within the interval" would pass or fail on a few draws."""
     off = (("mechanisms", "m13_word_of_mouth", "enabled"), False)
     sc = load_scenario("baseline", [(("days",), 730), off])
     r = {x.pattern.key: x for x in suite.validate(sc, 10, InlineExecutor())}["contagion"]
-    assert r.low <= 1.0 <= r.high, (r.mean, r.low, r.high)
+    assert r.low >= 0.95 and r.high <= 1.05, (r.mean, r.low, r.high)
 
 
 def test_spread_churn_propensity_makes_survivors_hazard_fall() -> None:
