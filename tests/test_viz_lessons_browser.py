@@ -135,9 +135,14 @@ def replay(page: Any, number: int) -> dict[str, float]:
     steps = "\n".join(b.text for b in lesson.steps)
     card = page.locator(".churnsim-lesson")
     sync_api.expect(card).to_contain_text(lesson.question)
-    labels = _lever_labels(page)
     for bold in BOLD.findall(steps):  # a lever's label, followed by its value on a slider
-        assert any(lb == bold or lb.startswith(f"{bold}: ") for lb in labels), (bold, labels)
+        # the sidebar may still be drawing the lesson's levers after its card appeared
+        _eventually(
+            lambda bold=bold: any(
+                lb == bold or lb.startswith(f"{bold}: ") for lb in _lever_labels(page)
+            ),
+            f"lesson {number}: lever '{bold}' (first seen: {sorted(_lever_labels(page))})",
+        )
     names = _names(page)
     for italic in ITALIC.findall(BOLD.sub("", steps)):
         assert italic in names, (number, italic)
