@@ -962,6 +962,14 @@ def test_complaints_handled_well_with_chance_service_quality() -> None:
     assert abs(well - quality) < Z * math.sqrt(quality * (1 - quality) / len(said))
 
 
+def test_complaint_setback_books_only_a_badly_answered_complaint_to_service() -> None:
+    r = rules(complaint_penalty=0.1)
+    assert word_of_mouth.complaint_setback(1, True, False, r) == fulfilment.SERVICE
+    assert word_of_mouth.complaint_setback(1, True, True, r) == 1  # answered well
+    assert word_of_mouth.complaint_setback(2, False, False, r) == 2  # no complaint
+    assert word_of_mouth.complaint_setback(1, True, False, rules(complaint_penalty=0.0)) == 1
+
+
 def test_complaint_pass_changes_evaluations_and_books_bad_handling_to_service() -> None:
     r = rules(complaint_share=0.5, dissatisfied_below=0.4, complaint_recovery=0.4,
               complaint_penalty=0.1)  # fmt: skip

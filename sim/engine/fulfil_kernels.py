@@ -14,7 +14,7 @@ import numpy as np
 from sim.engine.market_kernels import churn_day_kernel, satisfaction_kernel
 from sim.engine.order_kernels import book_kernel
 from sim.jit import njit
-from sim.mechanisms import exposure, fulfilment, ledger, satisfaction, word_of_mouth
+from sim.mechanisms import exposure, ledger, satisfaction, word_of_mouth
 from sim.params import RuleNumbers, Rules, as_rules
 
 
@@ -198,6 +198,5 @@ def complaint_pass(
         if said:
             complained[k] = True
             o_f[2, k] = value
-            if not handled and r.complaint_penalty > 0:
-                ev_i[0, k] = fulfilment.SERVICE
+            ev_i[0, k] = word_of_mouth.complaint_setback(ev_i[0, k], said, handled, r)
     return complained

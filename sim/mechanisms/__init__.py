@@ -58,7 +58,11 @@ MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism(
         "M5",
         "m5_service",
-        ("fulfilment.service", "word_of_mouth.complaint_outcome"),
+        (
+            "fulfilment.service",
+            "word_of_mouth.complaint_outcome",
+            "word_of_mouth.complaint_setback",
+        ),
         "a problem triggers a service contact; resolved well it undoes most of the "
         "loss and may grant a return, resolved badly it adds a halo penalty; a complaint "
         "handled well lifts the order's evaluation (service recovery), handled badly lowers it",

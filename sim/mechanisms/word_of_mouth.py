@@ -4,6 +4,7 @@ contagion, referrals."""
 from __future__ import annotations
 
 from sim.jit import inline
+from sim.mechanisms import fulfilment
 from sim.params import RuleNumbers
 
 
@@ -36,6 +37,13 @@ def complaint_outcome(
     if u < r.complaint_share * service_quality:
         return True, True, min(value + r.complaint_recovery, 1.0)
     return True, False, max(value - r.complaint_penalty, 0.0)
+
+
+@inline
+def complaint_setback(setback: int, said: bool, handled: bool, r: RuleNumbers) -> int:
+    """The order's setback after its complaint: a complaint answered badly (with a penalty
+    to pay) makes service (``fulfilment.SERVICE``) what cost the customer most."""
+    return fulfilment.SERVICE if said and not handled and r.complaint_penalty > 0 else setback
 
 
 @inline

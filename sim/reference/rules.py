@@ -106,6 +106,5 @@ def fulfil(rnd: random.Random, shop: dict[str, float], expect: float, r: RuleNum
     said, handled, value = word_of_mouth.complaint_outcome(
         value, u_moan, shop["service_quality"], r
     )
-    if said and not handled and r.complaint_penalty > 0:
-        setback = fulfilment.SERVICE
+    setback = word_of_mouth.complaint_setback(setback, said, handled, r)
     return Outcome(float(quality), float(value), bool(returned), int(setback), bool(said))
