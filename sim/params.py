@@ -90,6 +90,8 @@ class RuleNumbers(NamedTuple):
     recovery_share: float
     halo_penalty: float
     return_cost: float
+    return_repair: float
+    refusal_penalty: float
     complaint_recovery: float
     complaint_penalty: float
     assortment_weight: float
@@ -162,6 +164,8 @@ def compile_rules(sc: Scenario) -> RuleNumbers:
         recovery_share=m.m5_service.recovery_share,
         halo_penalty=m.m5_service.halo_penalty,
         return_cost=m.m5_service.return_cost,
+        return_repair=m.m5_service.return_repair,
+        refusal_penalty=m.m5_service.refusal_penalty,
         complaint_recovery=m.m5_service.complaint_recovery if on["m5_service"] else 0.0,
         complaint_penalty=m.m5_service.complaint_penalty if on["m5_service"] else 0.0,
         assortment_weight=m.m6_assortment.weight if on["m6_assortment"] else 0.0,

@@ -119,15 +119,15 @@ def _share_of_everyone(data: dict[str, Any]) -> None:
         (_set(("plan", 0, "minutes"), 5),
          r"02-price-war\.yaml:\d+: plan: the blocks add up to 85 minutes, not 90"),
         (_set(("worksheet", 1, "claim"), 9),
-         r"02-price-war\.yaml:\d+: worksheet\[1\]\.claim: lesson 2 has claims 1 to 5, not 9"),
+         r"02-price-war\.yaml:\d+: worksheet\[1\]\.claim: lesson 2 has claims 1 to 4, not 9"),
         (_set(("worksheet", 1, "claim"), 0), r"worksheet\[1\]\.claim: must be >= 1"),
         (_set(("objectives", 0), "Understand price wars."),
          r"objectives\[0\]: starts with 'understand'.*measurable verb"),
-        (_set(("figures", "differences", "bars", 0, "claim"), 5),
+        (_set(("figures", "differences", "bars", 0, "claim"), 4),
          r"figures\.differences\.bars: .*share one unit"),
         (_set(("figures", "curves", "variants"), {"peace": "a", "calm": "b"}),
          r"figures\.curves\.variants\.calm: .*no variant 'calm' \(variants: peace, war\)"),
-        (_set(("figures", "curves", "says"), [6]), r"figures\.curves\.says\[0\]: .*1 to 5, not 6"),
+        (_set(("figures", "curves", "says"), [6]), r"figures\.curves\.says\[0\]: .*1 to 4, not 6"),
         (_set(("figures", "curves", "says"), [2, 0]), r"figures\.curves\.says\[1\]: .*not 0"),
         (_share_of_everyone, r"figures\.curves: .*tier:ordinary or tier:premium"),
         (_set(("colour",), "red"), r"colour"),
@@ -175,16 +175,16 @@ def test_answer_key_quotes_exactly_the_results(number: int) -> None:
 
 def test_answer_key_flags_a_claim_the_run_does_not_settle() -> None:
     lesson = BY_NUMBER[2]
-    key = answer_key_section(lesson, load_guide(lesson), fake_results(lesson, fail=(3,)))
+    key = answer_key_section(lesson, load_guide(lesson), fake_results(lesson, fail=(2,)))
     assert key.count("not settled by this run") == 1 and "Check before class" in key
-    assert "| 3 |" in key and key.split("| 3 |")[1].split("\n")[0].endswith("| **NO** |")
+    assert "| 2 |" in key and key.split("| 2 |")[1].split("\n")[0].endswith("| **NO** |")
 
 
 def test_answer_key_says_when_the_run_shows_the_opposite() -> None:
     lesson = BY_NUMBER[2]
     results = fake_results(lesson)
-    war = results[2]  # a 'lower' claim measured clearly higher
-    results[2] = ClaimResult(war.claim, 2.0, 1.0, 3.0, 8)
+    war = results[1]  # a 'lower' claim measured clearly higher
+    results[1] = ClaimResult(war.claim, 2.0, 1.0, 3.0, 8)
     key = answer_key_section(lesson, load_guide(lesson), results)
     assert key.count("**the run shows the opposite**: the whole interval lies above zero") == 1
     assert "The lesson expects: **lower**" in key and "not settled" not in key
@@ -215,7 +215,7 @@ def test_bars_are_the_chosen_claims_results() -> None:
     for row, bar in zip(rows, guide.spec.figures.differences.bars, strict=True):
         r = results[bar.claim - 1]
         assert (row.label, row.mean, row.low, row.high) == (bar.label, r.mean, r.low, r.high)
-    assert [row.clear for row in rows] == [True, False, True, True]  # only claim 2 is unclear
+    assert [row.clear for row in rows] == [True, False, True]  # only claim 2 is unclear
     assert not results[3].holds
 
 
@@ -306,8 +306,8 @@ def test_guide_from_a_real_run_matches_it(lesson_copy: Path, tmp_path: Path) -> 
     for r in results:
         assert r.figure() in text
     assert all(p.is_file() and p.stat().st_size > 10_000 for p in written[1:])
-    # the first slide's curves are the run's: their gap at day 180 is claim 3's difference
+    # the first slide's curves are the run's: their gap at day 180 is claim 2's difference
     curves = sweep_curves(sweep, "retention", "tier:ordinary", ["peace", "war"])
     at = {v: float(c.mean[list(c.day).index(180)]) for v, c in curves.items()}
-    assert results[2].claim.measure.kind == "retention"
-    assert 100 * (at["war"] - at["peace"]) == pytest.approx(results[2].mean, abs=1e-9)
+    assert results[1].claim.measure.kind == "retention"
+    assert 100 * (at["war"] - at["peace"]) == pytest.approx(results[1].mean, abs=1e-9)

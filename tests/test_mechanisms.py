@@ -568,7 +568,7 @@ def test_damaged_known_and_m4_off() -> None:
 EVAL = rules(
     met_expectations=1.0, loss_aversion=2.25, gap_weight=3.0, lateness_weight=0.25,
     damage_penalty=1.5, service_on=True, problem_gap=0.15, recovery_share=0.7, halo_penalty=1.5,
-    late_contact_days=0.0,
+    late_contact_days=0.0, return_repair=0.5, refusal_penalty=1.0,
 )  # fmt: skip
 NO_SERVICE = EVAL._replace(service_on=False)
 
@@ -630,19 +630,51 @@ def test_evaluate_m1_off_ignores_the_quality_gap() -> None:
 
 
 def test_resolved_contact_recovers_part_of_the_loss() -> None:
+    no_returns = EVAL._replace(return_repair=0.0, refusal_penalty=0.0)
     off = logit(evaluate(0.7, 0.7, broken=True, r=NO_SERVICE)[0])
     value, _, contact, returned = evaluate(
-        0.7, 0.7, broken=True, service_quality=1.0, return_ease=1.0
+        0.7, 0.7, broken=True, service_quality=1.0, return_ease=0.0, r=no_returns
     )
-    assert contact and returned
+    assert contact and not returned
     resolved = logit(value)
-    value, setback, contact, returned = evaluate(0.7, 0.7, broken=True, service_quality=0.0)
-    assert contact and not returned and setback == fulfilment.SERVICE
+    value, setback, contact, _ = evaluate(
+        0.7, 0.7, broken=True, service_quality=0.0, return_ease=0.0, r=no_returns
+    )
+    assert contact and setback == fulfilment.SERVICE
     unresolved = logit(value)
     assert unresolved < off < resolved < 1.0
     # resolved: (1 - recovery_share) of the loss remains; unresolved: halo penalty on top.
     assert resolved == pytest.approx(1.0 - 2.25 * 1.5 * (1 - 0.7))
     assert unresolved == pytest.approx(1.0 - 2.25 * (1.5 + 1.5))
+
+
+def test_a_granted_return_repairs_what_the_contact_left() -> None:
+    """M5 returns: a granted return undoes return_repair of the loss left after the contact
+    (known log-odds), a refused one costs refusal_penalty and the setback stays what failed."""
+    loss = 2.25 * 1.5  # a damaged parcel, weighted by loss aversion
+    resolved_granted = logit(evaluate(0.7, 0.7, broken=True, service_quality=1.0)[0])
+    assert resolved_granted == pytest.approx(1.0 - loss * 0.3 * (1 - 0.5))
+    unresolved_granted = evaluate(0.7, 0.7, broken=True, service_quality=0.0)
+    assert unresolved_granted[3]  # the return is the shop's policy, not the contact's luck
+    assert logit(unresolved_granted[0]) == pytest.approx(1.0 - loss * 0.5 - 2.25 * 1.5)
+    refused = evaluate(0.7, 0.7, broken=True, service_quality=1.0, return_ease=0.0)
+    assert not refused[3] and refused[1] == fulfilment.LOGISTICS  # the damaged parcel
+    assert logit(refused[0]) == pytest.approx(1.0 - loss * 0.3 - 2.25 * 1.0)
+    assert logit(refused[0]) < resolved_granted
+
+
+def test_return_outcome_known_answers_and_switches() -> None:
+    assert fulfilment.return_outcome(False, True, -1.0, 0.0, 1.0, EVAL) == (False, 0.0)
+    granted = fulfilment.return_outcome(True, False, -1.0, 0.2, 0.5, EVAL)
+    assert granted[0] and granted[1] == pytest.approx(0.5)
+    assert fulfilment.return_outcome(True, True, -1.0, 0.2, 0.5, EVAL)[1] == pytest.approx(0.15)
+    assert fulfilment.return_outcome(True, True, -1.0, 0.7, 0.5, EVAL) == (False, -1.0)
+    # with both effects at 0 a return changes no evaluation, granted or refused
+    zero = EVAL._replace(return_repair=0.0, refusal_penalty=0.0)
+    assert fulfilment.return_outcome(True, True, -1.0, 0.7, 0.5, zero) == (False, 0.0)
+    assert fulfilment.return_outcome(True, True, -1.0, 0.2, 0.5, zero) == (True, 0.0)
+    off = switched_off("m5_service")
+    assert fulfilment.return_outcome(True, True, -1.0, 0.2, 0.5, off) == (False, 0.0)
 
 
 def test_setback_codes_follow_the_biggest_loss() -> None:
@@ -665,36 +697,35 @@ def test_no_setback_without_a_loss() -> None:
 
 
 def test_service_without_problem_is_silent_and_m5_off_is_neutral() -> None:
-    assert fulfilment.service(0.0, 0.0, False, 0.0, 0.0, 0.0, 1.0, 1.0, EVAL) == (
+    assert fulfilment.service(0.0, 0.0, False, 0.0, 0.0, 1.0, EVAL) == (
         False, False, False, 0.0,
     )  # fmt: skip
     # a shortfall within problem_gap is no problem; beyond it is
-    assert not fulfilment.service(-0.15, 0.0, False, -0.45, 0.0, 0.0, 1.0, 1.0, EVAL)[0]
-    assert fulfilment.service(-0.16, 0.0, False, -0.48, 0.0, 0.0, 1.0, 1.0, EVAL)[0]
+    assert not fulfilment.service(-0.15, 0.0, False, -0.45, 0.0, 1.0, EVAL)[1]
+    assert fulfilment.service(-0.16, 0.0, False, -0.48, 0.0, 1.0, EVAL)[:2] == (True, True)
     off = switched_off("m5_service")
-    assert fulfilment.service(-0.6, 5.0, True, -3.0, 0.0, 0.0, 1.0, 1.0, off) == (
+    assert fulfilment.service(-0.6, 5.0, True, -3.0, 0.0, 1.0, off) == (
         False, False, False, 0.0,
     )  # fmt: skip
 
 
-def test_service_late_only_is_contact_but_no_return() -> None:
-    contact, resolved, returned, extra = fulfilment.service(
-        0.0, 2.0, False, -0.5, 0.0, 0.0, 1.0, 1.0, EVAL
-    )
-    assert contact and resolved and not returned
+def test_service_late_only_is_contact_but_no_problem() -> None:
+    problem, contact, resolved, extra = fulfilment.service(0.0, 2.0, False, -0.5, 0.0, 1.0, EVAL)
+    assert contact and resolved and not problem  # nothing to return
     assert extra == pytest.approx(0.7 * 0.5)
     # unresolved: the halo penalty
-    assert fulfilment.service(0.0, 2.0, False, -0.5, 0.5, 0.0, 0.0, 1.0, EVAL) == (
-        True, False, False, -1.5,
+    assert fulfilment.service(0.0, 2.0, False, -0.5, 0.5, 0.0, EVAL) == (
+        False, True, False, -1.5,
     )  # fmt: skip
+    assert not evaluate(0.7, 0.7, late=2.0, return_ease=1.0)[3]
 
 
 def test_a_little_late_costs_evaluation_but_starts_no_contact() -> None:
     """M5: only a parcel more than late_contact_days late (beyond tolerance) alone makes the
     customer contact the shop; a milder delay costs evaluation only (M4)."""
     r = EVAL._replace(late_contact_days=3.0)
-    assert fulfilment.service(0.0, 3.0, False, -0.75, 0.0, 0.0, 1.0, 1.0, r)[0] is False
-    assert fulfilment.service(0.0, 3.5, False, -0.9, 0.0, 0.0, 1.0, 1.0, r)[0] is True
+    assert fulfilment.service(0.0, 3.0, False, -0.75, 0.0, 1.0, r)[1] is False
+    assert fulfilment.service(0.0, 3.5, False, -0.9, 0.0, 1.0, r)[1] is True
     value, setback, contact, _ = fulfilment.evaluate(0.7, 0.7, 2.0, False, 0.0, 0.0, 1.0, 1.0, r)
     assert setback == fulfilment.LOGISTICS and not contact
     assert value < fulfilment.evaluate(0.7, 0.7, 0.0, False, 0.0, 0.0, 1.0, 1.0, r)[0]
@@ -703,12 +734,18 @@ def test_a_little_late_costs_evaluation_but_starts_no_contact() -> None:
 def test_service_resolution_and_return_rates() -> None:
     n = 40_000
     u = rng(20).random((n, 2))
-    out = [fulfilment.service(-0.4, 0.0, False, -1.2, a, b, 0.3, 0.5, EVAL) for a, b in u]
-    contact, resolved, returned, _ = (np.array(x) for x in zip(*out, strict=True))
-    assert contact.all()
+    out = [fulfilment.service(-0.4, 0.0, False, -1.2, a, 0.3, EVAL) for a, _ in u]
+    problem, contact, resolved, _ = (np.array(x) for x in zip(*out, strict=True))
+    assert contact.all() and problem.all()
     assert abs(resolved.mean() - 0.3) < Z * math.sqrt(0.21 / n)
-    assert not (returned & ~resolved).any()  # only a resolved contact grants a return
-    assert abs(returned.mean() - 0.15) < Z * math.sqrt(0.15 * 0.85 / n)
+    back = [fulfilment.return_outcome(True, bool(k), -1.2, b, 0.5, EVAL) for k, (_, b) in
+            zip(resolved, u, strict=True)]  # fmt: skip
+    returned = np.array([x[0] for x in back])
+    # the return is granted at the policy's rate, independent of the contact's outcome
+    assert abs(returned.mean() - 0.5) < Z * math.sqrt(0.25 / n)
+    assert abs(returned[resolved].mean() - returned[~resolved].mean()) < Z * math.sqrt(
+        0.25 / resolved.sum() + 0.25 / (~resolved).sum()
+    )
 
 
 # --- loyalty (M10, M11, M15) ----------------------------------------------------------------

@@ -192,7 +192,7 @@ def test_lever_scenarios_read_the_experiment_file_s_levers(tmp_path: Path) -> No
     pair = levers.lever_scenarios(sc)
     assert pair is not None
     service, price = (p.shops.groups[1] for p in pair)
-    assert (service.service_quality, service.return_ease, service.service_cost) == (0.7, 0.7, 9)
+    assert (service.service_quality, service.return_ease, service.service_cost) == (0.7, 0.7, 6)
     assert (price.price, price.service_quality) == (72.75, 0.5)
     assert levers.lever_scenarios(sc.model_copy(update={"days": 729})) is None  # no year 2
     odd = tmp_path / "levers.yaml"

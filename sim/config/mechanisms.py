@@ -100,6 +100,22 @@ class M5Service(Rule):
     return_cost: float = param(
         8.0, "shop's cost of handling one return", unit="currency", ge=0, le=1e6, mechanism="M5"
     )
+    return_repair: float = param(
+        0.5,
+        "share of what is left of a problem order's loss (after the contact) that a granted "
+        "return or exchange undoes: the money comes back, the hassle stays",
+        ge=0,
+        le=1,
+        mechanism="M5",
+    )
+    refusal_penalty: float = param(
+        1.0,
+        "extra evaluation lost (as halo_penalty) when a wanted return of a problem order is "
+        "refused: a return dispute, which deepens the order's setback",
+        ge=0,
+        le=20,
+        mechanism="M5",
+    )
     complaint_recovery: float = param(
         0.4,
         "evaluation (0-1) a complaint handled well adds to the order's: service recovery, which "

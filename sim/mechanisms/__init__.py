@@ -60,12 +60,14 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "m5_service",
         (
             "fulfilment.service",
+            "fulfilment.return_outcome",
             "word_of_mouth.complaint_outcome",
             "word_of_mouth.complaint_setback",
         ),
         "a problem triggers a service contact; resolved well it undoes most of the "
-        "loss and may grant a return, resolved badly it adds a halo penalty; a complaint "
-        "handled well lifts the order's evaluation (service recovery), handled badly lowers it",
+        "loss, resolved badly it adds a halo penalty; a granted return undoes part of what "
+        "is left, a refused one is a dispute; a complaint handled well lifts the order's "
+        "evaluation (service recovery), handled badly lowers it",
     ),
     Mechanism(
         "M6",

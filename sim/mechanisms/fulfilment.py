@@ -60,28 +60,47 @@ def service(
     broken: bool,
     losses: float,
     u_resolved: float,
-    u_return: float,
     service_quality: float,
-    return_ease: float,
     r: RuleNumbers,
 ) -> tuple[bool, bool, bool, float]:
-    """M5: a problem order (quality short by more than ``problem_gap``, damaged, or late)
-    leads to a contact; resolved (chance ``service_quality``) it undoes ``recovery_share`` of
-    the loss and may grant a return of a faulty item (chance ``return_ease``); unresolved it
-    adds the halo penalty. Returns (contact, resolved, returned, extra loss).
+    """M5: a problem order (quality short by more than ``problem_gap``, or damaged) or a
+    parcel more than ``late_contact_days`` late leads to a contact; resolved (chance
+    ``service_quality``) it undoes ``recovery_share`` of the loss, unresolved it adds the
+    halo penalty. Returns (problem, contact, resolved, extra loss).
     """
     if not r.service_on:
         return False, False, False, 0.0
     problem = gap < -r.problem_gap or broken
     contact = problem or late > r.late_contact_days
     resolved = contact and u_resolved < service_quality
-    returned = resolved and problem and u_return < return_ease
     extra = 0.0
     if resolved:
         extra = -r.recovery_share * losses
     elif contact:
         extra = 0.0 - r.halo_penalty
-    return contact, resolved, returned, extra
+    return problem, contact, resolved, extra
+
+
+@inline
+def return_outcome(
+    problem: bool,
+    resolved: bool,
+    losses: float,
+    u_return: float,
+    return_ease: float,
+    r: RuleNumbers,
+) -> tuple[bool, float]:
+    """M5: the buyer of a problem order wants to return it. The shop's return policy grants
+    it with chance ``return_ease``, whatever became of the contact: a granted return undoes
+    ``return_repair`` of the loss the contact left; a refused one is a dispute that costs
+    ``refusal_penalty``, added to the order's setback (booked to what failed: the goods,
+    the parcel or the contact). Returns (returned, extra loss)."""
+    if not r.service_on or not problem:
+        return False, 0.0
+    if u_return < return_ease:
+        left = losses * (1.0 - r.recovery_share) if resolved else losses
+        return True, -r.return_repair * left
+    return False, 0.0 - r.refusal_penalty
 
 
 @inline
@@ -107,10 +126,11 @@ def evaluate(
     logistics = -r.lateness_weight * late - r.damage_penalty * (1.0 if broken else 0.0)
     gains = max(q, 0.0) + max(logistics, 0.0)
     losses = min(q, 0.0) + min(logistics, 0.0)
-    contact, resolved, returned, extra = service(
-        gap, late, broken, losses, u_resolved, u_return, service_quality, return_ease, r
+    problem, contact, resolved, extra = service(
+        gap, late, broken, losses, u_resolved, service_quality, r
     )
-    x = r.met_expectations + gains + r.loss_aversion * (losses + extra)
+    returned, back = return_outcome(problem, resolved, losses, u_return, return_ease, r)
+    x = r.met_expectations + gains + r.loss_aversion * (losses + extra + back)
     worst = min(logistics, 0.0)
     setback = QUALITY if q < worst else (LOGISTICS if worst < 0 else 0)
     if contact and not resolved:
