@@ -208,19 +208,32 @@ def _ran(joined: list[int], churned: list[int]) -> Any:
     return SimpleNamespace(market=SimpleNamespace(cust=cust))
 
 
-def test_lead_kept_known_answers() -> None:
+def test_leads_known_answers() -> None:
     # day-0 customers leaving on days 100, 400, 800 and one still active; a late joiner ignored
     a = _ran([0, 0, 0, 0, 5], [100, 400, 800, -1, 10])
     assert levers.cohort_retention(a, 365) == 75.0 and levers.cohort_retention(a, 730) == 50.0
     b = _ran([0, 0, 0, 0], [100, 200, 900, -1])  # 50 and 50
-    assert levers.lead_kept(a, b) == 0.0  # a led by 25 after a year, level after two
+    assert levers.leads(a, b) == (25.0, 0.0)  # a led by 25 after a year, level after two
     c = _ran([0, 0, 0, 0], [100, 200, 500, -1])  # 50 and 25
-    assert levers.lead_kept(a, c) == 25.0 and levers.lead_kept(c, a) == 25.0  # kept either way
-    d = _ran([0, 0, 0, 0], [100, 500, 900, 1000])  # 75 and 75: level after a year
-    assert math.isnan(levers.lead_kept(a, d))
-    e = _ran([0, 0, 0, 0], [100, 200, 900, 950])  # 50 and 50: behind after a year
-    f = _ran([0, 0, 0, 0], [100, 400, 500, 600])  # 75 and 0: ahead after a year, behind after two
-    assert levers.lead_kept(f, e) == -50.0
+    assert levers.leads(a, c) == (25.0, 25.0) and levers.leads(c, a) == (-25.0, -25.0)
+
+
+def test_lead_kept_chooses_the_leader_once_over_the_seeds() -> None:
+    assert levers.lead_kept([(25.0, 0.0), (10.0, 5.0)]) == [0.0, 5.0]
+    assert levers.lead_kept([(-25.0, -25.0), (-5.0, 10.0)]) == [25.0, -10.0]  # kept, reversed
+    # levers that tie: seeds' noise picks a leader, and a seed's two leads move together
+    tie = [(1.0, 2.0), (-1.0, -2.0), (2.0, 1.0), (-2.0, -1.0)]
+    assert np.mean([np.sign(a) * b for a, b in tie]) == 1.5  # chosen seed by seed: "kept"
+    assert all(map(math.isnan, levers.lead_kept(tie)))  # chosen once: a tie, not measured
+    assert levers.lead_kept(tie[:3]) == [2.0, -2.0, 1.0]  # mean 1/3, where seed by seed: 5/3
+    # not measured: a seed without a pair of leads (a run under two years)
+    assert all(map(math.isnan, levers.lead_kept([(1.0, 1.0), math.nan])))
+
+
+def test_a_pair_of_values_without_over_seeds_is_a_bug() -> None:
+    with pytest.raises(TypeError, match="needs over_seeds"):
+        suite.per_seed(BAND, [1.0, (1.0, 2.0)])
+    assert suite.per_seed(BAND, [1.0, 2.0]) == (1.0, 2.0)
 
 
 BAND = Pattern("x", "claim", "source", 1.0, 2.0, "", lambda m: 0.0)

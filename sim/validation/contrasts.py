@@ -32,7 +32,7 @@ class Contrast:
     """A paired experiment: ``pair(sc)`` gives the two scenarios; ``measure`` the effect."""
 
     pair: Callable[[Scenario], tuple[Scenario, Scenario] | None]
-    measure: Callable[[ChurnModel, ChurnModel], float]
+    measure: Callable[[ChurnModel, ChurnModel], float | tuple[float, float]]
 
 
 def split_ordinary_shops(sc: Scenario) -> tuple[Scenario, int] | None:

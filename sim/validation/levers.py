@@ -10,6 +10,8 @@ the shops more than their margin and closes them in the second year, reverses it
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -58,9 +60,24 @@ def cohort_retention(m: ChurnModel, day: int) -> float:
     return 100.0 * float(((churned == ACTIVE) | (churned > day)).mean())
 
 
-def lead_kept(first: ChurnModel, second: ChurnModel) -> float:
-    """The first lever's lead over the second in the day-0 customers kept, after two years,
-    signed by its lead after one: above 0 when the lever ahead after a year is still ahead
-    after two, below 0 when the order reverses (points)."""
+def leads(first: ChurnModel, second: ChurnModel) -> tuple[float, float]:
+    """The first lever's lead over the second in the day-0 customers kept after one year and
+    after two (points)."""
     one, two = (cohort_retention(first, d) - cohort_retention(second, d) for d in YEARS)
-    return float(np.sign(one) * two) if one != 0 else NAN
+    return one, two
+
+
+def lead_kept(per_seed: Sequence[object]) -> list[float]:
+    """Each seed's lead at two years of the lever ahead after one year, that lever chosen once
+    from the seeds' mean one-year lead: above 0 when the one-year leader is still ahead after
+    two years, below 0 when the order reverses (points). Chosen seed by seed, the leader of
+    two levers that tie would win its seeds' noise, and a seed's two leads move together,
+    so a tie would read as a kept lead. NaN for every seed when a seed has no pair of leads
+    (not measured) or the levers tie after a year."""
+    pairs = [p for p in per_seed if isinstance(p, tuple)]
+    if len(pairs) < len(per_seed):
+        return [NAN] * len(per_seed)
+    one = float(np.mean([float(a) for a, _ in pairs]))
+    if not math.isfinite(one) or one == 0.0:
+        return [NAN] * len(per_seed)
+    return [math.copysign(1.0, one) * float(b) for _, b in pairs]

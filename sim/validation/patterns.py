@@ -7,7 +7,7 @@ runs; docs/validation.md lists it with the default market's figures.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +17,7 @@ from sim.model import ChurnModel
 from sim.outputs.economics import economics
 from sim.validation import measures
 from sim.validation.contrasts import Contrast, crossover_orders_gain, faster_delivery
-from sim.validation.levers import lead_kept, lever_scenarios
+from sim.validation.levers import lead_kept, leads, lever_scenarios
 
 INF = float("inf")
 
@@ -36,6 +36,9 @@ class Pattern:
     signed: bool = False
     """True if the value can be negative; else its interval is clipped at 0 (a share, a
     ratio or a rate: a t interval below 0 would only be an artefact of few seeds)."""
+    over_seeds: Callable[[Sequence[object]], list[float]] | None = None
+    """For a measure that needs every seed (as the lever ranking does to choose the leader
+    once): turns the seeds' raw measurements into one value per seed."""
 
     def band(self) -> str:
         """The target band for people: '<= 0.7', '>= 3', '1.4 to 2.3'."""
@@ -182,6 +185,6 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("lever_ranking_stable", "price_war_vs_service's levers keep their order on "
             "retention from one year to two (the one-year leader's lead at two years)",
             "project target: a lever's effect does not hinge on the horizon", 0.0, INF, " pts",
-            Contrast(lever_scenarios, lead_kept), signed=True),
+            Contrast(lever_scenarios, leads), signed=True, over_seeds=lead_kept),
 )  # fmt: skip
 BY_KEY = {p.key: p for p in PATTERNS}

@@ -42,15 +42,15 @@ def finished(sc: Scenario, seed: int) -> ChurnModel:
     return simulate(sc.model_copy(update={"seed": seed}), progress=False)
 
 
-def contrast(c: Contrast, sc: Scenario, seed: int) -> float:
+def contrast(c: Contrast, sc: Scenario, seed: int) -> float | tuple[float, float]:
     """A paired experiment's measure on common seeds (NaN if ``sc`` has nothing to change)."""
     pair = c.pair(sc)
     if pair is None:
         return math.nan
-    return float(c.measure(finished(pair[0], seed), finished(pair[1], seed)))
+    return c.measure(finished(pair[0], seed), finished(pair[1], seed))
 
 
-def measure_run(sc: Scenario, seed: int) -> list[float]:
+def measure_run(sc: Scenario, seed: int) -> list[float | tuple[float, float]]:
     """Run ``sc`` with ``seed`` to its horizon and measure every pattern on it (the paired
     experiments run their own pair of markets)."""
     model = finished(sc, seed)
@@ -69,11 +69,21 @@ def verdict(low: float, high: float, pattern: Pattern) -> str:
     return UNCLEAR
 
 
-def summarise(values: list[list[float]]) -> list[PatternResult]:
+def per_seed(pattern: Pattern, raw: list[float | tuple[float, float]]) -> tuple[float, ...]:
+    """One value per seed: the measurements as they are, or as ``pattern.over_seeds`` makes
+    them from all the seeds' (a pair of values is only meaningful to it)."""
+    if pattern.over_seeds:
+        return tuple(pattern.over_seeds(raw))
+    if any(isinstance(v, tuple) for v in raw):
+        raise TypeError(f"pattern {pattern.key}: a pair of values per seed needs over_seeds")
+    return tuple(v for v in raw if not isinstance(v, tuple))
+
+
+def summarise(values: list[list[float | tuple[float, float]]]) -> list[PatternResult]:
     """Per-pattern mean, 95 % t interval and verdict from per-seed measurements."""
     results = []
     for i, pattern in enumerate(PATTERNS):
-        column = tuple(row[i] for row in values)
+        column = per_seed(pattern, [row[i] for row in values])
         finite = [v for v in column if math.isfinite(v)]
         if len(finite) < len(column) or len(finite) < 2:
             mean = float(np.mean(finite)) if finite else math.nan
