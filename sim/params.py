@@ -8,6 +8,7 @@ This is the bottom layer of the model: it imports the scenario schema and nothin
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, NamedTuple, get_type_hints
 
@@ -108,6 +109,8 @@ class RuleNumbers(NamedTuple):
     programme_saturation: float
     spam_threshold: int
     spam_hazard_mult: float
+    message_tolerance: float
+    message_hazard_mult: float
     complaint_share: float
     negative_impact: float
     churn_impact: float
@@ -184,6 +187,8 @@ def compile_rules(sc: Scenario) -> RuleNumbers:
         ),
         spam_threshold=m.m12_saturation.spam_threshold if on["m12_saturation"] else 10**6,
         spam_hazard_mult=m.m12_saturation.spam_hazard_multiplier,
+        message_tolerance=m.m12_saturation.message_tolerance if on["m12_saturation"] else math.inf,
+        message_hazard_mult=m.m12_saturation.message_hazard_multiplier,
         complaint_share=m.m13_word_of_mouth.complaint_share,
         negative_impact=m.m13_word_of_mouth.negative_impact if on["m13_word_of_mouth"] else 0,
         churn_impact=m.m13_word_of_mouth.churn_impact if on["m13_word_of_mouth"] else 0.0,

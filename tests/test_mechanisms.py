@@ -125,20 +125,34 @@ def test_hazard_switched_off_is_zero() -> None:
 def test_hazard_factor_won_on_discount_spam_and_propensity() -> None:
     r = rules(won_hazard_mult=1.5, spam_threshold=2, spam_hazard_mult=2.0)
     # 1; won 1.5; 2 shops beyond the threshold 2^2; both 1.5 x 2^1; at the threshold 1.
-    assert churn.hazard_factor(False, 0, 1.0, r) == 1.0
-    assert churn.hazard_factor(True, 0, 1.0, r) == pytest.approx(1.5)
-    assert churn.hazard_factor(False, 4, 1.0, r) == pytest.approx(4.0)
-    assert churn.hazard_factor(True, 3, 1.0, r) == pytest.approx(3.0)
-    assert churn.hazard_factor(False, 2, 1.0, r) == 1.0
+    assert churn.hazard_factor(False, 0, 0.0, 1.0, r) == 1.0
+    assert churn.hazard_factor(True, 0, 0.0, 1.0, r) == pytest.approx(1.5)
+    assert churn.hazard_factor(False, 4, 0.0, 1.0, r) == pytest.approx(4.0)
+    assert churn.hazard_factor(True, 3, 0.0, 1.0, r) == pytest.approx(3.0)
+    assert churn.hazard_factor(False, 2, 0.0, 1.0, r) == 1.0
     # M14: the customer's own propensity multiplies the rest.
-    assert churn.hazard_factor(True, 3, 0.25, r) == pytest.approx(0.75)
+    assert churn.hazard_factor(True, 3, 0.0, 0.25, r) == pytest.approx(0.75)
+
+
+def test_hazard_factor_counts_reminders_beyond_the_tolerance() -> None:
+    """M12: one reminder is welcome, thirty are spam: each message a month beyond
+    message_tolerance multiplies the hazard by message_hazard_mult."""
+    r = rules(spam_threshold=2, spam_hazard_mult=2.0, message_tolerance=4.0,
+              message_hazard_mult=1.03)  # fmt: skip
+    assert churn.hazard_factor(False, 1, 4.0, 1.0, r) == 1.0  # within the tolerance
+    assert churn.hazard_factor(False, 1, 30.0, 1.0, r) == pytest.approx(1.03**26)  # ~2.16
+    assert churn.hazard_factor(False, 1, 5.5, 1.0, r) == pytest.approx(1.03**1.5)
+    # one shop's thirty messages annoy; so do three shops' two each, for another reason
+    assert churn.hazard_factor(False, 3, 6.0, 1.0, r) == pytest.approx(2.0 * 1.03**2)
+    assert 1.9 < churn.hazard_factor(False, 1, 30.0, 1.0, DEFAULT) < 2.4  # the default's size
 
 
 def test_hazard_factor_neutral_when_m9_and_m12_off() -> None:
-    assert churn.hazard_factor(True, 0, 1.0, switched_off("m9_promotions")) == 1.0
-    assert churn.hazard_factor(False, 50, 1.0, switched_off("m12_saturation")) == 1.0
-    assert churn.hazard_factor(True, 0, 1.0, DEFAULT) > 1.0  # on, both matter
-    assert churn.hazard_factor(False, 50, 1.0, DEFAULT) > 1.0
+    assert churn.hazard_factor(True, 0, 0.0, 1.0, switched_off("m9_promotions")) == 1.0
+    assert churn.hazard_factor(False, 50, 300.0, 1.0, switched_off("m12_saturation")) == 1.0
+    assert churn.hazard_factor(True, 0, 0.0, 1.0, DEFAULT) > 1.0  # on, both matter
+    assert churn.hazard_factor(False, 50, 0.0, 1.0, DEFAULT) > 1.0
+    assert churn.hazard_factor(False, 0, 300.0, 1.0, DEFAULT) > 1.0
 
 
 def test_days_until_churn_never_at_zero_hazard_and_next_day_at_one() -> None:

@@ -227,6 +227,23 @@ class M12Saturation(Rule):
         le=10,
         mechanism="M12",
     )
+    message_tolerance: float = param(
+        4.0,
+        "reminders a month, from all of a customer's shops together, that it takes without "
+        "annoyance (one reminder is welcome, thirty are spam)",
+        unit="messages/month",
+        ge=0,
+        le=1000,
+        mechanism="M12",
+    )
+    message_hazard_multiplier: float = param(
+        1.03,
+        "platform-churn hazard multiplier per reminder a month beyond message_tolerance "
+        "(1.03: thirty a month double the hazard)",
+        ge=1,
+        le=10,
+        mechanism="M12",
+    )
 
 
 class M13WordOfMouth(Rule):

@@ -100,8 +100,8 @@ def churn_day_kernel(
         g_sat[k], g_seg[k], g_won[k], g_joined[k] = sat[i], segment[i], won[i], joined[i]
         g_prop[k] = propensity[i]
     for k in range(n):
-        reminding = reminders(slot_shop[idx[k]], care_live)[1] if any_care else 0
-        factor = churn.hazard_factor(g_won[k], reminding, g_prop[k], r)
+        messages, reminding = reminders(slot_shop[idx[k]], care_live) if any_care else (0.0, 0)
+        factor = churn.hazard_factor(g_won[k], reminding, messages, g_prop[k], r)
         h = churn.hazard(g_sat[k], seg_hazard[g_seg[k]], factor, r)
         since = max(since_day, g_joined[k])
         raised = exposed_until[idx[k]] - since

@@ -119,7 +119,8 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "m12_saturation",
         ("choice.programme_effect", "churn.hazard_factor"),
         "a programme's value falls with the share of rivals running one; reminders from "
-        "more shops than a customer tolerates raise the churn hazard",
+        "more shops, or more messages a month, than a customer tolerates raise the churn "
+        "hazard",
     ),
     Mechanism(
         "M13",

@@ -1,7 +1,8 @@
 """Platform churn: a daily hazard that rises as satisfaction falls, with the M9 (won on a
-discount), M12 (reminder spam) and M14 (segment, individual propensity) factors, raised for a
-while after a contact leaves (M13 contagion), sampled as a churn day that is redrawn when the
-customer's own inputs change (exact: the hazard is memoryless between changes).
+discount), M12 (too many reminding shops, too many reminders) and M14 (segment, individual
+propensity) factors, raised for a while after a contact leaves (M13 contagion), sampled as a
+churn day that is redrawn when the customer's own inputs change (exact: the hazard is
+memoryless between changes).
 """
 
 from __future__ import annotations
@@ -19,14 +20,19 @@ NEVER = 2_147_483_647
 
 @inline
 def hazard_factor(
-    won_on_discount: bool, reminding: int, propensity: float, r: RuleNumbers
+    won_on_discount: bool, reminding: int, messages: float, propensity: float, r: RuleNumbers
 ) -> float:
     """M9 x M12 x M14: a customer won on a discount churns ``won_hazard_mult`` times as
     readily; each reminding shop beyond ``spam_threshold`` multiplies the hazard by
-    ``spam_hazard_mult``; the customer's own propensity (mean 1) multiplies it too."""
+    ``spam_hazard_mult`` (too many relationships), and each of the ``messages`` a month from
+    all its shops beyond ``message_tolerance`` by ``message_hazard_mult`` (too many
+    reminders); the customer's own propensity (mean 1) multiplies it too."""
     excess = max(reminding - r.spam_threshold, 0)
     # x ** 0.0 is exactly 1.0 (IEEE pow, NaN included): skip the costly pow then.
     spam = r.spam_hazard_mult ** float(excess) if excess > 0 else 1.0
+    extra = messages - r.message_tolerance
+    if extra > 0.0:
+        spam *= r.message_hazard_mult**extra
     return (r.won_hazard_mult if won_on_discount else 1.0) * spam * propensity
 
 

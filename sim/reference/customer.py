@@ -246,8 +246,9 @@ class RefCustomer(mesa.Agent):  # type: ignore[misc]
     def update_hazard(self) -> None:
         """Churn hazard at the current satisfaction, with the M9 and M12 factors (M14 segment)."""
         r = self.model.rules
-        _, reminding = self.reminders()
-        factor = churn.hazard_factor(self.won_on_discount, reminding, self.propensity, r)
+        care, reminding = self.reminders()
+        messages = sum(care.values())
+        factor = churn.hazard_factor(self.won_on_discount, reminding, messages, self.propensity, r)
         seg_mult = float(self.model.seg.hazard_multiplier[self.segment])
         self.hazard = churn.hazard(self.satisfaction, seg_mult, factor, r)
         self.hazard_raised = churn.hazard(self.satisfaction, seg_mult, factor * r.contagion_mult, r)

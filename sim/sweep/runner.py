@@ -72,7 +72,7 @@ class RunOutcome:
     errno: int | None = None  # set when the run failed writing its files (a full disk)
 
 
-RULES_VERSION = 6
+RULES_VERSION = 7
 """The model rules' version: raise it with any change that alters a run's results, so a
 resumed sweep redoes the runs of the old rules (run ids hash the scenario and seed only)."""
 
