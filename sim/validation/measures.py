@@ -8,6 +8,7 @@ returns NaN when the run cannot show the pattern (too short a horizon, nobody at
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
 
 from sim.analysis.km import kaplan_meier
 
@@ -159,6 +160,21 @@ def decile_ratio(values: np.ndarray) -> float:
     k = max(1, values.size // 10)
     nxt = ranked[k : 2 * k].sum()
     return float(ranked[:k].sum() / nxt) if nxt > 0 else NAN
+
+
+def double_jeopardy(buyers: np.ndarray, repeat: np.ndarray) -> float:
+    """Spearman rank correlation across shops of their buyers and their repeat rate (the
+    share of their buyers who bought again): above 0 when shops with fewer buyers also keep
+    them less (Ehrenberg's double jeopardy). NaN for fewer than three shops with buyers, or
+    when either column is constant."""
+    sold = buyers > 0
+    if sold.sum() < 3:
+        return NAN
+    b = np.asarray(buyers[sold], np.float64)
+    rate = np.asarray(repeat[sold], np.float64) / b
+    if np.ptp(b) == 0 or np.ptp(rate) == 0:
+        return NAN
+    return float(stats.spearmanr(b, rate).statistic)
 
 
 def retention_profit_gain(

@@ -129,6 +129,14 @@ def ordinary_profit(m: ChurnModel) -> float:
     return float(np.median(s.profit[ordinary]) * 365.0 / max(m.day, 1)) if ordinary.any() else 0.0
 
 
+def ordinary_double_jeopardy(m: ChurnModel) -> float:
+    """``measures.double_jeopardy`` across the ordinary shops: their differences in size
+    emerge from the market, where premium storefronts differ by design."""
+    s = m.market.shops
+    ordinary = s.tier == 1
+    return measures.double_jeopardy(s.customers_served[ordinary], s.repeat_customers[ordinary])
+
+
 def ordinary_exits(m: ChurnModel) -> float:
     """Ordinary shops that exited, per cent of ordinary shops per year of the run."""
     s = m.market.shops
@@ -182,6 +190,10 @@ PATTERNS: tuple[Pattern, ...] = (
             0.5, 5.0, " %", Contrast(faster_delivery(1.0), crossover_orders_gain), signed=True),
     Pattern("ordinary_shop_exits", "ordinary shops exiting per year",
             "project target: exits do not hinge on starting cash", 0.0, 10.0, " %", ordinary_exits),
+    Pattern("double_jeopardy", "ordinary shops with fewer buyers keep them less (rank "
+            "correlation of buyers and repeat rate across the ordinary shops)",
+            "Ehrenberg, Goodhardt & Barwise 1990, J. Marketing 54(3)", 0.0, 1.0, "",
+            ordinary_double_jeopardy, signed=True),
     Pattern("lever_ranking_stable", "price_war_vs_service's levers keep their order on "
             "retention from one year to two (the one-year leader's lead at two years)",
             "project target: a lever's effect does not hinge on the horizon", 0.0, INF, " pts",
