@@ -24,6 +24,7 @@ from sim.config.yamlio import (
     line_for,
     load_yaml,
     parse_set,
+    parse_sets,
 )
 from sim.errors import UserError
 
@@ -36,6 +37,7 @@ __all__ = [
     "load_yaml",
     "model_to_plain",
     "parse_set",
+    "parse_sets",
     "resolve_file",
     "validate",
 ]

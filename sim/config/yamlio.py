@@ -6,6 +6,7 @@ Only ``yaml.SafeLoader``-derived loaders are used, so no tag can run code or bui
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -379,6 +380,12 @@ def _step_into(node: Any, seg: str | int, where: KeyPath, create: bool) -> Any:
             raise UserError(f"index {seg} out of range (list has {len(node)} items)")
         return node[seg]
     raise UserError(f"cannot set a key inside {here}: it is {_kind(node)}")
+
+
+def parse_sets(settings: Mapping[str, Any]) -> list[tuple[KeyPath, Any]]:
+    """Settings already read (an experiment's variant, a lesson's ``set:`` block: key path to
+    value) as overrides, each read exactly as ``--set key.path=value`` would read it."""
+    return [parse_set(f"{key}={json.dumps(value)}") for key, value in settings.items()]
 
 
 def apply_overrides(

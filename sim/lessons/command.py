@@ -103,15 +103,14 @@ def lesson_command(number: int, out: Path | None, *, workers: int | None, quiet:
 
 def viz_scenario(number: int, folder: Path | None = None) -> Path:
     """Write the lesson's browser scenario (its scenario with its lever values) and return it."""
-    from sim.config.loader import parse_set
+    from sim.config.loader import parse_sets
     from sim.outputs import atomic
     from sim.run import config_text
     from sim.scenarios import load_scenario
 
     lesson = get_lesson(number)
     viz = lesson.spec.viz
-    overrides = [parse_set(f"{k}={json.dumps(v)}") for k, v in viz.set.items()]
-    sc = load_scenario(viz.scenario, overrides)
+    sc = load_scenario(viz.scenario, parse_sets(viz.set))
     sc = sc.model_copy(update={"name": f"lesson-{lesson.number:02d}"})
     path = (folder or lesson.default_out()) / f"lesson-{lesson.number:02d}-scenario.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)

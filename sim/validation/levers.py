@@ -9,7 +9,6 @@ the shops more than their margin and closes them in the second year, reverses it
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +17,7 @@ import numpy as np
 
 from sim.config import Scenario
 from sim.config.loader import validate
-from sim.config.yamlio import apply_overrides, load_yaml, parse_set
+from sim.config.yamlio import apply_overrides, load_yaml, parse_sets
 from sim.engine.customers import ACTIVE
 from sim.errors import UserError
 from sim.model import ChurnModel
@@ -47,8 +46,7 @@ def lever_scenarios(
 
 def _with(sc: Scenario, overrides: dict[str, object], path: Path) -> Scenario:
     """``sc`` with one variant's key paths (``shops.groups[1].price``) set, validated."""
-    pairs = [parse_set(f"{key}={json.dumps(value)}") for key, value in overrides.items()]
-    data = apply_overrides(sc.model_dump(mode="python"), pairs)
+    data = apply_overrides(sc.model_dump(mode="python"), parse_sets(overrides))
     return validate(Scenario, data, source=str(path))
 
 

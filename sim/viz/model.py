@@ -9,7 +9,6 @@ steps and while a panel reads it, and stepping that stops at the horizon.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from typing import Any
@@ -35,13 +34,12 @@ def scenario_from_env() -> str:
 
 def lesson_scenario(number: int) -> Scenario:
     """Lesson ``number``'s browser scenario with its lever values set, named ``lesson-NN``."""
-    from sim.config.loader import parse_set
+    from sim.config.loader import parse_sets
     from sim.lessons.catalog import get_lesson
 
     lesson = get_lesson(number)
     viz = lesson.spec.viz
-    overrides = [parse_set(f"{k}={json.dumps(v)}") for k, v in viz.set.items()]
-    sc = load_scenario(viz.scenario, overrides)
+    sc = load_scenario(viz.scenario, parse_sets(viz.set))
     return sc.model_copy(update={"name": f"lesson-{lesson.number:02d}"})
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.config import Scenario
-from sim.config.loader import apply_overrides, parse_set, validate
+from sim.config.loader import apply_overrides, parse_set, parse_sets, validate
 from sim.errors import UserError
 from sim.lessons.catalog import text_section
 
@@ -129,7 +129,7 @@ def lesson_labels() -> dict[str, int]:
 
 def _viz_overrides(values: dict[str, Any]) -> list[tuple[Any, Any]]:
     """A ``viz: set:`` block as key paths and values, read as ``--set`` reads them."""
-    return [parse_set(f"{k}={json.dumps(v)}") for k, v in values.items()]
+    return parse_sets(values)
 
 
 def _related(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
