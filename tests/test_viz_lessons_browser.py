@@ -66,11 +66,12 @@ def _eventually(check: Callable[[], bool], what: str, timeout: float = 15.0) -> 
 
 
 def _pick_lesson(page: Any, number: int) -> None:
-    """Choose lesson ``number`` in the lesson picker and wait for its card."""
+    """Choose lesson ``number`` in the lesson picker and wait for its card (the page builds
+    the lesson's market first: under a busy test run that has taken more than 5 s)."""
     page.locator(".churnsim-lesson-picker").click()
     page.get_by_role("option", name=re.compile(rf"^{number}: ")).click()
     card = page.locator(".churnsim-lesson .v-card-title")
-    sync_api.expect(card).to_contain_text(f"Lesson {number}:")
+    sync_api.expect(card).to_contain_text(f"Lesson {number}:", timeout=30_000)
 
 
 def _lever_labels(page: Any) -> set[str]:
@@ -154,8 +155,11 @@ def replay(page: Any, number: int) -> dict[str, float]:
     moved, removed = _changed(number, variant)
     page.get_by_role("button", name=variant, exact=True).click()
     note = page.locator(".churnsim-preset-note")
-    sync_api.expect(note).to_contain_text(f"Running variant {variant}:")
-    sync_api.expect(page.locator(".churnsim-day")).to_have_text(re.compile(r"^Day 0 of"))
+    # the page builds the variant's market first (seconds under a busy test run)
+    sync_api.expect(note).to_contain_text(f"Running variant {variant}:", timeout=30_000)
+    sync_api.expect(page.locator(".churnsim-day")).to_have_text(
+        re.compile(r"^Day 0 of"), timeout=30_000
+    )
     status = page.locator(".churnsim-levers")
     for lever in moved:
         _check_lever(page, lever)
