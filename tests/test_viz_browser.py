@@ -142,6 +142,10 @@ def _page(tmp_path: Path, width: int = 1400, height: int = 1000) -> Iterator[Any
         try:
             page = ctx.new_page()
             page.set_default_timeout(20_000)
+            # expectations wait as long as actions: after a click the page may rebuild a
+            # market, which takes seconds while the slow suite keeps both cores busy
+            # (Playwright's default for expect is 5 s; a failing check still fails)
+            sync_api.expect.set_options(timeout=20_000)
             yield page
         finally:
             ctx.close()
