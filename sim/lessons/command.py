@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.lessons.catalog import Lesson, get_lesson, load_lessons
+from sim.lessons.catalog import Lesson, browser_scenario, get_lesson, load_lessons
 
 if TYPE_CHECKING:  # the sweep, report and claims machinery loads only to run a lesson, so
     from sim.lessons.claims import ClaimResult  # `churnsim lessons` lists them in a blink
@@ -103,15 +103,11 @@ def lesson_command(number: int, out: Path | None, *, workers: int | None, quiet:
 
 def viz_scenario(number: int, folder: Path | None = None) -> Path:
     """Write the lesson's browser scenario (its scenario with its lever values) and return it."""
-    from sim.config.loader import parse_sets
     from sim.outputs import atomic
     from sim.run import config_text
-    from sim.scenarios import load_scenario
 
     lesson = get_lesson(number)
-    viz = lesson.spec.viz
-    sc = load_scenario(viz.scenario, parse_sets(viz.set))
-    sc = sc.model_copy(update={"name": f"lesson-{lesson.number:02d}"})
+    sc = browser_scenario(number)
     path = (folder or lesson.default_out()) / f"lesson-{lesson.number:02d}-scenario.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic.write_text(path, config_text(sc))

@@ -15,6 +15,7 @@ from typing import Any
 
 from sim.config import Scenario
 from sim.errors import UserError
+from sim.lessons.catalog import browser_scenario
 from sim.model import ChurnModel
 from sim.scenarios import load_scenario
 from sim.viz.levers import expand_levers
@@ -30,17 +31,6 @@ LESSON_PREFIX = "lesson:"
 def scenario_from_env() -> str:
     """The scenario name or path the page starts with: $CHURNSIM_VIZ_SCENARIO or baseline."""
     return os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO
-
-
-def lesson_scenario(number: int) -> Scenario:
-    """Lesson ``number``'s browser scenario with its lever values set, named ``lesson-NN``."""
-    from sim.config.loader import parse_sets
-    from sim.lessons.catalog import get_lesson
-
-    lesson = get_lesson(number)
-    viz = lesson.spec.viz
-    sc = load_scenario(viz.scenario, parse_sets(viz.set))
-    return sc.model_copy(update={"name": f"lesson-{lesson.number:02d}"})
 
 
 def lesson_parts(name: str) -> tuple[int, str | None]:
@@ -68,7 +58,7 @@ def page_scenario(name: str) -> Scenario:
     the lesson's experiment), a scenario name or a file."""
     if name.startswith(LESSON_PREFIX):
         number, variant = lesson_parts(name)
-        return lesson_scenario(number) if variant is None else variant_scenario(number, variant)
+        return browser_scenario(number) if variant is None else variant_scenario(number, variant)
     return load_scenario(name)
 
 

@@ -127,11 +127,6 @@ def lesson_labels() -> dict[str, int]:
     return {f"{ls.number}: {ls.spec.title}": ls.number for ls in load_lessons()}
 
 
-def _viz_overrides(values: dict[str, Any]) -> list[tuple[Any, Any]]:
-    """A ``viz: set:`` block as key paths and values, read as ``--set`` reads them."""
-    return parse_sets(values)
-
-
 def _related(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     """True if one key path is the other or lies inside it."""
     n = min(len(a), len(b))
@@ -150,7 +145,7 @@ def variant_scenario(number: int, variant: str) -> Scenario:
         raise UserError(f"lesson {number} has no variant {variant!r}", hint=f"variants: {have}")
     sc = Scenario.model_validate_json(runs[0].scenario_json)
     own = [parse_set(f"{k}=0")[0] for k in plan.experiment.variants[variant]]
-    viz = _viz_overrides(get_lesson(number).spec.viz.set)
+    viz = parse_sets(get_lesson(number).spec.viz.set)
     keep = [(p, v) for p, v in viz if not any(_related(p, o) for o in own)]
     data = apply_overrides(sc.model_dump(mode="json"), keep)
     sc = validate(Scenario, data, source=f"lesson {number}, variant {variant}")
