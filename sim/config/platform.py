@@ -74,10 +74,11 @@ class PlatformParams(Section):
     )
     commission_ordinary: float = param(0.02, "commission on ordinary shops' revenue", ge=0, le=1)
     acquisition_cost: float = param(
-        250.0,
-        "marketing cost of one new customer (default: about four times the default shops' "
-        "yearly spending on keeping one over a three-year run, about 2.4 times over one year, "
-        "against the domain notes' 3-5x; an input, not a finding)",
+        285.0,
+        "marketing cost of one new customer (default: set by two of the domain notes' figures "
+        "together, acquisition 3-5x retention cost and +5 points of retention worth +25-90 % "
+        "of profit; on the baseline over three years 277-300 meet both; an input, not a "
+        "finding)",
         unit="currency",
         ge=0,
         le=1e6,

@@ -149,6 +149,7 @@ def ordinary_exits(m: ChurnModel) -> float:
 
 SURVIVAL = "Fader & Hardie 2007 (sBG), shared/patterns.md"
 NOTES = "domain notes (the seeds), shared/domain.md"
+SETS_ACQUISITION = "with the other economics band, sets `platform.acquisition_cost` (calibrated)"
 PATTERNS: tuple[Pattern, ...] = (
     Pattern("hazard_decline", "survivors' churn hazard falls with tenure: months 7-12 over "
             "months 1-2", SURVIVAL, 0.0, 0.7, "x", hazard_decline),
@@ -172,7 +173,7 @@ PATTERNS: tuple[Pattern, ...] = (
             "project target: M5 and M4 stay the main named causes", -INF, 25.0, " %",
             cause_share("word_of_mouth")),
     Pattern("acquisition_vs_retention", "acquisition cost per customer over retention cost "
-            "per customer-year", NOTES, 3.0, 5.0, "x",
+            "per customer-year", f"{NOTES}; {SETS_ACQUISITION}", 3.0, 5.0, "x",
             lambda m: economics(m).acquisition_to_retention),
     Pattern("top20_margin", "top 20 % of customers' share of margin", NOTES, 70.0, 85.0, " %",
             lambda m: 100.0 * measures.top_share(margins(m), 0.2)),
@@ -180,7 +181,7 @@ PATTERNS: tuple[Pattern, ...] = (
             3.0, INF, "x", lambda m: measures.decile_ratio(margins(m))),
     Pattern("retention_profit", "a new customer's 3-year profit (net of its acquisition) "
             "gained from +5 points of a year's retention", "Reichheld & Sasser 1990; domain "
-            "notes", 25.0, INF, " %", retention_profit, signed=True),
+            f"notes; {SETS_ACQUISITION}", 25.0, INF, " %", retention_profit, signed=True),
     Pattern("ordinary_shop_profit", "median ordinary shop's profit per year", "project "
             "target: a typical small seller earns a modest profit", 0.0, INF, "",
             ordinary_profit, signed=True),
