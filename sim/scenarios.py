@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from sim.config import Scenario
 from sim.config.loader import apply_overrides, load_yaml, resolve_file, validate
 from sim.config.messages import show_value
+from sim.config.yamlio import parse_key_path
 from sim.errors import UserError
 
 PathLike = str | os.PathLike[str]
@@ -170,13 +172,18 @@ def load_scenario(
 def with_overrides(
     sc: Scenario, overrides: Mapping[str, Any], source: str = "overrides"
 ) -> Scenario:
-    """A copy of ``sc`` with keyword overrides ("customers.initial" or "customers__initial")."""
-    pairs = [(_split(k), v) for k, v in overrides.items()]
+    """A copy of ``sc`` with keyword overrides ("customers.initial", "customers__initial",
+    "shops.groups[1].price")."""
+    pairs = [(_split(k, source), v) for k, v in overrides.items()]
     data = apply_overrides(sc.model_dump(mode="python"), pairs)
     return validate(Scenario, data, source=source)
 
 
-def _split(key: str) -> KeyPath:
-    """Split a dotted or double-underscore key path; list indices become ints."""
-    parts = key.replace("__", ".").split(".")
-    return tuple(int(p) if p.isdigit() else p for p in parts)
+_INDEX_PART = re.compile(r"\.(\d+)(?=\.|\[|$)")
+"""A ``.1`` step of a keyword override's key path: the list index ``[1]``."""
+
+
+def _split(key: str, source: str) -> KeyPath:
+    """Split a key path as ``--set`` writes it (``shops.groups[1].price``), also with ``__``
+    for ``.`` and ``.1`` for ``[1]`` (``shops__groups__1__price``: a keyword argument)."""
+    return parse_key_path(_INDEX_PART.sub(r"[\1]", key.replace("__", ".")), key, source)

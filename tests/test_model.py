@@ -18,6 +18,7 @@ import pytest
 from sim.agents import Customer
 from sim.engine.customers import ACTIVE, CAUSES, CustomerTable
 from sim.engine.recorder import METRICS, M
+from sim.errors import UserError
 from sim.mechanisms import churn
 from sim.model import ChurnModel
 from sim.params import SEGMENT_WEIGHTS
@@ -492,3 +493,17 @@ def test_customer_agents_can_be_skipped_without_changing_results() -> None:
     assert len(with_agents.agents_by_type[Customer]) == with_agents.market.cust.n
     assert Customer not in without.agents_by_type
     assert np.array_equal(with_agents.market.rec.data, without.market.rec.data, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    "key", ["shops.groups[1].price", "shops.groups.1.price", "shops__groups__1__price"]
+)
+def test_keyword_overrides_reach_a_shop_group_as_set_does(key: str) -> None:
+    # mesa.batch_run passes parameters as keywords: a group's setting must be reachable
+    m = ChurnModel("baseline", customer_agents=False, **{key: 70.0})
+    assert m.config.shops.groups[1].price == 70.0
+
+
+def test_a_bad_keyword_override_names_itself() -> None:
+    with pytest.raises(UserError, match=r"overrides: bad index '\[x\]' in 'shops.groups\[x\]"):
+        ChurnModel("baseline", **{"shops.groups[x].price": 1.0})

@@ -321,17 +321,18 @@ _SEGMENT_RE = re.compile(r"([^.\[\]]*)((?:\[[^\]]*\])*)")
 _INDEX_RE = re.compile(r"\[([^\]]*)\]")
 
 
-def _parse_key_path(text: str, expr: str) -> KeyPath:
-    """Split ``a.b[0].c`` into ``("a", "b", 0, "c")``, naming the first bad piece."""
+def parse_key_path(text: str, expr: str | None = None, source: str = "--set") -> KeyPath:
+    """Split ``a.b[0].c`` into ``("a", "b", 0, "c")``, naming the first bad piece (of
+    ``expr``, the whole setting, if given) and where it came from (``source``)."""
     if not text:
-        raise UserError(f"empty key path in '{expr}'", source="--set", hint=_SET_HINT)
+        raise UserError(f"empty key path in '{expr or text}'", source=source, hint=_SET_HINT)
     path: list[str | int] = []
     for part in text.split("."):
         match = _SEGMENT_RE.fullmatch(part)
         if match is None or not _NAME_RE.match(match.group(1)):
             raise UserError(
                 f"bad key '{part}' in '{text}'",
-                source="--set",
+                source=source,
                 hint="use names of letters, digits, '_' or '-', each optionally with [index]",
             )
         path.append(match.group(1))
@@ -339,7 +340,7 @@ def _parse_key_path(text: str, expr: str) -> KeyPath:
             if not index.strip().isascii() or not index.strip().isdigit():
                 raise UserError(
                     f"bad index '[{index}]' in '{text}'",
-                    source="--set",
+                    source=source,
                     hint="an index is a whole number >= 0, e.g. groups[0]",
                 )
             path.append(int(index.strip()))
@@ -354,7 +355,7 @@ def parse_set(expr: str) -> tuple[KeyPath, Any]:
     if "=" not in expr:
         raise UserError(f"missing '=' in '{expr}'", source="--set", hint=_SET_HINT)
     key_text, value_text = expr.split("=", 1)
-    path = _parse_key_path(key_text.strip(), expr)
+    path = parse_key_path(key_text.strip(), expr)
     try:
         value = load_value(value_text)
     except UserError as exc:
