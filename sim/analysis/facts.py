@@ -2,7 +2,7 @@
 
 Each ``fact_*`` function runs its scenario(s) with common seeds and returns a ``Fact``: the
 claim, the mechanism, and paired effects (mean and standard error over seeds). The tests in
-``tests/test_facts.py`` check the directions; ``python -m sim.analysis.facts`` prints the
+``tests/test_facts.py`` check the directions; ``python -m sim.analysis`` prints the
 figures recorded in docs/stylised-facts.md.
 """
 
@@ -389,10 +389,3 @@ def markdown(facts: list[Fact]) -> str:
         )
         out.extend(f"| {k} | {e.mean:+.2f} | {e.se:.2f} |\n" for k, e in f.effects.items())
     return "".join(out)
-
-
-if __name__ == "__main__":
-    from sim.analysis.placebos import placebo_markdown
-
-    print(markdown([fn() for fn in FACTS]))
-    print(placebo_markdown())

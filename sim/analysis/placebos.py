@@ -82,7 +82,3 @@ def placebo_markdown(placebos: tuple[Placebo, ...] = PLACEBOS) -> str:
             out.append(f"| {p.fact.__name__} | {p.label()} | {name} | {e.mean:+.2f} | "
                        f"{e.se:.2f} | {'yes' if vanished(e) else 'NO'} |\n")  # fmt: skip
     return "".join(out)
-
-
-if __name__ == "__main__":
-    print(placebo_markdown())
