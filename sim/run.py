@@ -4,17 +4,13 @@ The folder is locked for the whole command (:mod:`sim.outputs.folder`). ``run.js
 run's marker, is written first as incomplete and last as complete, with the sha256 of every
 output: a folder whose marker says ``"complete": false`` was killed or failed mid-write.
 A folder that is not empty and holds no run marker was not written by ``churnsim run`` and
-is refused unless ``force``; even then only the files ``run`` names are replaced.
+is refused unless ``force``; a run removes or replaces only the files the previous run's
+marker lists (:mod:`sim.outputs.marker`), and refuses to overwrite any other unless ``force``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import sys
-from collections.abc import Collection
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,15 +24,11 @@ from tqdm import tqdm
 import sim
 from sim.config import Scenario
 from sim.config.yamlio import dump_yaml
-from sim.errors import RunError, UserError
+from sim.errors import RunError
 from sim.model import ChurnModel
 from sim.outputs import atomic, tables
-from sim.outputs.folder import (
-    clear_temps,
-    is_empty,
-    locked_folder,
-    refuse_not_ours,
-)
+from sim.outputs.folder import locked_folder
+from sim.outputs.marker import Marker
 from sim.outputs.summary import summary_lines
 
 #: Files every run writes (transactions.parquet is added with ``transactions=True``).
@@ -50,9 +42,7 @@ OUTPUT_FILES = (
 )
 MARKER = "run.json"
 """The run's marker: incomplete while it writes, then scenario, seed and every file's sha256."""
-OWN_NAMES = (*OUTPUT_FILES, "transactions.parquet", MARKER)
-"""Every file name ``churnsim run`` writes: the only files it ever replaces or removes."""
-MARKER_KIND = "churnsim run"
+RUN_MARKER = Marker(MARKER, "churnsim run", can_force=True)
 
 
 @dataclass(frozen=True)
@@ -63,22 +53,6 @@ class RunResult:
     files: tuple[str, ...]
     summary: tuple[str, ...]
     model: ChurnModel
-
-
-def prepare_out(out: Path) -> Path:
-    """Create ``out`` (and parents) or raise a UserError if it cannot be written."""
-    if out.exists() and not out.is_dir():
-        raise UserError("is a file, not a directory", source=str(out), hint="choose another --out")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / f".write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise UserError(
-            f"cannot write here ({exc.strerror})", source=str(out), hint="choose another --out"
-        ) from None
-    return out
 
 
 def config_text(sc: Scenario) -> str:
@@ -109,66 +83,28 @@ def write_parquet(table: pa.Table, path: Path) -> None:
     atomic.write_with(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
 
-def file_digest(path: Path) -> dict[str, object]:
-    """Size and sha256 of a file (read in chunks), as listed in run.json and summary.json."""
-    with open(path, "rb") as fh:
-        sha = hashlib.file_digest(fh, "sha256").hexdigest()
-    return {"bytes": path.stat().st_size, "sha256": sha}
-
-
-def read_marker(out: Path) -> dict[str, object] | None:
-    """The run marker in ``out`` if it is one ``churnsim run`` wrote (complete or not)."""
-    try:
-        data = json.loads((out / MARKER).read_text())
-    except (OSError, ValueError):
-        return None
-    ok = isinstance(data, dict) and data.get("kind") == MARKER_KIND
-    return data if ok and isinstance(data.get("complete"), bool) else None
-
-
-def check_out(out: Path, *, force: bool) -> None:
-    """Refuse a non-empty ``out`` that holds no run marker, unless ``force``.
-
-    A folder with a marker (complete or not) is a run folder: a new run replaces it. Other
-    files in it are never touched.
-    """
-    if force or is_empty(out, OWN_NAMES) or read_marker(out) is not None:
-        return
-    raise refuse_not_ours(out, "churnsim run")
-
-
-def _marker_text(doc: dict[str, object]) -> str:
-    """run.json's text: the marker kind, churnsim's version, then ``doc`` (no timestamps)."""
-    head = {"kind": MARKER_KIND, "churnsim": sim.__version__}
-    return json.dumps({**head, **doc}, indent=1) + "\n"
-
-
-def begin_outputs(out: Path, writes: Collection[str]) -> None:
-    """Mark ``out`` as an incomplete run, then remove what a previous run wrote there: in a
-    run folder every file a run may write (so none is left beside the new config); in a
-    foreign folder (``--force``) only the names this run ``writes``, never a user's other
-    file that merely shares a run's name."""
-    owned = read_marker(out) is not None
-    atomic.write_text(out / MARKER, _marker_text({"complete": False}))
-    for name in OWN_NAMES if owned else writes:
-        if name != MARKER:
-            (out / name).unlink(missing_ok=True)
-    clear_temps(out, OWN_NAMES)
+def check_out(out: Path, writes: tuple[str, ...], *, force: bool) -> None:
+    """Refuse a non-empty ``out`` that holds no run marker, or a file of a name in ``writes``
+    that the previous run did not write, unless ``force``. Other files are never touched."""
+    RUN_MARKER.check(out, writes, force=force)
 
 
 def finish_outputs(result: RunResult) -> RunResult:
     """Write run.json last (scenario, seed, days, summary and each output's size and sha256)
     and return ``result`` with the marker added to its files."""
-    doc = {
-        "complete": True,
+    doc: dict[str, object] = {
         "scenario": result.model.config.name,
         "seed": result.model.seed,
         "days": result.model.day,
         "summary": list(result.summary),
-        "files": {name: file_digest(result.out / name) for name in result.files},
     }
-    atomic.write_text(result.out / MARKER, _marker_text(doc))
+    RUN_MARKER.finish(result.out, result.files, doc)
     return RunResult(result.out, (*result.files, MARKER), result.summary, result.model)
+
+
+def run_files(transactions: bool) -> tuple[str, ...]:
+    """The outputs a run writes."""
+    return (*OUTPUT_FILES, *(["transactions.parquet"] if transactions else []))
 
 
 def write_outputs(model: ChurnModel, out: Path, *, transactions: bool) -> RunResult:
@@ -180,8 +116,8 @@ def write_outputs(model: ChurnModel, out: Path, *, transactions: bool) -> RunRes
     retention = tables.platform_retention(model)
     series, shops = tables.timeseries_table(model), tables.shops_table(model)
     log = tables.transactions_table(model) if transactions else None
-    files = [*OUTPUT_FILES, *(["transactions.parquet"] if log is not None else [])]
-    begin_outputs(out, files)
+    files = run_files(transactions)
+    RUN_MARKER.begin(out, files)  # the previous run's files go, and only those
     atomic.write_text(out / "config.yaml", config_text(model.config))
     write_parquet(series, out / "timeseries.parquet")
     write_parquet(customers, out / "customers.parquet")
@@ -194,7 +130,7 @@ def write_outputs(model: ChurnModel, out: Path, *, transactions: bool) -> RunRes
     if log is not None:
         write_parquet(log, out / "transactions.parquet")
     lines = tuple(summary_lines(model, retention, customers))
-    return finish_outputs(RunResult(out, tuple(files), lines, model))
+    return finish_outputs(RunResult(out, files, lines, model))
 
 
 def run_scenario(
@@ -210,7 +146,7 @@ def run_scenario(
     The previous run's files in ``out`` are replaced only once the simulation has finished.
     """
     with locked_folder(out):
-        check_out(out, force=force)
+        check_out(out, run_files(transactions), force=force)
         try:
             model = simulate(sc, transactions=transactions, progress=progress)
         except MemoryError:
@@ -221,20 +157,4 @@ def run_scenario(
         try:
             return write_outputs(model, out, transactions=transactions)
         except OSError as exc:
-            raise _write_failed(out, exc) from None
-
-
-def _write_failed(out: Path, exc: OSError) -> RunError:
-    """A run whose outputs could not be written (a full disk, a folder made read-only): the
-    files it had written are removed, run.json (if it could be written) says incomplete."""
-    for name in OWN_NAMES:
-        if name != MARKER:
-            with suppress(OSError):
-                (out / name).unlink(missing_ok=True)
-    with suppress(OSError):
-        clear_temps(out, OWN_NAMES)
-    where = Path(exc.filename).name if exc.filename else "the outputs"
-    return RunError(
-        f"cannot write {where} in {out} ({exc.strerror or exc}); the outputs written so far "
-        "were removed and run.json marks the run incomplete"
-    )
+            raise RUN_MARKER.write_failed(out, exc, "run") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from sim.calibrate.command import best_so_far, build_evaluator, common_seeds
 from sim.calibrate.evaluate import Evaluation, Simulated, simulate_retention
 from sim.calibrate.optimise import Trial, optimise
 from sim.calibrate.readers import read_target
+from sim.calibrate.space import parse_fit
 from sim.calibrate.targets import RetentionTarget, TransactionTarget
 from sim.cli import main
 from sim.sweep.executors import InlineExecutor
@@ -110,6 +112,30 @@ def test_bad_options_are_one_line_exit_2(
     assert not out.exists()
 
 
+def test_column_with_a_purchase_log_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--column picks a retention series' column; a purchase log has none to pick."""
+    out = tmp_path / "out"
+    args = ["calibrate", "cdnow", "--target", "cdnow", "--fit", "churn.base_hazard"]
+    assert main([*args, "--column", "foo", "--budget", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("churnsim: error: --column foo: ")
+    assert "applies to retention-series targets only" in err and "cdnow.csv" in err
+    assert not out.exists()
+
+
+def test_a_box_from_zero_maps_to_the_cube_without_warnings() -> None:
+    """A schema box starting at 0 is searched on a linear scale; mapping it divides by no log."""
+    space = parse_fit(["churn.base_hazard"])
+    assert space.low[0] == 0.0 and not space.log[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        unit = space.unit(np.array([0.25 * space.high[0]]))
+        assert unit == pytest.approx([0.25])
+        assert space.values(unit) == pytest.approx([0.25 * space.high[0]])
+
+
 def test_calibration_recovers_a_known_hazard(tmp_path: Path) -> None:
     """Fit the model to its own output (another seed) and find the hazard it was given."""
     truth = 0.006
@@ -164,7 +190,7 @@ def test_cli_end_to_end_and_same_seed_same_bytes(tmp_path: Path) -> None:
     log, a, b = tmp_path / "log.csv", tmp_path / "a", tmp_path / "b"
     repeats = synthetic_log(log)
     assert calibrate_cli(log, a, workers=1) == 0
-    assert {p.name for p in a.iterdir()} == FILES
+    assert {p.name for p in a.iterdir()} == {*FILES, "calibration.json"}
     fit = (a / "fit.csv").read_text().splitlines()
     assert fit[0] == "series,period,target,simulated,part"
     assert any(r.endswith(",fit") for r in fit) and any(r.endswith(",holdout") for r in fit)

@@ -1,9 +1,12 @@
-"""`--out` folders of `churnsim run` and `churnsim sweep`: never touch a file they did not write.
+"""`--out` folders of `churnsim run`, `sweep`, `calibrate`, `report`, `validate` and `lesson`:
+never touch a file they did not write.
 
-A non-empty folder a command did not write is refused (one line, exit 2) unless ``--force``,
-which replaces only files named like the command's outputs; a run's marker (run.json) is
-written first as incomplete and last as complete; a folder is locked while a command writes
-it, so a second command there is refused instead of corrupting the first.
+A non-empty folder a command did not write is refused (one line, exit 2) unless ``--force``
+(for the commands that have it), which replaces only files named like the command's outputs;
+a command's marker (run.json, calibration.json, report.json) is written first as incomplete and
+last as complete, and a later command removes or replaces only the files it lists; a folder is
+locked while a command writes it, so a second command there is refused instead of corrupting
+the first.
 """
 
 from __future__ import annotations
@@ -170,6 +173,7 @@ def test_a_run_that_failed_mid_write_is_marked_incomplete_and_can_be_rerun(
         "kind": "churnsim run",
         "churnsim": json.loads((out / MARKER).read_text())["churnsim"],
         "complete": False,
+        "writing": sorted([*OUTPUT_FILES, "transactions.parquet"]),  # the old run's and its own
     }
     assert not (out / "transactions.parquet").exists()  # the old run's files went first
     assert not (out / LOCK_NAME).exists()
@@ -229,6 +233,25 @@ def test_run_into_a_locked_folder_is_refused(
     assert [p.name for p in out.iterdir()] == [LOCK_NAME]
     assert run_cli("baseline", *SMALL, "--out", str(out)) == 0  # a stale lock file is no lock
     assert not (out / LOCK_NAME).exists()
+
+
+def test_a_run_after_a_forced_run_leaves_the_users_file_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "v"
+    out.mkdir()
+    (out / "transactions.parquet").write_text("mine\n")
+    assert run_cli("baseline", *SMALL, "--out", str(out), "--force") == 0
+    assert run_cli("baseline", *SMALL, "--out", str(out)) == 0  # its own folder now
+    assert (out / "transactions.parquet").read_text() == "mine\n"
+    assert run_cli("baseline", *SMALL, "--out", str(out), "--transactions") == 2
+    err = one_line(capsys)
+    assert f"--out {out}: holds transactions.parquet, which churnsim run did not write" in err
+    assert "--force to replace it" in err
+    assert (out / "transactions.parquet").read_text() == "mine\n"
+    assert json.loads((out / MARKER).read_text())["complete"] is True  # the last run's, intact
+    assert run_cli("baseline", *SMALL, "--out", str(out), "--transactions", "--force") == 0
+    assert pd.read_parquet(out / "transactions.parquet").shape[0] > 0
 
 
 # --- churnsim sweep ----------------------------------------------------------------------------
@@ -461,3 +484,123 @@ def test_a_full_or_read_only_disk_mid_sweep_stops_with_one_line(
     assert man["finished"] is None and not (out / "runs.parquet").exists()
     assert sweep_cli(str(exp), "--out", str(out), "--resume") == 0
     assert pd.read_parquet(out / "runs.parquet")["status"].tolist() == ["done", "done"]
+
+
+# --- churnsim calibrate, report, validate and lesson ----------------------------------------------
+
+CALIBRATE = ["calibrate", "cdnow", "--target", "cdnow", "--fit", "churn.base_hazard=0.001:0.01"]
+CALIBRATE += ["--budget", "1", "--replications", "1", "--customers", "100", "--workers", "1"]
+
+
+def calibrate_cli(out: Path) -> int:
+    return main([*CALIBRATE, "--quiet", "--out", str(out)])
+
+
+def report_cli(sweep: Path, out: Path) -> int:
+    return main(["report", str(sweep), "--out", str(out), "--quiet"])
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny sweep folder without its report."""
+    root = tmp_path_factory.mktemp("swept")
+    (root / "exp.yaml").write_text(EXP)
+    assert sweep_cli(str(root / "exp.yaml"), "--out", str(root / "sweep")) == 0
+    return root / "sweep"
+
+
+@pytest.fixture
+def run_folder(tmp_path: Path) -> Path:
+    out = tmp_path / "a-run"
+    assert run_cli("baseline", *SMALL, "--out", str(out)) == 0
+    return out
+
+
+@pytest.mark.parametrize("command", ["calibrate", "report"])
+def test_calibrate_and_report_refuse_a_folder_they_did_not_write(
+    command: str,
+    swept: Path,
+    run_folder: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    write = calibrate_cli if command == "calibrate" else lambda out: report_cli(swept, out)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "summary.md").write_text("mine\n")
+    (mine / "report.md").write_text("mine too\n")
+    for out in (mine, run_folder):
+        before = snapshot(out)
+        assert write(out) == 2
+        err = one_line(capsys)
+        assert f"--out {out}: folder is not empty and was not written by churnsim {command}" in err
+        assert "--force" not in err
+        assert snapshot(out) == before
+
+
+@pytest.mark.parametrize("command", ["calibrate", "report"])
+def test_calibrate_and_report_into_a_locked_folder_are_refused(
+    command: str, swept: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "v"
+    write = calibrate_cli if command == "calibrate" else lambda out: report_cli(swept, out)
+    with lock_holder(out) as holder:
+        assert write(out) == 2
+        err = one_line(capsys)
+        assert f"--out {out}: another churnsim command is writing there (pid {holder.pid};" in err
+    assert [p.name for p in out.iterdir()] == [LOCK_NAME]
+
+
+def test_calibrate_replaces_only_the_files_its_marker_lists(tmp_path: Path) -> None:
+    out = tmp_path / "v"
+    assert calibrate_cli(out) == 0
+    marker = json.loads((out / "calibration.json").read_text())
+    assert marker["kind"] == "churnsim calibrate" and marker["complete"] is True
+    written = {"fitted.yaml", "fit.csv", "fit.png", "trace.csv", "summary.md"}
+    assert set(marker["files"]) == written
+    for name, meta in marker["files"].items():
+        assert meta == {"bytes": (out / name).stat().st_size, "sha256": sha(out / name)}
+    (out / "notes.txt").write_text("keep me\n")
+    assert calibrate_cli(out) == 0  # its own folder
+    assert (out / "notes.txt").read_text() == "keep me\n"
+    assert not (out / LOCK_NAME).exists()
+
+
+def test_report_replaces_only_the_files_its_marker_lists(
+    swept: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r"
+    assert report_cli(swept, out) == 0
+    marker = json.loads((out / "report.json").read_text())
+    assert marker["kind"] == "churnsim report" and marker["complete"] is True
+    assert {"report.md", "report.html", "summary.csv"} <= set(marker["files"])
+    assert any(name.startswith("figures/") for name in marker["files"])
+    (out / "notes.txt").write_text("keep me\n")
+    (out / "figures" / "stale.png").write_bytes(b"mine\n")  # a file it could overwrite
+    assert report_cli(swept, out) == 2
+    err = one_line(capsys)
+    assert f"--out {out}: holds figures/stale.png, which churnsim report did not write" in err
+    assert (out / "figures" / "stale.png").read_bytes() == b"mine\n"
+    (out / "figures" / "stale.png").unlink()
+    assert report_cli(swept, out) == 0
+    assert (out / "notes.txt").read_text() == "keep me\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["validate", "--seeds", "2", "--days", "5", "--workers", "1"], "churnsim validate"),
+        (["lesson", "1", "--workers", "1", "--quiet"], "churnsim lesson"),
+    ],
+)
+def test_refusals_name_the_command_and_only_its_options(
+    argv: list[str], command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "v"
+    out.mkdir()
+    (out / "n.txt").write_text("mine\n")
+    assert main([*argv, "--out", str(out)]) == 2
+    err = one_line(capsys)
+    assert f"--out {out}: folder is not empty and was not written by {command} " in err
+    assert "--force" not in err and "churnsim sweep" not in err
+    assert snapshot(out) == {"n.txt": b"mine\n"}

@@ -221,7 +221,7 @@ def test_cli_report_is_deterministic_and_bad_dirs_exit_2(
     assert cli("report", str(swept), "--out", str(tmp_path / "file")) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and "no such folder" in err[0] and "not a sweep folder" in err[1]
-    assert "cannot create the report folder" in err[2]
+    assert f"--out {tmp_path / 'file'}: is a file, not a directory" in err[2]
 
 
 def test_incomplete_runs_are_left_out_and_counted(

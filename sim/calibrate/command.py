@@ -16,13 +16,13 @@ from tqdm import tqdm
 
 from sim.calibrate.evaluate import Evaluator, cohort_overrides, with_values
 from sim.calibrate.optimise import Search, Trial, optimise
-from sim.calibrate.outputs import FILES, Settings, write_all
+from sim.calibrate.outputs import FILES, MARKER, Settings, write_all
 from sim.calibrate.readers import check_fittable, read_target
 from sim.calibrate.space import parse_fit
 from sim.calibrate.targets import RetentionTarget, Target
 from sim.config.loader import parse_set
 from sim.errors import UserError
-from sim.run import prepare_out
+from sim.outputs.folder import locked_folder
 from sim.scenarios import load_scenario
 from sim.sweep.executors import open_executor
 
@@ -111,16 +111,20 @@ def calibrate_command(
     if n < 10:
         raise UserError("--customers must be at least 10", source="--customers")
     evaluator = build_evaluator(scenario, target, fit, sets, n, common_seeds(seed, replications))
-    prepare_out(out)
-    with _bar(budget, quiet) as bar, make_executor(workers) as pool:
-        search = optimise(evaluator, budget, seed, pool, best_so_far(bar))
-    best = search.best
     opts: dict[str, object] = {"--budget": budget, "--replications": replications}
     opts |= {"--seed": seed, "--holdout": holdout, "--column": column}
     opts |= {"--customers": customers, "--workers": workers, "--out": out}
     command = command_line([scenario, "--target", target_file], fit, sets, opts)
     settings = Settings(scenario, budget, seed, n, workers, command)
-    write_all(out, evaluator, search.trials, best, settings)
+    with locked_folder(out):  # refused at once if another command writes there
+        MARKER.check(out, FILES, force=False)
+        with _bar(budget, quiet) as bar, make_executor(workers) as pool:
+            search = optimise(evaluator, budget, seed, pool, best_so_far(bar))
+        best = search.best
+        try:
+            write_all(out, evaluator, search.trials, best, settings)
+        except OSError as exc:
+            raise MARKER.write_failed(out, exc, "calibration") from None
     if not quiet:
         for line in result_lines(evaluator, best, out):
             print(line)
@@ -144,5 +148,5 @@ def result_lines(ev: Evaluator, best: Trial, out: Path) -> list[str]:
     lines.append(
         f"RMSE {e.rmse_fit:.2f} pp on the fit part, {e.rmse_holdout:.2f} pp on the holdout"
     )
-    lines.append(f"wrote {', '.join(FILES)} to {out}")
+    lines.append(f"wrote {', '.join(FILES)}, {MARKER.name} to {out}")
     return lines

@@ -1,4 +1,5 @@
-"""Writing a calibration's files atomically: fitted.yaml, fit.csv, trace.csv, summary.md."""
+"""Writing a calibration's files atomically: fitted.yaml, fit.csv, trace.csv, summary.md, and
+calibration.json last, the marker listing them (a later calibration replaces only those)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,12 @@ from sim.calibrate.evaluate import Evaluation, Evaluator
 from sim.calibrate.optimise import Trial
 from sim.calibrate.targets import TransactionTarget
 from sim.outputs import atomic
+from sim.outputs.marker import Marker
 from sim.run import config_text
 
 FILES = ("fitted.yaml", "fit.csv", "fit.png", "trace.csv", "summary.md")
+MARKER = Marker("calibration.json", "churnsim calibrate")
+"""calibrate's marker: incomplete while it writes, then each file's sha256 (no --force)."""
 
 
 @dataclass(frozen=True)
@@ -124,11 +128,14 @@ def fitted_text(ev_: Evaluator, best: Evaluation) -> str:
 def write_all(
     out: Path, ev_: Evaluator, trials: Sequence[Trial], best: Trial, st: Settings
 ) -> None:
-    """Write every calibration file into ``out`` atomically."""
+    """Write every calibration file into ``out`` atomically, after removing the previous
+    calibration's (only those its marker lists), and the marker last."""
     from sim.calibrate.plot import plot_fit  # matplotlib only when writing
 
+    MARKER.begin(out, FILES)
     atomic.write_text(out / "fitted.yaml", fitted_text(ev_, best.evaluation))
     atomic.write_text(out / "fit.csv", csv_text(fit_rows(ev_, best.evaluation)))
     atomic.write_text(out / "trace.csv", csv_text(trace_rows(ev_.space.keys, trials)))
     plot_fit(ev_.target, best.evaluation, out / "fit.png")
     atomic.write_text(out / "summary.md", summary_text(ev_, best, len(trials), st))
+    MARKER.finish(out, FILES, {"scenario": st.scenario, "target": ev_.target.source})

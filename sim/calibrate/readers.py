@@ -71,6 +71,12 @@ def read_target(
     header, rows = read_rows(path)
     target: Target
     if any(h in ID_NAMES for h in header):
+        if column is not None:
+            raise UserError(
+                f"applies to retention-series targets only; {path} is a purchase log",
+                source=f"--column {column}",
+                hint="drop --column",
+            )
         target = read_transactions(path, header, rows, holdout)
     elif header[0] in UNIT_DAYS:
         target = read_retention(path, header, rows, column, holdout)

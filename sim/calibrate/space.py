@@ -50,8 +50,9 @@ class Space:
     def unit(self, values: FloatArray) -> FloatArray:
         """The point of the unit cube of parameter ``values`` (inverse of :meth:`values`)."""
         lin = (values - self.low) / (self.high - self.low)
-        safe_low = np.where(self.log, self.low, 1.0)
-        logu = np.log(np.maximum(values, 1e-300) / safe_low) / np.log(self.high / safe_low)
+        safe_low = np.where(self.log, self.low, 1.0)  # linear parameters get a dummy log
+        safe_high = np.where(self.log, self.high, np.e)  # scale, so nothing divides by log 1
+        logu = np.log(np.maximum(values, 1e-300) / safe_low) / np.log(safe_high / safe_low)
         return np.asarray(np.clip(np.where(self.log, logu, lin), 0.0, 1.0))
 
     def overrides(self, values: FloatArray) -> list[tuple[KeyPath, Any]]:

@@ -72,6 +72,7 @@ def run_lesson(
         scheduler=None,
         resume=False,
         progress=not quiet,
+        command="churnsim lesson",
     )
     report_command(target, quiet=quiet)
     results = check_claims(lesson.spec.claims, target)

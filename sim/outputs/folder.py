@@ -1,11 +1,12 @@
 """Output folders a command owns: an exclusive lock while it writes, and the names it may touch.
 
-``churnsim run`` and ``churnsim sweep`` write into ``--out``. Each holds an exclusive advisory
-lock on the folder (``flock`` on ``.churnsim.lock`` inside it) for the whole command, so a
-second command on the same folder is refused at once instead of racing the first. A command
-deletes or replaces only files whose names it writes itself (its outputs, its marker, and
-temporary files ``.<output name>.<random>.tmp`` that :mod:`sim.outputs.atomic` leaves behind
-when a writer is killed); every other file in the folder is left alone.
+``churnsim run``, ``sweep``, ``validate``, ``calibrate`` and ``report`` write into ``--out``.
+Each holds an exclusive advisory lock on the folder (``flock`` on ``.churnsim.lock`` inside it)
+for the whole command, so a second command on the same folder is refused at once instead of
+racing the first. A command deletes or replaces only files it wrote itself (its outputs as
+listed by its marker, see :mod:`sim.outputs.marker`, and temporary files
+``.<output name>.<random>.tmp`` that :mod:`sim.outputs.atomic` leaves behind when a writer is
+killed); every other file in the folder is left alone.
 """
 
 from __future__ import annotations
@@ -65,16 +66,16 @@ def is_empty(folder: Path, names: Collection[str]) -> bool:
     return all(e.name == LOCK_NAME or pattern.fullmatch(e.name) for e in folder.iterdir())
 
 
-def refuse_not_ours(out: Path, command: str) -> UserError:
+def refuse_not_ours(out: Path, command: str, *, can_force: bool) -> UserError:
     """The one-line error for a non-empty folder ``command`` did not write (names a few of
-    its entries)."""
+    its entries); it suggests --force only to a command that has it."""
     found = foreign_entries(out, ())
     listed = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+    force = ", or --force to write there: it replaces only files named like its outputs"
     return UserError(
         f"folder is not empty and was not written by {command} (found {listed})",
         source=f"--out {out}",
-        hint="choose another --out, or --force to write there: it replaces only files "
-        "named like its outputs",
+        hint=f"choose another --out{force if can_force else ''}",
     )
 
 

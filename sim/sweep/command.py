@@ -73,7 +73,9 @@ def sweep_command(
                 file=sys.stderr,
             )
             return 130
-        return _finish(plan.experiment.name, report, out, quiet=quiet, with_report=with_report)
+        return _finish(
+            plan.experiment.name, report, out, quiet=quiet, with_report=with_report, force=force
+        )
 
 
 def _warn(text: str) -> None:
@@ -128,8 +130,11 @@ def _write_failed(out: Path, exc: OSError, again: str) -> RunError:
     )
 
 
-def _finish(name: str, report: SweepReport, out: Path, *, quiet: bool, with_report: bool) -> int:
-    """Print the tally, write the report, say which runs failed; the exit code."""
+def _finish(
+    name: str, report: SweepReport, out: Path, *, quiet: bool, with_report: bool, force: bool
+) -> int:
+    """Print the tally, write the report (into ``report/``, replacing files the report did
+    not write there only with ``force``), say which runs failed; the exit code."""
     reused = f" ({report.reused} already done)" if report.reused else ""
     if not quiet:
         print(
@@ -140,7 +145,7 @@ def _finish(name: str, report: SweepReport, out: Path, *, quiet: bool, with_repo
         from sim.report.command import report_command  # pandas and matplotlib: ~1 s to import
 
         try:
-            report_command(out, None, quiet=quiet)
+            report_command(out, None, quiet=quiet, force=force)
         except OSError as exc:  # the runs are complete; only the report is missing
             where = f"{exc.filename} " if exc.filename else ""
             raise RunError(

@@ -211,14 +211,16 @@ def run_sweep(
     resume: bool = False,
     progress: bool = True,
     force: bool = False,
+    command: str = "churnsim sweep",
 ) -> SweepReport:
     """Run every run of ``plan`` not already complete in ``out``; write manifest and runs table.
 
     ``out`` is locked for the whole sweep; a folder holding files a sweep did not write is
-    refused unless ``force`` (see :func:`sim.sweep.store.check_target`).
+    refused unless ``force`` (see :func:`sim.sweep.store.check_target`, which names
+    ``command`` in its refusals).
     """
     with locked_folder(out):
-        prev = check_target(out, plan, resume, force)
+        prev = check_target(out, plan, resume, force, command)
         manifest = Manifest(out, plan, prev)
         if prev is None:
             manifest.write()  # the folder is marked as this sweep's before anything else

@@ -26,7 +26,8 @@ from sim.engine.customers import ACTIVE
 from sim.model import ChurnModel
 from sim.outputs import atomic, run_tables, tables
 from sim.outputs.economics import premium_purchase_share
-from sim.run import config_text, file_digest, simulate, write_parquet
+from sim.outputs.marker import file_digest
+from sim.run import config_text, simulate, write_parquet
 
 FAIL_ENV = "CHURNSIM_SWEEP_FAIL_VARIANT"
 """Test hook: runs of the variant named in this environment variable raise on purpose."""

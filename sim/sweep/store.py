@@ -88,11 +88,14 @@ def manifest_problem(data: Any) -> str | None:
     return None
 
 
-def previous_manifest(out: Path, force: bool = False) -> dict[str, Any] | None:
+def previous_manifest(
+    out: Path, force: bool = False, can_force: bool = True
+) -> dict[str, Any] | None:
     """The manifest a previous sweep left in ``out``; None if there is none.
 
     An unreadable or invalid manifest.json is an error (it may be the user's file, or a
-    damaged sweep), unless ``force``: then it counts as none and is replaced.
+    damaged sweep), unless ``force``: then it counts as none and is replaced. The error
+    suggests --force only if the command has it (``can_force``).
     """
     path = out / "manifest.json"
     if not path.exists() and not path.is_symlink():
@@ -111,22 +114,26 @@ def previous_manifest(out: Path, force: bool = False) -> dict[str, Any] | None:
     raise UserError(
         f"is not a churnsim sweep manifest ({problem})",
         source=str(path),
-        hint="choose another --out, or --force to start a new sweep there",
+        hint="choose another --out" + (", or --force to start a new sweep there" * can_force),
     )
 
 
-def check_target(out: Path, plan: Plan, resume: bool, force: bool = False) -> dict[str, Any] | None:
+def check_target(
+    out: Path, plan: Plan, resume: bool, force: bool = False, command: str = "churnsim sweep"
+) -> dict[str, Any] | None:
     """Refuse a folder this sweep does not own: one that is not empty and holds no sweep
     manifest (unless ``force``), or the results of another experiment; refuse to resume
-    where nothing was started. Returns the previous manifest, if any."""
-    prev = previous_manifest(out, force) if out.is_dir() else None
+    where nothing was started. Returns the previous manifest, if any. ``command`` names the
+    command in the refusal (``churnsim lesson`` runs a sweep too, and has no --force)."""
+    can_force = command == "churnsim sweep"
+    prev = previous_manifest(out, force, can_force) if out.is_dir() else None
     if resume and prev is None:
         raise UserError(
             "nothing to resume (no manifest.json)", source=str(out), hint="drop --resume"
         )
     if prev is None:
         if out.is_dir() and not force and not is_empty(out, TEMP_NAMES):
-            raise refuse_not_ours(out, "churnsim sweep")
+            raise refuse_not_ours(out, command, can_force=can_force)
         return None
     name = prev["experiment"]["name"]
     if name != plan.experiment.name:

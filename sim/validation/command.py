@@ -46,7 +46,7 @@ def check_out(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise not_a_folder(out)
     if out.is_dir() and foreign_entries(out, OWN_NAMES):
-        raise refuse_not_ours(out, "churnsim validate")
+        raise refuse_not_ours(out, "churnsim validate", can_force=False)
 
 
 def heading(sc: Scenario, seeds: int) -> str:
