@@ -124,6 +124,32 @@ def test_summary_is_printed(tmp_path: Path) -> None:
     assert "customers who left" in proc.stdout
 
 
+def _summary(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """The summary `churnsim run baseline ARGS` prints."""
+    assert main(["run", "baseline", *args, "--out", str(tmp_path / "o")]) == 0
+    return capsys.readouterr().out
+
+
+def test_a_run_without_customers_has_no_retention(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nobody to retain: n/a with the reason, not 100%; no "n/a%" either."""
+    no_one = ("customers.initial=0", "customers.arrivals_per_day=0")
+    out = _summary(tmp_path, capsys, "--days", "30", *(x for k in no_one for x in ("--set", k)))
+    assert "platform retention: n/a (no customers)" in out and "100.0%" not in out
+    assert "n/a%" not in out and "share of customer margin: n/a (no customers)" in out
+    csv = (tmp_path / "o" / "retention.csv").read_text().splitlines()
+    assert csv[1] == '"all",0,,,,0'  # at risk 0, no survival
+
+
+def test_a_run_shorter_than_30_days_says_why_it_has_no_retention(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = _summary(tmp_path, capsys, "--days", "20", "--set", "customers.initial=100")
+    line = next(x for x in out.splitlines() if x.startswith("platform retention:"))
+    assert line == "platform retention: n/a (the run is shorter than 30 days)"
+
+
 BAD_SCENARIOS = [
     ("customers:\n  initial: -5\n", "customers.initial", "must be >= 0"),
     ("customers:\n  inital: 5\n", "customers.inital", "did you mean 'initial'"),

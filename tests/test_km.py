@@ -182,14 +182,40 @@ def test_retention_table_schema_order_and_values() -> None:
     assert survival_at(table, "tier:premium", 30) == pytest.approx(expected[30, 0], rel=1e-12)
 
 
-def test_retention_table_keeps_empty_group() -> None:
+def test_retention_table_keeps_empty_group_without_retention() -> None:
+    """A group with nobody in it keeps its rows but has no survival: not 100% of nobody."""
     table, _ = _table(horizon=10)
     rows = table.filter(pc.equal(table["group"], "tier:enterprise"))
     assert rows.num_rows == 11
-    assert rows["survival"].to_pylist() == [1.0] * 11
-    assert rows["ci_low"].to_pylist() == [1.0] * 11
+    for col in ("survival", "ci_low", "ci_high"):
+        assert rows[col].to_pylist() == [None] * 11
     assert rows["at_risk"].to_pylist() == [0] * 11
-    assert survival_at(table, "tier:enterprise", 10) == 1.0
+    assert math.isnan(survival_at(table, "tier:enterprise", 10))
+    assert survival_at(table, "all", 10) <= 1.0  # the others keep their values
+
+
+def test_plot_retention_leaves_out_empty_groups(tmp_path: Path) -> None:
+    """The empty group is not drawn as a flat 100% line; with only empty groups the figure
+    says there is nothing to draw instead of failing."""
+    import matplotlib.axes
+
+    table, _ = _table(horizon=10)
+    labels: list[str] = []
+    real_step = matplotlib.axes.Axes.step
+
+    def step(self: matplotlib.axes.Axes, *args: object, **kwargs: object) -> object:
+        labels.append(str(kwargs.get("label")))
+        return real_step(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(matplotlib.axes.Axes, "step", step)
+        plot_retention(table, tmp_path / "r.png", "x", groups=["all", "tier:enterprise"])
+    assert labels and not any("enterprise" in label for label in labels), labels
+    nobody = retention_table(
+        np.array([], np.int64), np.array([], bool), {"all": np.array([], bool)}, 5
+    )
+    plot_retention(nobody, tmp_path / "none.png", "nobody")
+    assert (tmp_path / "none.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_survival_at_unknown_raises() -> None:

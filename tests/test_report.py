@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import re
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -251,3 +252,35 @@ def test_no_report_skips_the_report(tmp_path: Path) -> None:
         cli("sweep", str(exp), "--out", str(out), "--workers", "1", "--quiet", "--no-report") == 0
     )
     assert (out / "runs.parquet").exists() and not (out / "report").exists()
+
+
+def test_cohort_figure_leaves_an_arm_without_a_full_month_blank(tmp_path: Path) -> None:
+    """An arm whose cohorts were never observed a full month has an empty grid: its panel
+    says so, with no matplotlib warning about a singular image."""
+    from sim.report import figures
+
+    grid = pd.DataFrame([[0.9, 0.8], [0.85, np.nan]], index=[0, 30], columns=[1, 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figures.cohorts_figure({"long": grid, "short": pd.DataFrame()}, tmp_path / "c.png")
+    assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_sweep_shorter_than_the_windows_reports_without_warnings_or_p_1(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """20 days: no cohort is a month old and no customer-shop relationship can end (the
+    window is 90 days): the report says both in words, prints no raw warning and no p=1."""
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(
+        TINY.replace("days: 100", "days: 20").replace("replications: 3", "replications: 2")
+    )
+    out = tmp_path / "out"
+    assert cli("sweep", str(exp), "--out", str(out), "--workers", "1", "--quiet") == 0
+    err = capfd.readouterr().err
+    assert "Warning" not in err, err
+    md = (out / "report" / "report.md").read_text()
+    assert "No cohort was observed a full month (30 days) in any run." in md
+    row = next(x for x in md.splitlines() if "shop retention curve (all)" in x)
+    assert "n/a (no events)" in row and "p=1.000" not in row
+    assert "nan" not in md.lower()

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.report import aggregate, document
+from sim.report import aggregate, document, stats
 from sim.report.load import Arm, Sweep
 
 # Student's sleep data (Cushny and Peebles, as in R's `sleep`): extra hours of sleep per
@@ -142,3 +142,58 @@ def test_near_boundary_p_is_printed_on_its_side_of_005() -> None:
     assert document._p(0.04996) == "p<0.05" and document._p(0.05004) == "p=0.050"
     assert document._p(0.0494) == "p=0.049" and document._p(0.0004) == "p<0.001"
     assert document._p(math.nan) == "-"
+
+
+def test_a_difference_that_cannot_be_measured_says_why_not_nan() -> None:
+    """An arm with no value of an outcome (retention beyond its horizon) gives no number:
+    the row and the headline say it was not measured and why, never "nan"."""
+    sweep = make_sweep(
+        {
+            "baseline": {"retention_90d": [0.8, 0.82, 0.79], "profit": [10.0, 12.0, 11.0]},
+            "short": {"retention_90d": [math.nan] * 3, "profit": [9.0, 11.5, 10.0]},
+        }
+    )
+    diffs = aggregate.differences_table(sweep, {}).set_index("outcome")
+    note = diffs.loc["retention_90d", "note"]
+    assert note.startswith("not measured: no run of short has a value"), note
+    assert "beyond its horizon" in note and "too few replications" not in note
+    text = "\n".join(document.headline(diffs.reset_index(), ["retention_90d", "profit"]))
+    assert "nan" not in text.lower()
+    assert "**short** vs baseline, retention at 90 days: not measured" in text
+    table = document.differences_markdown(diffs.reset_index())
+    assert "nan" not in table.to_string().lower()
+
+
+def test_count_intervals_are_clipped_at_zero() -> None:
+    """Customers who left by cause, revenue: a per-arm interval never goes below 0."""
+    sweep = make_sweep(
+        {
+            "a": {"churned_quality": [0.0, 5.0, 0.0], "revenue": [0.0, 900.0, 10.0]},
+            "b": {"churned_quality": [1.0, 2.0, 30.0], "revenue": [5.0, 8.0, 2000.0]},
+        }
+    )
+    summary = aggregate.summary_table(sweep)
+    assert (summary["ci_low"] >= 0).all(), summary
+    assert (summary["ci_low"] == 0).sum() == 4  # every raw t interval here reached below 0
+    cells = document.summary_markdown(summary, ["churned_quality"])["churned_quality"]
+    assert not any("(-" in c for c in cells), list(cells)
+    diffs = aggregate.differences_table(sweep, {})
+    assert (diffs["ci_low"] < 0).any()  # differences of counts stay signed
+
+
+def test_logrank_without_events_says_so_instead_of_p_1() -> None:
+    """No churn event on any day: nothing to test, so no statistic and no p-value."""
+    at_risk = np.array([10.0, 10.0, 10.0])
+    none = np.zeros(3)
+    chi2, p = stats.logrank(at_risk, none, at_risk, none)
+    assert math.isnan(chi2) and math.isnan(p)
+    km = pd.DataFrame(
+        {"run_id": [f"{v}-{s}" for v in ("a", "b") for s in (0, 1) for _ in range(3)]}
+        | {"group": "all", "day": [0, 1, 2] * 4, "survival": 1.0, "at_risk": 10}
+    )
+    sweep = make_sweep({"a": {"profit": [1.0, 2.0]}, "b": {"profit": [1.5, 2.0]}})
+    diffs = aggregate.differences_table(sweep, {"shop retention": km}).set_index("outcome")
+    row = diffs.loc["shop retention curve (all)"]
+    assert math.isnan(row["p_value"]) and row["note"] == "n/a (no events)"
+    table = document.differences_markdown(diffs.reset_index()).set_index("outcome")
+    assert table.loc["shop retention curve (all)", "p"] == "n/a (no events)"

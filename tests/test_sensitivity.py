@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -219,3 +221,55 @@ def test_incomplete_or_foreign_sweeps_are_refused(tiny_sweep: Path, tmp_path: Pa
     manifest["experiment"]["sample"] = None  # a sweep without a sample has no indices
     (broken / "manifest.json").write_text(json.dumps(manifest))
     assert analyse(broken) == []
+
+
+def test_rbd_fast_needs_enough_points_and_says_so() -> None:
+    """8 points: SALib's bootstrap would divide by zero or warn and give "± n/a"; the
+    analysis says in words how many points it needs. 16 points: finite, non-zero CIs and
+    no raw warning."""
+    ranges = {"a": [0.0, 1.0], "b": [0.0, 1.0]}
+    with pytest.raises(UserError, match="too few points for RBD-FAST indices: 8, at least 16"):
+        evaluate(Sample(method="lhs", n=8, ranges=ranges), 0, lambda x: x[:, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ind = evaluate(Sample(method="lhs", n=16, ranges=ranges), 0, lambda x: x[:, 0] + x[:, 1])
+    conf = np.array(ind.values["S1_conf"])
+    assert np.all(np.isfinite(conf)) and np.all(conf > 0), conf
+    assert "n/a" not in ind.markdown()
+
+
+def test_impossible_sobol_indices_are_flagged_not_findings() -> None:
+    """An index whose whole CI lies outside 0..1 is no finding; too few base samples are
+    said with the number needed."""
+    ind = Indices(
+        "profit", "sobol", ["a", "b"],
+        {"S1": [1.901, 0.2], "S1_conf": [0.422, 0.1], "ST": [0.5, 0.3], "ST_conf": [0.1, 0.1]},
+    )  # fmt: skip
+    md = ind.markdown()
+    assert "| a | *impossible* (1.901 ± 0.422) | 0.500 ± 0.100 |" in md
+    assert "| b | 0.200 ± 0.100 |" in md and "not a finding" in md
+    assert math.isnan(ind.shown("S1")[0]) and ind.shown("S1")[1] == 0.2
+    small = evaluate(Sample(method="sobol", n=4, ranges=ISHIGAMI), 3, Ishigami.evaluate)
+    assert "Too few samples for Sobol' indices: n = 4 base samples, at least 32" in small.markdown()
+    big = evaluate(Sample(method="sobol", n=64, ranges=ISHIGAMI), 3, Ishigami.evaluate)
+    assert "Too few" not in big.markdown()
+
+
+def test_integer_parameter_with_too_few_values_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rounding merges the 16 design values of customers.initial into 2: the report says
+    which parameter has too few distinct values instead of a bare arithmetic error."""
+    exp = tmp_path / "int.yaml"
+    text = EXP.format(sample="  method: lhs\n  n: 16").replace(
+        '"shops.groups[1].price": [62.0, 90.0]', "customers.initial: [100, 101]"
+    )
+    exp.write_text(text.replace("  customers.initial: 100\n", ""))
+    out = tmp_path / "out"
+    assert main(["sweep", str(exp), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "too few distinct values of customers.initial" in err and "division" not in err
+    assert "Warning" not in err  # no raw Python warning
+    md = (out / "report" / "report.md").read_text()
+    assert "No sensitivity indices: too few distinct values of customers.initial" in md
+    assert "widen its range" in md

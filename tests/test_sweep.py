@@ -190,6 +190,8 @@ BAD = [
     (SAMPLE.format(method="sobol", n=6), "sample", "power of 2"),
     (TINY.replace("replications: 3", "replications: 0"), "replications", ">= 1"),
     (TINY.replace("  cheap:\n", "  cheap:\n    seed: 4\n"), "variants.cheap.seed", "replications"),
+    (TINY.replace("  cheap:\n", "  cheap:\n    days: 20\n"), "variants.cheap.days", "horizons"),
+    (TINY.replace("platform.premium_boost: [0.0, 1.0]", "days: [20, 30]"), "grid.days", "horizons"),
     (
         TINY.replace('"shops.groups[1].price"', '"shops.groups[x].price"'),
         "variants.cheap",

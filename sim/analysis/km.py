@@ -137,6 +137,9 @@ _SCHEMA = pa.schema(
     ]
 )
 
+_ESTIMATES = ("survival", "ci_low", "ci_high")
+"""The columns an empty group has no value in (null)."""
+
 
 def retention_table(
     durations: np.ndarray,
@@ -146,8 +149,9 @@ def retention_table(
 ) -> pa.Table:
     """Tidy Kaplan-Meier table (one row per group and day), groups in the given order.
 
-    Each value of ``groups`` is a boolean mask over subjects; empty groups are kept with
-    survival 1 and ``at_risk`` 0 so downstream plots and comparisons see every group.
+    Each value of ``groups`` is a boolean mask over subjects. An empty group (nobody at risk
+    on day 0) keeps its rows, with ``at_risk`` 0 and null survival and bounds: it has no
+    retention, and a 100% curve for nobody would read as a finding.
     """
     days = _as_days(durations)
     flags = _as_flags(observed, days.size)
@@ -166,14 +170,20 @@ def retention_table(
         "ci_high": np.concatenate([c.ci_high for _, c in curves] or [np.empty(0)]),
         "at_risk": np.concatenate([c.at_risk for _, c in curves] or [np.empty(0, np.int64)]),
     }
-    arrays = [pa.array(columns[f.name], type=f.type) for f in _SCHEMA]
+    empty = np.repeat([c.at_risk[0] == 0 for _, c in curves], rows).astype(bool)
+    arrays = [
+        pa.array(columns[f.name], type=f.type, mask=empty if f.name in _ESTIMATES else None)
+        for f in _SCHEMA
+    ]
     return pa.Table.from_arrays(arrays, schema=_SCHEMA)
 
 
 def survival_at(table: pa.Table, group: str, day: int) -> float:
-    """Return the survival of ``group`` at ``day`` from a :func:`retention_table` result."""
+    """Return the survival of ``group`` at ``day`` from a :func:`retention_table` result
+    (NaN for an empty group, which has no retention)."""
     hit = pc.and_(pc.equal(table["group"], group), pc.equal(table["day"], day))
     values = table.filter(hit)["survival"]
     if len(values) != 1:
         raise KeyError(f"no unique row for group {group!r} on day {day}")
-    return float(values[0].as_py())
+    value = values[0].as_py()
+    return float("nan") if value is None else float(value)

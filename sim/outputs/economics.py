@@ -11,7 +11,7 @@ import numpy as np
 from sim.analysis.km import kaplan_meier
 from sim.engine.recorder import METRICS
 from sim.model import ChurnModel
-from sim.validation.measures import retention_profit_gain, top_share
+from sim.validation.measures import retention_profit_gain, top_share, top_share_gap
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,8 @@ class Economics:
     top20_profit_share: float
     profit_gain_5pt_retention: float
     profit_horizon_days: int
+    top20_gap: str = ""
+    """Why ``top20_profit_share`` is NaN (``measures.top_share_gap``), "" when it is not."""
 
 
 PROFIT_HORIZON = 1095
@@ -37,7 +39,9 @@ def economics(model: ChurnModel) -> Economics:
     - acquisition cost: marketing and referral spend per customer who arrived after day 0;
     - retention cost: spend on keeping customers (service staffing, loyalty points and
       programmes, customer care) per active customer-year;
-    - top-20% share: share of customer margin earned from the 20% most profitable customers;
+    - top-20% share: share of customer margin earned from the 20% most profitable customers
+      (n/a, with ``top20_gap`` saying why, where it would not be a share:
+      ``measures.top_share``);
     - +5 points retention: relative rise in a new customer's profit over three years, or the
       run's horizon if shorter (margin less retention spending while it stays, less its
       acquisition cost) if a year's retention rose by 5 points
@@ -63,6 +67,7 @@ def economics(model: ChurnModel) -> Economics:
         if days_active
         else float("nan"),
         profit_horizon_days=min(model.day, PROFIT_HORIZON),
+        top20_gap=top_share_gap(margin, 0.2),
     )
 
 
@@ -95,9 +100,15 @@ def economics_lines(e: Economics) -> list[str]:
         f"acquisition cost per customer {_num(e.acquisition_cost, ',.1f')}; retention spend per "
         f"customer-year {_num(e.retention_cost_per_year, ',.1f')} "
         f"(ratio {_num(e.acquisition_to_retention, '.1f')})",
-        f"top 20% of customers earn {_num(100 * e.top20_profit_share, '.0f')}% of customer "
-        f"margin; +5 points of a year's retention {gain}",
+        f"{_top_text(e)}; +5 points of a year's retention {gain}",
     ]
+
+
+def _top_text(e: Economics) -> str:
+    """The top 20%'s share of customer margin, or n/a with the reason it has none."""
+    if math.isfinite(e.top20_profit_share):
+        return f"top 20% of customers earn {100 * e.top20_profit_share:.0f}% of customer margin"
+    return f"top 20% of customers' share of customer margin: n/a ({e.top20_gap or 'no value'})"
 
 
 def _num(x: float, spec: str) -> str:

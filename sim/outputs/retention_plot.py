@@ -47,11 +47,17 @@ def _label(group: str, n: int) -> str:
     return f"{name} (n={n:,})"
 
 
+def _empty(table: pa.Table, group: str) -> bool:
+    """True if ``group`` has nobody in it (its survival is null: no retention)."""
+    rows = table.filter(pc.equal(table["group"], group))
+    if rows.num_rows == 0:
+        raise ValueError(f"group {group!r} not found in retention table")
+    return rows["survival"].null_count == rows.num_rows
+
+
 def _draw_group(ax: Axes, table: pa.Table, group: str, style: tuple[str, str]) -> None:
     """Draw one group's step curve (in %) and its shaded confidence band."""
     rows = table.filter(pc.equal(table["group"], group)).sort_by("day")
-    if rows.num_rows == 0:
-        raise ValueError(f"group {group!r} not found in retention table")
     day = rows["day"].to_numpy().astype(np.int64)
     pct = {c: 100.0 * rows[c].to_numpy() for c in ("survival", "ci_low", "ci_high")}
     colour, linestyle = style
@@ -86,16 +92,25 @@ def plot_retention(
 ) -> None:
     """Plot survival curves from a retention table to a PNG at ``path``, atomically.
 
-    ``groups`` picks and orders the groups drawn (default: all, in table order).
+    ``groups`` picks and orders the groups drawn (default: all, in table order). Groups with
+    nobody in them (null survival) are left out: they have no retention to draw; with none
+    left the figure says so.
     """
     if groups is None:
         groups = list(dict.fromkeys(table["group"].to_pylist()))
-    panels = _panels(groups)
-    if not panels:
+    if not groups:
         raise ValueError("no groups to plot")
     horizon = int(pc.max(table["day"]).as_py() or 0)
     fig = Figure(figsize=(11, 4.5), dpi=120, layout="constrained")
     FigureCanvasAgg(fig)
+    panels = _panels([g for g in groups if not _empty(table, g)])
+    if not panels:
+        ax = fig.subplots()
+        ax.text(0.5, 0.5, "no customers: no retention to draw", ha="center", va="center")
+        ax.set_axis_off()
+        fig.suptitle(title, fontsize=13)
+        write_png(path, fig)
+        return
     axes = fig.subplots(1, len(panels), squeeze=False, sharey=True)[0]
     for index, (ax, (family, members)) in enumerate(zip(axes, panels, strict=True)):
         others = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 import pyarrow as pa
@@ -11,13 +12,27 @@ from sim.engine.customers import CAUSES
 from sim.model import ChurnModel
 from sim.outputs.economics import economics, economics_lines
 
+RETENTION_MARKS = (30, 90, 180, 365)
+"""Days since joining at which the summary quotes platform retention."""
+
+
+def retention_text(retention: pa.Table, horizon: int) -> str:
+    """Platform retention at the marks within the horizon ("30d 92.1%, 90d 80.4%"), or n/a
+    with the reason: no mark within a shorter run, or no customers to retain."""
+    marks = [d for d in RETENTION_MARKS if d <= horizon]
+    if not marks:
+        return f"n/a (the run is shorter than {RETENTION_MARKS[0]} days)"
+    values = [survival_at(retention, "all", d) for d in marks]
+    if not math.isfinite(values[0]):
+        return "n/a (no customers)"
+    return ", ".join(f"{d}d {100 * v:.1f}%" for d, v in zip(marks, values, strict=True))
+
 
 def summary_lines(model: ChurnModel, retention: pa.Table, customers: pa.Table) -> list[str]:
     """Human-readable lines describing the run's outcome."""
     s = model.market.shops
     horizon = model.day
-    marks = [d for d in (30, 90, 180, 365) if d <= horizon]
-    ret = ", ".join(f"{d}d {100 * survival_at(retention, 'all', d):.1f}%" for d in marks)
+    ret = retention_text(retention, horizon)
     causes = Counter(v for v in customers.column("churn_cause").to_pylist() if v is not None)
     left = sum(causes.values())
     cause_txt = (

@@ -32,6 +32,9 @@ TESTED += ("clv", "shop_retention_180d", "churned")
 
 SHARES = (*(o for o in OUTCOMES if "retention" in o), "premium_share")
 """Outcomes that are shares in [0, 1]: their intervals are clipped to the possible range."""
+COUNTS = ("revenue", "median_lifetime", *(o for o in OUTCOMES if o.startswith("churned")))
+"""Outcomes that cannot be negative (customers, days, takings): per-arm intervals are
+clipped at 0, as validation clips its unsigned patterns (differences stay signed)."""
 
 DIFF_COLUMNS = [
     *("arm", "reference", "outcome", "test", "n", "difference", "ci_low", "ci_high"),
@@ -71,14 +74,20 @@ def summary_table(sweep: Sweep) -> pd.DataFrame:
             values = _numeric(sub[name])
             if name == "median_lifetime" and np.isnan(values).any():
                 values = np.full_like(values, np.nan)  # not reached in some runs: no mean
-            bounds = stats.SHARE_BOUNDS if name in SHARES else None
-            ci = stats.t_interval(values, bounds=bounds)
+            ci = stats.t_interval(values, bounds=_bounds(name))
             rows.append(
                 _arm_cols(arm)
                 | {"outcome": name, "n": ci.n, "mean": ci.mean}
                 | {"ci_low": ci.low, "ci_high": ci.high}
             )
     return pd.DataFrame(rows)
+
+
+def _bounds(name: str) -> stats.Bounds:
+    """The range an arm's mean of outcome ``name`` must lie in (None: unbounded)."""
+    if name in SHARES:
+        return stats.SHARE_BOUNDS
+    return stats.NON_NEGATIVE if name in COUNTS else None
 
 
 def _arm_cols(arm: Arm) -> dict[str, object]:
@@ -127,22 +136,37 @@ def differences_table(sweep: Sweep, km: dict[str, pd.DataFrame]) -> pd.DataFrame
         for name in present:
             bounds = stats.SHARE_DIFF_BOUNDS if name in SHARES else None
             d = stats.paired_difference(*_paired(sweep, arm, ref, name), bounds=bounds)
+            note = d.note if d.n else unmeasured(sweep, (arm, ref), name)
             rows.append(
                 head
                 | {"outcome": name, "test": stats.PAIRED_TEST, "n": d.n}
                 | {"difference": d.mean, "ci_low": d.low, "ci_high": d.high}
-                | {"statistic": d.statistic, "p_value": d.p_value, "note": d.note}
+                | {"statistic": d.statistic, "p_value": d.p_value, "note": note}
             )
         for kind, table in km.items():
-            chi2, p = pooled_logrank(sweep, table, arm, ref)
+            chi2, p, note = pooled_logrank(sweep, table, arm, ref)
             rows.append(
                 head
                 | {"outcome": f"{kind} curve (all)", "test": "log-rank, pooled"}
                 | {"n": int((sweep.runs["arm"] == arm.key).sum())}
                 | {"difference": np.nan, "ci_low": np.nan, "ci_high": np.nan}
-                | {"statistic": chi2, "p_value": p, "note": ""}
+                | {"statistic": chi2, "p_value": p, "note": note}
             )
     return pd.DataFrame(rows, columns=DIFF_COLUMNS)
+
+
+def unmeasured(sweep: Sweep, arms: tuple[Arm, ...], name: str) -> str:
+    """Why a difference has no pair: the arms with no value of ``name`` (for retention: the
+    day is beyond the horizon or nobody was at risk), else no seed in common."""
+    empty = [
+        a.label
+        for a in arms
+        if not np.isfinite(_numeric(sweep.runs.loc[sweep.runs["arm"] == a.key, name])).any()
+    ]
+    if not empty:
+        return "not measured: no seed has a value in both arms"
+    why = " (the day is beyond its horizon, or nobody was at risk)" if "retention" in name else ""
+    return f"not measured: no run of {' or '.join(empty)} has a value{why}"
 
 
 def _counts(sweep: Sweep, table: pd.DataFrame, arm: Arm) -> tuple[np.ndarray, np.ndarray]:
@@ -159,24 +183,33 @@ def _counts(sweep: Sweep, table: pd.DataFrame, arm: Arm) -> tuple[np.ndarray, np
     return sum(x[:days] for x in at_risk), sum(x[:days] for x in events)  # type: ignore[return-value]
 
 
-def pooled_logrank(sweep: Sweep, table: pd.DataFrame, arm: Arm, ref: Arm) -> tuple[float, float]:
-    """Log-rank test of the arm's pooled subjects against the reference's (group 'all')."""
+def pooled_logrank(
+    sweep: Sweep, table: pd.DataFrame, arm: Arm, ref: Arm
+) -> tuple[float, float, str]:
+    """Log-rank test of the arm's pooled subjects against the reference's (group 'all'):
+    chi-square, p-value and a note saying why both are NaN (no events), else ""."""
     na, ea = _counts(sweep, table, arm)
     nb, eb = _counts(sweep, table, ref)
     days = min(len(na), len(nb))
-    return stats.logrank(na[:days], ea[:days], nb[:days], eb[:days])
+    chi2, p = stats.logrank(na[:days], ea[:days], nb[:days], eb[:days])
+    if np.isfinite(p):
+        return chi2, p, ""
+    events = ea[:days].sum() + eb[:days].sum()
+    return chi2, p, "n/a (no events)" if events == 0 else "n/a (no day with two at risk)"
 
 
 def curves(sweep: Sweep, table: pd.DataFrame, group: str) -> dict[str, Curve]:
-    """Mean Kaplan-Meier curve of ``group`` per arm (label) with its t band over replications."""
+    """Mean Kaplan-Meier curve of ``group`` per arm (label) with its t band over replications;
+    runs where the group has nobody in it (null survival) do not count, and an arm with no
+    such run has no curve."""
     out = {}
     sub = table[table["group"] == group]
     for arm in sweep.arms:
         ids = sweep.run_ids(arm)
         wide = sub[sub["run_id"].isin(ids)].pivot(index="run_id", columns="day", values="survival")
+        wide = wide.dropna(axis=0, how="all").dropna(axis=1)
         if wide.empty:
             continue
-        wide = wide.dropna(axis=1)
         mean, low, high = stats.t_band(wide.to_numpy(np.float64))
         out[arm.label] = Curve(wide.columns.to_numpy(), mean, low, high, len(wide))
     return out

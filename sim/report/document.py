@@ -12,7 +12,8 @@ from sim.report import aggregate
 METHODS = (
     "- **Bands and intervals** of each variant: Student t 95% intervals over the replication "
     "values (each run's Kaplan-Meier curve or outcome is one value), pointwise for curves; "
-    "intervals of shares (retention, premium share) are clipped to 0-100%.\n"
+    "intervals of shares (retention, premium share) are clipped to 0-100%, those of counts "
+    "and totals that cannot be negative (customers who left, revenue, median lifetime) at 0.\n"
     "- **Differences** against the reference: variant minus reference on the same seed (common "
     "random numbers), tested by one **paired t-test** per row: its 95% interval and its "
     "two-sided p-value come from the same test, so p < 0.05 exactly when the interval excludes "
@@ -89,7 +90,8 @@ def headline_day(outcomes: list[str]) -> str | None:
 
 
 def headline(diffs: pd.DataFrame, outcomes: list[str]) -> list[str]:
-    """The answer, one sentence per compared arm: retention difference and profit difference."""
+    """The answer, one sentence per compared arm: retention difference and profit difference;
+    a difference that could not be measured says why instead of showing a number."""
     day = headline_day(outcomes)
     lines: list[str] = []
     if diffs.empty:
@@ -103,12 +105,16 @@ def headline(diffs: pd.DataFrame, outcomes: list[str]) -> list[str]:
                 f"- **{arm}** keeps {100 * abs(r.difference):.1f} points {word} customers at "
                 f"{day[10:-1]} days than {r.reference} (difference {100 * r.difference:+.1f}, "
                 f"{_ci_text(r.ci_low, r.ci_high, 100, '+.1f')}{_p_or_note(r.p_value, r.note)})."
+                if math.isfinite(r.difference)
+                else f"- **{arm}** vs {r.reference}, retention at {day[10:-1]} days: {r.note}."
             )
         if "profit" in rows.index:
             r = rows.loc["profit"]
             lines.append(
                 f"- **{arm}** profit vs {r.reference}: {r.difference:+,.0f} ("
                 f"{_ci_text(r.ci_low, r.ci_high, 1, '+,.0f')}{_p_or_note(r.p_value, r.note)})."
+                if math.isfinite(r.difference)
+                else f"- **{arm}** profit vs {r.reference}: {r.note}."
             )
     return lines
 

@@ -61,7 +61,8 @@ def curves_figure(
 
 
 def cohorts_figure(grids: Mapping[str, pd.DataFrame], path: Path) -> None:
-    """One heatmap per arm: share of each monthly join cohort still on the platform."""
+    """One heatmap per arm: share of each monthly join cohort still on the platform; an arm
+    with no cohort observed a full month gets a panel saying so (at least one arm has one)."""
     n = len(grids)
     cols = min(n, 3)
     rows = -(-n // cols)
@@ -72,10 +73,14 @@ def cohorts_figure(grids: Mapping[str, pd.DataFrame], path: Path) -> None:
     low = min(float(np.nanmin(g.to_numpy(np.float64))) for g in grids.values() if g.size)
     vmin = 10 * np.floor(10 * low)
     for i, (ax, (label, grid)) in enumerate(zip(axes.flat, grids.items(), strict=False)):
+        ax.set_title(label, fontsize=9)
+        if grid.empty:  # an empty image has a singular extent: say why there is none
+            ax.text(0.5, 0.5, "no cohort observed\na full month", ha="center", va="center")
+            ax.axis("off")
+            continue
         values = 100 * grid.to_numpy(np.float64)
         image = ax.imshow(values, vmin=vmin, vmax=100, cmap="viridis", aspect="auto")
         _annotate(ax, values, vmin)
-        ax.set_title(label, fontsize=9)
         ax.set_xticks(range(grid.shape[1]), [str(k) for k in grid.columns], fontsize=7)
         ax.set_yticks(range(grid.shape[0]), [str(d) for d in grid.index], fontsize=7)
         if i + cols >= n:  # bottom panel of its column

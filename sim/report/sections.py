@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.errors import UserError
 from sim.report import aggregate, document, figures, sensitivity
 from sim.report.load import Sweep
 from sim.report.render import Figure, Section
@@ -107,6 +108,9 @@ def curve_section(sweep: Sweep, table: pd.DataFrame, kind: str, out: Path) -> Se
         )
     for group in list(dict.fromkeys(table["group"])):
         curves = aggregate.curves(sweep, table, group)
+        if not curves:
+            sec.blocks.append(f"{kind.capitalize()} ({group}): nobody in this group in any run.")
+            continue
         name = f"figures/{_slug(kind)}_{_slug(group)}.png"
         what = (
             "customers still on the platform"
@@ -132,10 +136,13 @@ def curve_section(sweep: Sweep, table: pd.DataFrame, kind: str, out: Path) -> Se
 def cohort_section(sweep: Sweep, table: pd.DataFrame, out: Path) -> Section:
     """Cohort heatmaps, one panel per arm."""
     sec = Section("Cohort retention")
-    if table.empty or len(sweep.arms) > figures.MAX_CURVES:
+    if len(table.columns) == 0 or len(sweep.arms) > figures.MAX_CURVES:
         sec.blocks.append("No cohort figure (no cohort tables, or too many arms).")
         return sec
     grids = {a.label: aggregate.cohort_grid(sweep, table, a) for a in sweep.arms}
+    if table.empty or all(g.empty for g in grids.values()):
+        sec.blocks.append("No cohort was observed a full month (30 days) in any run.")
+        return sec
     figures.cohorts_figure(grids, out / "figures/cohorts.png")
     sec.blocks.append(
         Figure(
@@ -175,10 +182,18 @@ def sensitivity_section(sweep: Sweep, out: Path) -> Section | None:
             name = f"figures/sensitivity_{_slug(ind.outcome)}_{_slug(ind.method)}.png"
             sensitivity.plot(ind, out / name)
             sec.blocks += [ind.markdown(), Figure(name, f"{ind.method} indices: {ind.outcome}")]
+    except UserError as exc:  # the design cannot give indices: say why in words
+        print(f"churnsim: warning: no sensitivity indices: {exc}", file=sys.stderr)
+        sec.blocks.append(f"No sensitivity indices: {exc.problem}" + _hint(exc.hint))
     except Exception as exc:  # a failing optional section must not lose the rest of the report
         print(f"churnsim: warning: sensitivity analysis failed: {exc}", file=sys.stderr)
         sec.blocks.append(f"Sensitivity analysis failed: {exc}")
     return sec
+
+
+def _hint(hint: str | None) -> str:
+    """The hint in brackets and a full stop after a message (just the stop without one)."""
+    return f" ({hint})." if hint else "."
 
 
 def sections(sweep: Sweep, out: Path) -> tuple[str, list[Section], dict[str, pd.DataFrame]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,13 @@ import numpy as np
 from sim.errors import UserError
 from sim.outputs.atomic import write_png
 from sim.outputs.palette import COLOURS
+from sim.report.sample_checks import (
+    IMPOSSIBLE,
+    IMPOSSIBLE_NOTE,
+    check_design,
+    impossible,
+    small_sample_note,
+)
 from sim.sweep.points import analysis_seed, design, salib_problem, sample_points
 from sim.sweep.schema import Sample
 
@@ -46,7 +54,8 @@ CONF_LEVEL = 0.95
 class Indices:
     """Sensitivity indices of one outcome: per column (``S1``, ``S1_conf``, ...) one value each.
 
-    ``*_conf`` columns are half-widths of the 95% bootstrap confidence interval.
+    ``*_conf`` columns are half-widths of the 95% bootstrap confidence interval; ``notes``
+    say in words what limits them (too few samples, undefined intervals).
     """
 
     outcome: str
@@ -54,6 +63,7 @@ class Indices:
     parameters: list[str]
     values: dict[str, list[float]]
     variant: str = "baseline"
+    notes: tuple[str, ...] = ()
 
     def columns(self) -> list[tuple[str, str | None]]:
         """The index columns shown, each with its confidence column (None if it has none)."""
@@ -61,8 +71,18 @@ class Indices:
             (c, c + "_conf" if c + "_conf" in self.values else None) for c in COLUMNS[self.method]
         ]
 
+    def shown(self, column: str) -> list[float]:
+        """The column's values as findings: NaN where the index is impossible (whole CI
+        outside its range)."""
+        confs = self.values.get(column + "_conf", [float("nan")] * len(self.parameters))
+        return [
+            float("nan") if impossible(column, v, c) else v
+            for v, c in zip(self.values[column], confs, strict=True)
+        ]
+
     def markdown(self) -> str:
-        """A Markdown table: one row per parameter, each index as ``value ± conf``."""
+        """A Markdown table: one row per parameter, each index as ``value ± conf`` (flagged
+        *impossible* where its whole CI lies outside its range), then the notes."""
         cols = self.columns()
         head = f"**{self.outcome}** ({self.variant}): {TITLES[self.method]}; ± is the 95% CI"
         lines = [
@@ -71,10 +91,18 @@ class Indices:
             "| parameter | " + " | ".join(c for c, _ in cols) + " |",
             "|---|" + "---:|" * len(cols),
         ]
+        flagged = False
         for i, name in enumerate(self.parameters):
-            cells = [_cell(self.values[c][i], self.values[k][i] if k else None) for c, k in cols]
+            cells = []
+            for c, k in cols:
+                conf = self.values[k][i] if k else None
+                cell = _cell(self.values[c][i], conf)
+                bad = impossible(c, self.values[c][i], conf)
+                flagged |= bad
+                cells.append(f"*{IMPOSSIBLE}* ({cell})" if bad else cell)
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
-        return "\n".join(lines) + "\n"
+        notes = [*self.notes, *([IMPOSSIBLE_NOTE] if flagged else [])]
+        return "\n".join(lines + (["", *notes] if notes else [])) + "\n"
 
 
 def _fmt(x: float) -> str:
@@ -109,22 +137,35 @@ def indices(
         "print_to_console": False,
         "seed": analysis_seed(seed),
     }
-    if method == "sobol":
-        res = sobol.analyze(problem, y, calc_second_order=False, **common)
-    elif method == "morris":
-        res = morris.analyze(problem, x, y, num_levels=sample.levels, **common)
-    else:
-        res = rbd_fast.analyze(problem, x, y, M=_harmonics(len(y)), **common)
+    with warnings.catch_warnings(record=True) as caught:  # said in words below
+        warnings.simplefilter("always", RuntimeWarning)
+        if method == "sobol":
+            res = sobol.analyze(problem, y, calc_second_order=False, **common)
+        elif method == "morris":
+            res = morris.analyze(problem, x, y, num_levels=sample.levels, **common)
+        else:
+            res = rbd_fast.analyze(problem, x, y, M=_harmonics(len(y)), **common)
     keep = [k for c in COLUMNS[method] for k in (c, c + "_conf") if k in res]
     values = {k: [float(v) for v in np.asarray(res[k], dtype=float)] for k in keep}
-    return Indices(outcome, method, list(problem["names"]), values, variant)
+    notes = [small_sample_note(sample)]
+    undefined = any(not np.all(np.isfinite(v)) for v in values.values())
+    if undefined and any(issubclass(w.category, RuntimeWarning) for w in caught):
+        notes.append("n/a: some bootstrap resamples had no spread in the outcome.")
+    return Indices(outcome, method, list(problem["names"]), values, variant, _kept(notes))
+
+
+def _kept(notes: list[str]) -> tuple[str, ...]:
+    """The non-empty notes."""
+    return tuple(n for n in notes if n)
 
 
 def _harmonics(n: int) -> int:
-    """RBD-FAST's number of harmonics: SALib's 10, fewer for small samples (needs n > 2M)."""
-    m = min(10, (n - 1) // 2)
+    """RBD-FAST's number of harmonics: SALib's 10, fewer for small samples. Its bootstrap
+    estimates from n // 2 points, and needs more of them than twice the harmonics (else
+    the bias correction divides by zero, or every resample explains all the variance)."""
+    m = min(10, (n // 2 - 1) // 2)
     if m < 1:
-        raise UserError(f"RBD-FAST needs at least 3 points (the sample has {n})")
+        raise UserError(f"too few points for RBD-FAST indices: {n}, at least 6 needed")
     return m
 
 
@@ -133,6 +174,7 @@ def evaluate(
 ) -> Indices:
     """Design -> ``model(points)`` -> indices: the sweep's path for a plain function."""
     x = design(sample, seed)
+    check_design(sample, x, x)
     return indices(sample, seed, x, model(x), outcome)
 
 
@@ -153,8 +195,9 @@ def _read_manifest(sweep_dir: Path) -> dict[str, Any]:
 
 def _design_points(
     sweep_dir: Path, manifest: dict[str, Any], sample: Sample, seed: int
-) -> list[int]:
-    """For each design row, the manifest point that ran it (rounding may merge design rows)."""
+) -> tuple[list[int], np.ndarray]:
+    """For each design row, the manifest point that ran it (rounding may merge design rows),
+    and the design as run (integer parameters rounded)."""
     runs = manifest["runs"]
     first = {r["point"]: r["params"] for r in runs if r["variant"] == runs[0]["variant"]}
     integer = {k: isinstance(first.get(0, {}).get(k), int) for k in sample.ranges}
@@ -172,7 +215,7 @@ def _design_points(
             source=str(sweep_dir),
             hint="re-run the sweep with this churnsim into a new folder",
         )
-    return rows
+    return rows, np.array([[float(first[p][k]) for k in sample.ranges] for p in rows])
 
 
 def _read_runs(sweep_dir: Path, columns: Sequence[str]) -> dict[str, np.ndarray]:
@@ -265,8 +308,12 @@ def analyse(sweep_dir: Path, outcomes: Sequence[str] | None = None) -> list[Indi
         return []
     sample = Sample.model_validate(exp["sample"])
     seed = int(exp.get("seed", 0))
-    points = _design_points(sweep_dir, manifest, sample, seed)
+    points, rounded = _design_points(sweep_dir, manifest, sample, seed)
     x = design(sample, seed)
+    try:
+        check_design(sample, x, rounded)
+    except UserError as exc:
+        raise exc.with_source(str(sweep_dir)) from None
     names = _outcomes(sweep_dir, outcomes)
     means = _point_means(sweep_dir, manifest, names, points)
     result: list[Indices] = []
@@ -295,10 +342,11 @@ def plot(indices: Indices, path: Path) -> None:
     height = 0.8 / len(cols)
     ypos = np.arange(n)
     for j, (col, conf) in enumerate(cols):
-        err = np.nan_to_num(indices.values[conf]) if conf else None
+        shown = np.array(indices.shown(col))  # impossible or undefined: no bar
+        err = np.where(np.isfinite(shown), np.nan_to_num(indices.values[conf]), 0) if conf else None
         ax.barh(
             ypos + (j - (len(cols) - 1) / 2) * height,
-            indices.values[col],
+            np.nan_to_num(shown),
             height=height,
             xerr=err,
             capsize=3,

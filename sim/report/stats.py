@@ -25,6 +25,8 @@ SHARE_BOUNDS = (0.0, 1.0)
 """Range of a share (retention, premium share): per-arm intervals are clipped to it."""
 SHARE_DIFF_BOUNDS = (-1.0, 1.0)
 """Range of a difference of two shares: difference intervals are clipped to it."""
+NON_NEGATIVE = (0.0, math.inf)
+"""Range of a count or total that cannot be negative (customers who left, revenue)."""
 Bounds = tuple[float, float] | None
 
 
@@ -128,17 +130,19 @@ def paired_difference(
 
 
 def events_from_km(survival: FloatArray, at_risk: FloatArray) -> FloatArray:
-    """Events per day recovered from a Kaplan-Meier curve: n_d x (1 - S_d / S_{d-1})."""
+    """Events per day recovered from a Kaplan-Meier curve: n_d x (1 - S_d / S_{d-1}); none
+    on days nobody is at risk (an empty group's survival is NaN there)."""
     prev = np.r_[1.0, survival[:-1]]
     with np.errstate(divide="ignore", invalid="ignore"):
         hazard = np.where(prev > 0, 1.0 - survival / np.where(prev > 0, prev, 1.0), 0.0)
-    return np.round(at_risk * hazard)
+    return np.where(at_risk > 0, np.round(at_risk * hazard), 0.0)
 
 
 def logrank(
     at_risk_a: FloatArray, events_a: FloatArray, at_risk_b: FloatArray, events_b: FloatArray
 ) -> tuple[float, float]:
-    """Two-sample log-rank test from per-day counts: (chi-square statistic, p-value)."""
+    """Two-sample log-rank test from per-day counts: (chi-square statistic, p-value); both
+    NaN when no day has an event among two or more at risk (no events: nothing to test)."""
     n = at_risk_a + at_risk_b
     d = events_a + events_b
     live = (n > 1) & (d > 0)
@@ -147,6 +151,6 @@ def logrank(
     var = d * (na / n) * (1 - na / n) * (n - d) / (n - 1)
     v = float(var.sum())
     if v <= 0:
-        return 0.0, 1.0
+        return float("nan"), float("nan")
     chi2 = float((events_a[live].sum() - expected.sum()) ** 2 / v)
     return chi2, float(stats.chi2.sf(chi2, 1))

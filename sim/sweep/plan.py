@@ -205,28 +205,41 @@ def _points(exp: Experiment, base: dict[str, Any], ctx: _Ctx) -> list[list[Overr
     ]
 
 
+FIXED: dict[KeyPath, tuple[str, str | None]] = {
+    ("seed",): ("cannot be varied: every run's seed comes from replications", None),
+    ("days",): (
+        "cannot be varied: arms of different horizons have totals (profit, revenue, churned) "
+        "and retention days that cannot be compared",
+        "set `days:` at the top of the experiment, or run one sweep per horizon",
+    ),
+}
+"""Keys no variant, grid or sample may set: (problem, hint)."""
+
+
 def _check_conflicts(
     variants: list[tuple[str, list[Override]]], points: list[list[Override]], ctx: _Ctx
 ) -> None:
-    """A key varied by the grid or sample must not also be set by a variant."""
+    """A key varied by the grid or sample must not also be set by a variant; neither the
+    seed (it comes from replications) nor the horizon (``days``) may vary between arms."""
     by_point = {format_path(p): where for p, _v, where in points[0]}
     for _name, overrides in variants:
         for path, _value, where in [*overrides, *points[0]]:
-            if path == ("seed",):
-                raise UserError(
-                    "cannot be varied: every run's seed comes from replications",
-                    source=ctx.source,
-                    path=format_path(where or ()),
-                    line=line_for(ctx.lines, where or ()),
-                )
-            if format_path(path) in by_point and where and where[0] == "variants":
-                raise UserError(
+            if path in FIXED:
+                problem, hint = FIXED[path]
+            elif format_path(path) in by_point and where and where[0] == "variants":
+                problem, hint = (
                     "is also varied by the grid or sample",
-                    source=ctx.source,
-                    path=format_path(where or ()),
-                    line=line_for(ctx.lines, where or ()),
-                    hint="set it in the variant or vary it, not both",
+                    ("set it in the variant or vary it, not both"),
                 )
+            else:
+                continue
+            raise UserError(
+                problem,
+                source=ctx.source,
+                path=format_path(where or ()),
+                line=line_for(ctx.lines, where or ()),
+                hint=hint,
+            )
 
 
 def _check_cli_set(

@@ -124,16 +124,17 @@ def _finite(value: float) -> float | None:
 
 
 def outcomes(model: ChurnModel, retention: pa.Table, shop: pa.Table) -> dict[str, Any]:
-    """The run's headline numbers: platform and shop retention at 30/90/180/365 days, median
-    lifetime, money, churn (by cause), CLV, premium share."""
+    """The run's headline numbers: platform and shop retention at 30/90/180/365 days (null
+    beyond the horizon or with nobody at risk), median lifetime, money, churn (by cause), CLV,
+    premium share."""
     mk, horizon = model.market, model.day
     out: dict[str, Any] = {
-        f"retention_{d}d": survival_at(retention, "all", d) if d <= horizon else None
+        f"retention_{d}d": _finite(survival_at(retention, "all", d)) if d <= horizon else None
         for d in RETENTION_DAYS
     }
     out.update(
         {
-            f"shop_retention_{d}d": survival_at(shop, "all", d) if d <= horizon else None
+            f"shop_retention_{d}d": _finite(survival_at(shop, "all", d)) if d <= horizon else None
             for d in RETENTION_DAYS
         }
     )

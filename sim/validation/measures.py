@@ -148,10 +148,30 @@ def _daily_at_risk(start: np.ndarray, stop: np.ndarray, horizon: int) -> np.ndar
 
 
 def top_share(values: np.ndarray, top: float) -> float:
-    """Share of the total earned by the top ``top`` fraction of customers (by value)."""
-    total = values.sum()
+    """Share of the total earned by the top ``top`` fraction of customers (by value).
+
+    Defined only when it is a share: NaN when the total is not positive (nothing earned to
+    share out), and NaN when the other customers lose money together (negative margins below
+    the top), where top over total would exceed 100%. ``top_share_gap`` says which.
+    """
+    return NAN if top_share_gap(values, top) else float(_top_sum(values, top) / values.sum())
+
+
+def top_share_gap(values: np.ndarray, top: float) -> str:
+    """Why ``top_share`` has no value ("" when it has one)."""
+    if values.size == 0:
+        return "no customers"
+    if not values.sum() > 0:
+        return "the customers' total is not positive"
+    if _top_sum(values, top) > values.sum():
+        return "the other customers lose money together, so the share would exceed 100%"
+    return ""
+
+
+def _top_sum(values: np.ndarray, top: float) -> float:
+    """Total of the top ``top`` fraction of values (at least one)."""
     k = max(1, round(top * values.size))
-    return float(np.sort(values)[::-1][:k].sum() / total) if total > 0 else NAN
+    return float(np.sort(values)[::-1][:k].sum())
 
 
 def decile_ratio(values: np.ndarray) -> float:

@@ -173,13 +173,13 @@ def retention_figure(model: ChurnModel, presenting: bool = False) -> Figure:
     ax = d.axes[0]
     table = platform_retention(model).to_pydict()
     groups, days = np.array(table["group"]), np.array(table["day"])
-    low, high = np.array(table["ci_low"]), np.array(table["ci_high"])
+    low, high = np.array(table["ci_low"], float), np.array(table["ci_high"], float)  # null: NaN
     for band in d.extra:
         band.remove()
     d.extra.clear()
     for group, colour, _ in RETENTION_GROUPS:
         rows = groups == group
-        d.lines[group].set_data(days[rows], np.array(table["survival"])[rows])
+        d.lines[group].set_data(days[rows], np.array(table["survival"], float)[rows])
         if rows.any():
             d.extra.append(
                 ax.fill_between(
