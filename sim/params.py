@@ -217,32 +217,59 @@ def typed_rules(**values: float | bool | int) -> RuleNumbers:
     return RuleNumbers(**{k: kinds[k](v) for k, v in values.items()})
 
 
-#: What a kernel accepts as the rule numbers: a :class:`RuleNumbers` or the plain tuple of it.
-Rules = RuleNumbers | tuple[float | bool | int, ...]
+#: The declared type of each field of :class:`RuleNumbers`, in order.
+_KINDS = tuple(get_type_hints(RuleNumbers)[f] for f in RuleNumbers._fields)
+
+#: What a kernel accepts as the rule numbers: a :class:`RuleNumbers`, the plain tuple of it or
+#: the float64 array of it (:func:`kernel_rules`).
+Rules = RuleNumbers | tuple[float | bool | int, ...] | np.ndarray
 
 
 def as_rules(r: Rules) -> RuleNumbers:
     """The rule numbers a kernel was given: ``r`` itself, or a :class:`RuleNumbers` of a plain
-    tuple of its fields (``tuple(rules)``; what the engine passes, see :func:`kernel_rules`).
+    tuple of its fields (``tuple(rules)``) or of the array of them the engine passes
+    (:func:`kernel_rules`), each field cast back to its declared type.
     """
-    return r if isinstance(r, RuleNumbers) else RuleNumbers._make(r)
+    if isinstance(r, RuleNumbers):
+        return r
+    if isinstance(r, np.ndarray):
+        return RuleNumbers._make(kind(v) for kind, v in zip(_KINDS, r.tolist(), strict=True))
+    return RuleNumbers._make(r)
 
 
-def kernel_rules(r: RuleNumbers) -> tuple[float | bool | int, ...]:
-    """``r`` as the plain tuple the engine passes to its kernels (which call :func:`as_rules`):
-    numba types a plain tuple argument in about 1 microsecond per call, a NamedTuple of this
-    size in about 7, and the engine calls a dozen kernels a day."""
-    return tuple(r)
+def kernel_rules(r: RuleNumbers) -> np.ndarray:
+    """``r`` as the float64 array the engine passes to its kernels (which call :func:`as_rules`):
+    numba types an array argument in a tenth of a microsecond, a plain tuple of this size in
+    about 1 and a NamedTuple in about 7, and the engine calls a dozen kernels a day. Every
+    field survives the round trip exactly (bools and ints of at most 2**53 do; checked)."""
+    out = np.array([float(v) for v in r], np.float64)
+    back = as_rules(out)
+    same = all(a == b or (a != a and b != b) for a, b in zip(back, r, strict=True))
+    if not same:
+        raise ValueError("a rule number does not survive the float64 round trip")
+    return out
+
+
+def _from_array_source() -> str:
+    """Source of ``from_array(r)``: the :class:`RuleNumbers` of the array ``r`` with each field
+    cast to its declared type (what :func:`as_rules` does in Python), for the compiled kernels."""
+    cast = {float: "{}", bool: "bool({})", int: "int({})"}
+    fields = (cast[kind].format(f"r[{i}]") for i, kind in enumerate(_KINDS))
+    return f"def from_array(r: Any) -> object:\n    return RuleNumbers({', '.join(fields)})\n"
 
 
 if jit.ENABLED:
     from numba.core import types
     from numba.extending import overload
 
+    _compiled_scope: dict[str, Any] = {"RuleNumbers": RuleNumbers, "Any": Any}
+    exec(_from_array_source(), _compiled_scope)  # one cast per field, written out
+
     @overload(as_rules, inline="always")
     def _as_rules_compiled(r: Any) -> object:
-        """:func:`as_rules` in compiled kernels: the same record type either way (numba
-        wants the implementation's parameters annotated as the typing function's)."""
+        """:func:`as_rules` in compiled kernels: the same record type whichever form was
+        passed (numba wants the implementation's parameters annotated as the typing
+        function's)."""
 
         def same(r: Any) -> object:
             return r
@@ -250,7 +277,11 @@ if jit.ENABLED:
         def named(r: Any) -> object:
             return RuleNumbers(*r)
 
-        return same if isinstance(r, types.NamedTuple) else named
+        if isinstance(r, types.NamedTuple):
+            return same
+        if isinstance(r, types.Array):
+            return _compiled_scope["from_array"]
+        return named
 
 
 def scenario_numbers(sc: Scenario) -> dict[str, float | bool]:

@@ -20,10 +20,14 @@ def pack_rows(
 
     One compiled pass writing the rows in order: about 3x faster than a contiguous stack
     and a transpose at 10,000 shops, and 10x faster than the same into fresh arrays.
+    Contiguous columns of one dtype (the usual case) are passed as they are.
     """
-    dtype = np.result_type(*cols)
+    dtype = cols[0].dtype
+    if not all(c.dtype == dtype and c.flags.c_contiguous for c in cols):
+        dtype = np.result_type(*cols)
+        cols = tuple(np.ascontiguousarray(c, dtype) for c in cols)
     out = reuse(buffers, name, (cols[0].shape[0], len(cols)), dtype)
-    rows_kernel(tuple(np.ascontiguousarray(c, dtype) for c in cols), out)
+    rows_kernel(tuple(cols), out)
     return out
 
 

@@ -1,6 +1,6 @@
-"""Compiled kernel for the rest of today's orders after their evaluation: shop ledgers,
-recorder cells, complaints and their handling, booking, reviews, satisfaction and churn
-redraw.
+"""Compiled kernel for today's orders from their delivery and evaluation
+(``order_kernels.evaluate_kernel``) on: shop ledgers, recorder cells, complaints and their
+handling, booking, reviews, satisfaction and churn redraw.
 
 The arithmetic is the rules' (:mod:`sim.mechanisms`), inlined; per-shop sums go into a
 zeroed array that is then added, so a shop's totals add up in order, and the uniforms come
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.market_kernels import churn_day_kernel, satisfaction_kernel
-from sim.engine.order_kernels import book_kernel
+from sim.engine.order_kernels import book_kernel, evaluate_kernel
 from sim.jit import njit
 from sim.mechanisms import exposure, ledger, satisfaction, word_of_mouth
 from sim.params import RuleNumbers, Rules, as_rules
@@ -60,9 +60,9 @@ def ledger_pass(
 
 @njit
 def fulfil_kernel(
+    deliveries: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     o_i: np.ndarray,
     o_f: np.ndarray,
-    ev_i: np.ndarray,
     u: np.ndarray,
     day: int,
     window: int,
@@ -82,13 +82,15 @@ def fulfil_kernel(
     out_cells: np.ndarray,
     out_retention: np.ndarray,
 ) -> None:
-    """Today's orders after their evaluation, up to the complaints and their handling (word
-    of mouth and referrals draw later, from the evaluation after the complaint).
+    """Today's orders from their delivery and evaluation (``evaluate_kernel`` of
+    ``deliveries``: the shops as int32, the normals, the damage and service uniforms and the
+    packed delivery rows) up to the complaints and their handling (word of mouth and
+    referrals draw later, from the evaluation after the complaint).
 
-    ``o_i`` rows: customer, shop, slot, known; ``o_f`` rows: expectation, loyalty, evaluation
-    (changed here by a complaint's handling), delivered quality, then amount and margin
-    (written here). ``ev_i`` rows: setback, contact,
-    returned. ``u`` rows: review, churn (if the hazard is on), complaint uniforms.
+    ``o_i`` rows: customer, shop, slot, known; ``o_f`` rows: expectation, loyalty, then
+    evaluation (changed here by a complaint's handling), delivered quality, amount and
+    margin (written here). ``u`` rows: review, churn (if the hazard is on), complaint
+    uniforms.
     ``book_in``: ``order_kernels.book_kernel``'s columns; ``spend``: customers' baskets.
     ``ledgers``: revenue, profit, cash, orders, rating sum, rating count. ``rec``: recorder
     cell totals, ``metric`` its rows for purchases, revenue, complaints, service contacts,
@@ -98,6 +100,9 @@ def fulfil_kernel(
     """
     r = as_rules(r)
     n = o_i.shape[1]
+    shop, z, damage_u, u_serv, shop_f = deliveries
+    ev_i = np.empty((3, n), np.int8)  # rows setback, contact, returned
+    evaluate_kernel(shop, o_f[0], z, damage_u, u_serv, shop_f, r, o_f[2:4], ev_i)
     returned = ev_i[2] != 0
     rev, cost, count = ledger_pass(
         o_i, o_f, returned, churn_cust[1], spend, shop_in, r, out_cells, out_retention

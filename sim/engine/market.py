@@ -71,6 +71,12 @@ class Market:
         #: Scratch arrays reused day after day (``buffers.pack_rows``).
         self.buffers: dict[str, np.ndarray] = {}
         self._shop_columns: dict[tuple[str, ...], tuple[np.ndarray, ...]] = {}
+        self._churn_columns: tuple[np.ndarray, ...] = ()
+        self._new_columns: tuple[tuple[np.ndarray, ...], ...] = ()
+        #: The rule numbers and the loyalty decay table of theirs (``shopping.decay_factors``).
+        self.decay_table: tuple[RuleNumbers | None, np.ndarray] = (None, np.zeros(0))
+        #: Cumulative segment shares for the newcomers' segment draws (the shares are fixed).
+        self.segment_cdf = arrivals.segment_cdf(self.seg.share / self.seg.share.sum())
         self.begin_day()
 
     @property
@@ -80,7 +86,7 @@ class Market:
 
     @rules.setter
     def rules(self, value: RuleNumbers) -> None:
-        """Set the rule numbers and the plain tuple of them the kernels are given
+        """Set the rule numbers and the array of them the kernels are given
         (``params.kernel_rules``)."""
         self._rules = value
         self.kr = kernel_rules(value)
@@ -101,8 +107,9 @@ class Market:
         idx = np.arange(c.n, c.n + n)
         new = slice(c.n, c.n + n)  # the same rows: slices assign several times faster
         t = arrivals.draw_traits(
-            self.rng, n, self.seg, self.rules, self.sc.customers.initial_satisfaction
-        )
+            self.rng, n, self.seg, self.rules, self.sc.customers.initial_satisfaction,
+            self.segment_cdf,
+        )  # fmt: skip
         c.churned[new] = ACTIVE  # the newcomers are on the platform (contacts read it)
         reciprocal = self.sc.customers.network_formation == "reciprocal"
         present = c.churned if reciprocal else None  # reciprocal: current customers only
@@ -124,8 +131,11 @@ class Market:
 
     def new_columns(self) -> tuple[tuple[np.ndarray, ...], ...]:
         """``market_kernels.arrival_kernel``'s customer columns: those set from the traits,
-        the other columns, the memory slots."""
+        the other columns, the memory slots (kept until the customer table grows, which
+        replaces every column)."""
         c = self.cust
+        if self._new_columns and self._new_columns[0][0] is c.segment:
+            return self._new_columns
         from_traits = (c.segment, c.shop_rate, c.price_mult, c.satisfaction, c.propensity,
                        c.spend, c.cell)  # fmt: skip
         others = (c.joined, c.first_shop, c.last_shop, c.first_day, c.exposed_until,
@@ -133,7 +143,8 @@ class Market:
                   c.margin, c.won_on_discount, c.lost)  # fmt: skip
         slots = (c.slot_shop, c.slot_loyalty, c.slot_touched, c.slot_expect, c.slot_count,
                  c.slot_last)  # fmt: skip
-        return from_traits, others, slots
+        self._new_columns = (from_traits, others, slots)
+        return self._new_columns
 
     def daily_arrivals(self, day: int) -> np.ndarray:
         """Marketing arrivals (Poisson) plus yesterday's referrals; they shop today."""
@@ -164,7 +175,9 @@ class Market:
     def begin_day(self) -> None:
         """Refresh per-shop values that customers' rules read all day (live shops' care)."""
         s = self.shops
-        self.care_live = self.buffers.setdefault("care_live", np.zeros(s.n))
+        if "care_live" not in self.buffers:
+            self.buffers["care_live"] = np.zeros(s.n)
+        self.care_live = self.buffers["care_live"]
         self.any_care = market_kernels.care_kernel(s.alive, s.care_per_month, self.care_live)
 
     def draw_next_visits(self, idx: np.ndarray, day: int) -> None:
@@ -198,10 +211,15 @@ class Market:
 
     def churn_columns(self) -> tuple[np.ndarray, ...]:
         """``market_kernels.churn_day_kernel``'s customer columns: satisfaction, segment, won
-        on discount, joined, churn day, propensity, exposed until."""
+        on discount, joined, churn day, propensity, exposed until (the tuple is kept until
+        the customer table grows, which replaces every column)."""
         c = self.cust
-        return (c.satisfaction, c.segment, c.won_on_discount, c.joined, c.churn_day,
-                c.propensity, c.exposed_until)  # fmt: skip
+        cols = self._churn_columns
+        if not cols or cols[0] is not c.satisfaction:
+            cols = (c.satisfaction, c.segment, c.won_on_discount, c.joined, c.churn_day,
+                    c.propensity, c.exposed_until)  # fmt: skip
+            self._churn_columns = cols
+        return cols
 
     def word_of_mouth(
         self, tellers: np.ndarray, impact: float, day: int, *, departed: bool = False
@@ -226,13 +244,12 @@ class Market:
         """Customers whose churn day is today leave the platform; contacts hear of it (M13)."""
         c = self.cust
         self.checked_day = day
-        who = np.flatnonzero(c.churn_day[: c.n] == day)
-        if who.size == 0:
-            return who
-        market_kernels.leave_kernel(
-            who, day, (c.churn_day, c.churned, c.next_visit, c.cell, c.cause, c.lost),
+        who: np.ndarray = market_kernels.leave_kernel(
+            c.n, day, (c.churn_day, c.churned, c.next_visit, c.cell, c.cause, c.lost),
             self.rec.cell_totals()[M["platform_churned"]], churn.NEVER,
         )  # fmt: skip
+        if who.size == 0:
+            return who
         self.word_of_mouth(who, self.rules.churn_impact, day, departed=True)
         return who
 
@@ -250,7 +267,7 @@ class Market:
         )  # fmt: skip
         self.retention_spend += float(spend.sum())
         self.rec.add_shop_churn(by_tier)
-        if day >= self.last_entry and not s.alive.any():  # and no shop is yet to enter
+        if day >= self.last_entry and not np.count_nonzero(s.alive):  # none is yet to enter
             self.stop_reason = f"every shop has exited by day {day}"
         return out
 

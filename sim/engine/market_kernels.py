@@ -188,13 +188,17 @@ def hearing_kernel(
 
 
 @njit
-def dissatisfied_kernel(value: np.ndarray, r: Rules) -> np.ndarray:
-    """M13: which of today's buyers (evaluations ``value``) warn their contacts."""
+def dissatisfied_kernel(cust: np.ndarray, value: np.ndarray, r: Rules) -> np.ndarray:
+    """M13: those of today's buyers ``cust`` (evaluations ``value``) who warn their contacts,
+    in order."""
     r = as_rules(r)
-    out = np.empty(value.shape[0], np.bool_)
+    out = np.empty(value.shape[0], cust.dtype)
+    n = 0
     for k in range(value.shape[0]):
-        out[k] = word_of_mouth.dissatisfied(value[k], r)
-    return out
+        if word_of_mouth.dissatisfied(value[k], r):
+            out[n] = cust[k]
+            n += 1
+    return out[:n]
 
 
 @njit
@@ -312,20 +316,28 @@ def new_row(
 
 @njit
 def leave_kernel(
-    who: np.ndarray,
+    n: int,
     day: int,
     cust: tuple[np.ndarray, ...],
     platform_churned: np.ndarray,
     never: int,
-) -> None:
-    """Customers ``who`` leave the platform on ``day``: each is counted in
-    ``platform_churned`` (recorder cells), gets its departure day, no churn day or next
-    visit (``never``), the churned cell and its cause (the setback that cost it most
+) -> np.ndarray:
+    """Customers (of rows ``0 .. n-1``) whose churn day is ``day`` leave the platform;
+    returns them, in increasing order (``np.flatnonzero(churn_day[:n] == day)``). Each is
+    counted in ``platform_churned`` (recorder cells), gets its departure day, no churn day
+    or next visit (``never``), the churned cell and its cause (the setback that cost it most
     satisfaction, the first of equals; 0, background, if none).
 
     ``cust``: churn day, churned, next visit, cell, cause, lost by cause.
     """
     churn_day, churned, next_visit, cell, cause, lost = cust
+    who = np.empty(n, np.int64)
+    m = 0
+    for i in range(n):
+        if churn_day[i] == day:
+            who[m] = i
+            m += 1
+    who = who[:m]
     gone = platform_churned.shape[0]  # the cell of those who left
     for k in range(who.shape[0]):
         i = who[k]
@@ -337,6 +349,7 @@ def leave_kernel(
                 top = j
         cause[i] = top + 1 if lost[i, top] > 0 else 0
         churn_day[i], next_visit[i], cell[i] = never, never, gone
+    return who
 
 
 @njit

@@ -143,8 +143,9 @@ def pick_kernel(
     u_habit: np.ndarray,
     out_i: np.ndarray,
     out_f: np.ndarray,
-) -> None:
-    """M6-M12 choice for each shopper ``v[k]``: favourite, consideration set, habit or logit.
+) -> int:
+    """M6-M12 choice for each shopper ``v[k]``: favourite, consideration set, habit or logit;
+    returns how many chose a shop (their carts).
 
     ``shop_f`` holds one 64-byte row per shop (:data:`ROW_FIELDS`), ``seg_f`` one row of
     :data:`SEGMENT_FIELDS` per segment; ``assortment`` and ``care_live`` (care per month of
@@ -185,6 +186,7 @@ def pick_kernel(
     expect = np.empty(k1)
     loyal = np.empty(k1)
     scratch = np.empty((3, k1 + 1))
+    carts = 0
     for k in range(n):
         decayed_row(
             lo, g_shop[k], g_loyalty[k], g_touched[k], day, shop_alive,
@@ -210,6 +212,8 @@ def pick_kernel(
                 seg_f, shop_alive, vip_after, gumbel_u[k], col, expect, loyal, scratch,
             )  # fmt: skip
         write_pick(k, pick, cands, col, expect, loyal, lo, out_i, out_f)
+        carts += pick >= 0
+    return carts
 
 
 @inline

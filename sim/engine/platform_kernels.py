@@ -63,16 +63,20 @@ def platform_day(
     ``tiebreak`` is the day's uniforms, one per shop, ranking equal scores at random;
     ``relevance`` the uniforms of the shops' query relevance (None: no relevance term).
     """
-    if relevance is None:
-        relevance = np.full(mk.shops.n, 0.5)  # the median draw: a relevance of 0
     s, p = mk.shops, mk.sc.platform
+    if relevance is None:  # the median draw, a relevance of 0 (read only: kept for the run)
+        relevance = mk.buffers.get("platform.median_relevance")
+        if relevance is None or relevance.shape[0] != s.n:
+            relevance = mk.buffers["platform.median_relevance"] = np.full(s.n, 0.5)
     cols = reuse(mk.buffers, "platform.columns", (4, s.n), np.dtype(np.float64))
     rows = reuse(mk.buffers, "platform.rows", (s.n, len(ROW_FIELDS)), np.dtype(np.float64))
-    view_kernel(
-        mk.shop_columns(SCORE_INPUTS), mk.shop_columns(VIEW_INPUTS), mk.shop_columns(FLAGS),
+    weight = np.empty(s.n)
+    ranked = platform_kernel(
+        (mk.shop_columns(SCORE_INPUTS), mk.shop_columns(VIEW_INPUTS), mk.shop_columns(FLAGS)),
         mk.kr, day, relevance, cols, rows,
+        (tiebreak, exposure.rank_power(s.n, p.position_bias), weight),
     )  # fmt: skip
-    _, score, paid, value = cols
+    _, _, paid, value = cols
     view = ShopView(
         price_paid=paid.copy(),
         log_rel_price=rows[:, LOG_REL_PRICE],
@@ -83,7 +87,7 @@ def platform_day(
         programme_value=value.copy(),
         rows=rows,
     )
-    return view, exposure_day(score, s.alive, p.position_bias, tiebreak, day)
+    return view, traffic_cdf(weight, ranked, s.alive, day)
 
 
 def exposure_day(
@@ -95,16 +99,41 @@ def exposure_day(
     """
     weight = np.empty(score.size)
     power = exposure.rank_power(score.size, position_bias)
-    if not weight_kernel(score, alive, tiebreak, power, weight):
+    return traffic_cdf(weight, weight_kernel(score, alive, tiebreak, power, weight), alive, day)
+
+
+def traffic_cdf(weight: np.ndarray, ranked: bool, alive: np.ndarray, day: int) -> np.ndarray:
+    """:func:`exposure_day`'s CDF of ``weight_kernel``'s ``weight`` (``ranked``: its result)."""
+    if not ranked:
         if alive.any():
             raise RunError(f"day {day}: a trading shop's ranking score is not a finite number")
-        return np.zeros(score.size)
+        return np.zeros(weight.size)
     total = weight.sum()  # pairwise, as NumPy's
     if total <= 0:  # every weight underflowed: no traffic to share
-        return np.zeros(score.size)
-    cdf = np.empty(score.size)
+        return np.zeros(weight.size)
+    cdf = np.empty(weight.size)
     share_kernel(weight, total, cdf)
     return cdf
+
+
+@njit
+def platform_kernel(
+    shop_in: tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...], tuple[np.ndarray, ...]],
+    r: Rules,
+    day: int,
+    relevance_u: np.ndarray,
+    cols: np.ndarray,
+    rows: np.ndarray,
+    ranking: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> bool:
+    """:func:`view_kernel` then :func:`weight_kernel` of its scores, in one call (nothing is
+    drawn between them). ``shop_in``: the columns of :data:`SCORE_INPUTS`,
+    :data:`VIEW_INPUTS` and :data:`FLAGS`; ``ranking``: the tie-break uniforms, the rank
+    powers and the weights (written)."""
+    score_in, view_in, flags = shop_in
+    view_kernel(score_in, view_in, flags, r, day, relevance_u, cols, rows)
+    tiebreak, power, weight = ranking
+    return weight_kernel(cols[1], flags[2], tiebreak, power, weight)
 
 
 @njit

@@ -48,13 +48,12 @@ class Orders:
 def shopping_day(mk: Market, day: int, view: ShopView) -> None:
     """Run today's shopping trips for all customers due to shop today."""
     c = mk.cust
-    visitors = festivals.extra_visitors(mk, day, np.flatnonzero(c.next_visit[: c.n] == day))
+    visitors = festivals.extra_visitors(mk, day, (c.next_visit[: c.n] == day).nonzero()[0])
     if visitors.size == 0:
         return
     orders = pick_shops(mk, visitors, day, view)
-    if orders.cust.size:
-        fulfil(mk, orders, day, view)
-    mk.draw_next_visits(visitors, day)
+    value = fulfil(mk, orders, day, view) if orders.cust.size else np.zeros(0)
+    end_trips(mk, visitors, value, day)
 
 
 def segment_fields(mk: Market) -> np.ndarray:
@@ -68,24 +67,31 @@ def segment_fields(mk: Market) -> np.ndarray:
 
 def decay_factors(mk: Market) -> np.ndarray:
     """``pick_kernels.decay_factors`` of the current loyalty decay over the run's days, kept
-    in ``mk.buffers`` (a timeline event may change the decay: each value gets its own table)."""
+    in ``mk.buffers`` (a timeline event may change the decay: each value gets its own table)
+    and remembered for the current rule numbers (looked up again when they change)."""
+    rules, table = mk.decay_table
+    if rules is mk.rules:
+        return table
     key = f"decay_factors:{mk.rules.loyalty_decay!r}"
     if key not in mk.buffers:
         mk.buffers[key] = pick_kernels.decay_factors(mk.rules, mk.sc.days)
+    mk.decay_table = (mk.rules, mk.buffers[key])
     return mk.buffers[key]
 
 
 def pick_shops(mk: Market, v: np.ndarray, day: int, view: ShopView) -> Orders:
-    """Today's choices of shoppers ``v`` (consideration, Gumbel and habit uniforms), then
-    their carts (M3); returns the completed orders."""
+    """Today's choices of shoppers ``v`` (consideration, Gumbel and habit uniforms, drawn in
+    one call: the same numbers as three calls in this order), then their carts (M3); returns
+    the completed orders."""
     c, s = mk.cust, mk.shops
     k = mk.sc.platform.consideration_set
-    u_cons = mk.rng.random((v.size, k))
-    gumbel_u = mk.rng.random((v.size, k + 2))
-    u_habit = mk.rng.random(v.size)
+    u = mk.rng.random(v.size * (2 * k + 3))
+    u_cons = u[: v.size * k].reshape(v.size, k)
+    gumbel_u = u[v.size * k : v.size * (2 * k + 2)].reshape(v.size, k + 2)
+    u_habit = u[v.size * (2 * k + 2) :]
     out_i = np.zeros((3, v.size), np.int64)
     out_f = np.zeros((2, v.size))
-    pick_kernels.pick_kernel(
+    carts = pick_kernels.pick_kernel(
         v, day, c.segment, c.won_on_discount, c.price_mult,
         c.slot_shop, c.slot_loyalty, c.slot_touched, c.slot_expect, c.slot_count,
         view.rows, s.assortment, mk.care_live, mk.any_care, s.alive, s.vip_after,
@@ -93,7 +99,7 @@ def pick_shops(mk: Market, v: np.ndarray, day: int, view: ShopView) -> Orders:
         mk.cdf, pick_kernels.bucket_table(mk.cdf), decay_factors(mk),
         u_cons, gumbel_u, u_habit, out_i, out_f,
     )  # fmt: skip
-    u_cart = mk.rng.random(np.count_nonzero(out_i[0] >= 0))
+    u_cart = mk.rng.random(carts)
     o_i, o_f, shop = orders_kernel(
         u_cart, v, out_i, out_f, mk.shops.site_quality, c.segment, mk.shops.tier, mk.kr,
         mk.rec.cell_totals()[M["abandoned_carts"]],
@@ -101,36 +107,36 @@ def pick_shops(mk: Market, v: np.ndarray, day: int, view: ShopView) -> Orders:
     return Orders(o_i, o_f, shop)
 
 
-def fulfil(mk: Market, o: Orders, day: int, view: ShopView) -> None:
-    """Deliver, evaluate and book today's orders, then update what customers feel and say.
-    The draws sized by the orders are made in one call: quality and delivery normals, then
-    damage, 2 x service, review, churn (when the hazard is on) and complaint uniforms.
+def fulfil(mk: Market, o: Orders, day: int, view: ShopView) -> np.ndarray:
+    """Deliver, evaluate and book today's orders, then update what customers feel and tell
+    their contacts; returns the orders' evaluations (for the referrals). The draws sized by
+    the orders are made in one call: quality and delivery normals, then damage, 2 x service,
+    review, churn (when the hazard is on) and complaint uniforms.
     """
     r, n = mk.rules, o.cust.size
     z = mk.rng.standard_normal((2, n))
     u = mk.rng.random((6 if r.hazard_on else 5) * n)
-    ev_f = o.o_f[2:4]
-    ev_i = np.empty((3, n), np.int8)
-    order_kernels.evaluate_kernel(
-        o.shop, o.o_f[0], z, u[:n], u[n : 3 * n].reshape(2, n), delivery_fields(mk), mk.kr,
-        ev_f, ev_i,
-    )  # fmt: skip
-    amount = settle(mk, o, ev_i, u[3 * n :].reshape(-1, n), view, day)
+    deliveries = (o.shop, z, u[:n], u[n : 3 * n].reshape(2, n), delivery_fields(mk))
+    amount = settle(mk, o, deliveries, u[3 * n :].reshape(-1, n), view, day)
     if mk.transactions is not None:
-        mk.transactions.append((o.cust.copy(), np.full(n, day, np.int32), o.shop.copy(), amount))
+        mk.transactions.append(
+            (o.cust.copy(), np.full(n, day, np.int32), o.shop.copy(), amount.copy())
+        )
     spread_word(mk, o.cust, o.o_f[2], day)
+    return o.o_f[2]
 
 
 def settle(
     mk: Market,
     o: Orders,
-    ev_i: np.ndarray,
+    deliveries: tuple[np.ndarray, ...],
     u: np.ndarray,
     view: ShopView,
     day: int,
 ) -> np.ndarray:
-    """Ledgers, complaints and their handling, booking, reviews, satisfaction and churn of
-    the orders in ``fulfil_kernels.fulfil_kernel``; returns each order's amount paid.
+    """Delivery and evaluation (``deliveries``: ``fulfil_kernels.fulfil_kernel``'s), ledgers,
+    complaints and their handling, booking, reviews, satisfaction and churn of the orders in
+    one compiled call; returns each order's amount paid (a view of ``o.o_f``).
     """
     c, s, n, o_f = mk.cust, mk.shops, o.cust.size, o.o_f
     shop_in = (s.tier, view.price_paid, s.premium, s.unit_cost, s.logistics_cost,
@@ -139,19 +145,18 @@ def settle(
     cells = np.empty(n, np.int64)
     retention = np.empty(n)
     fulfil_kernels.fulfil_kernel(
-        o.o_i, o_f, ev_i, u, day, mk.window, book_inputs(mk, view), mk.expiry, c.lost, c.spend,
-        shop_in, ledgers, mk.rec.cell_totals(), RECORDED, mk.kr, mk.churn_columns(),
+        deliveries, o.o_i, o_f, u, day, mk.window, book_inputs(mk, view), mk.expiry, c.lost,
+        c.spend, shop_in, ledgers, mk.rec.cell_totals(), RECORDED, mk.kr, mk.churn_columns(),
         (mk.care_live, mk.seg.hazard_multiplier), mk.redraw_since(day), mk.any_care,
         cells, retention,
     )  # fmt: skip
     mk.retention_spend += float(retention.sum())
-    return o_f[4].copy()
+    return o_f[4]
 
 
 def delivery_fields(mk: Market) -> np.ndarray:
     """Per-shop delivery and service inputs, one row per shop (``DELIVERY_FIELDS``)."""
-    cols = tuple(getattr(mk.shops, name) for name in order_kernels.DELIVERY_FIELDS)
-    return pack_rows(cols, mk.buffers, "delivery_fields")
+    return pack_rows(mk.shop_columns(order_kernels.DELIVERY_FIELDS), mk.buffers, "delivery_fields")
 
 
 def book_inputs(
@@ -210,11 +215,44 @@ def orders_kernel(
 
 
 def spread_word(mk: Market, cust: np.ndarray, value: np.ndarray, day: int) -> None:
-    """M13 after the day's orders: unhappy buyers tell their contacts, delighted ones bring
-    referrals (drawn in this order)."""
-    r = mk.rules
-    told = cust[market_kernels.dissatisfied_kernel(value, mk.kr)]
-    mk.word_of_mouth(told, r.negative_impact, day)
-    referred = market_kernels.referrals_kernel(value, mk.rng.random(value.size), mk.kr)
+    """M13 after the day's orders: unhappy buyers tell their contacts (the delighted ones'
+    referrals are drawn next, in :func:`end_trips`)."""
+    told = market_kernels.dissatisfied_kernel(cust, value, mk.kr)
+    mk.word_of_mouth(told, mk.rules.negative_impact, day)
+
+
+def end_trips(mk: Market, visitors: np.ndarray, value: np.ndarray, day: int) -> None:
+    """M13 referrals of today's buyers (evaluations ``value``, empty without orders), then
+    M15 the next shopping day of today's ``visitors``: their uniforms in one draw (the
+    referrals' first, as two draws in this order give them), in one compiled call."""
+    c = mk.cust
+    u = mk.rng.random(value.size + visitors.size)
+    referred = trips_end_kernel(
+        value, visitors, u, day, (c.shop_rate, c.slot_shop, c.next_visit), mk.care_live,
+        mk.any_care, mk.kr,
+    )  # fmt: skip
     mk.pending_referrals += referred
     mk.rec.add_total("referrals", referred)
+
+
+@njit
+def trips_end_kernel(
+    value: np.ndarray,
+    v: np.ndarray,
+    u: np.ndarray,
+    day: int,
+    cust: tuple[np.ndarray, np.ndarray, np.ndarray],
+    care_live: np.ndarray,
+    any_care: bool,
+    r: Rules,
+) -> int:
+    """``market_kernels.referrals_kernel`` of ``value`` with the first ``value.size``
+    uniforms of ``u``, then ``market_kernels.next_visit_kernel`` of shoppers ``v`` with the
+    rest; returns the referrals. ``cust``: shop rate, slot shops, next visit (written)."""
+    m = value.shape[0]
+    shop_rate, slot_shop, next_visit = cust
+    referred: int = market_kernels.referrals_kernel(value, u[:m], r)
+    market_kernels.next_visit_kernel(
+        v, u[m:], day, shop_rate, slot_shop, care_live, any_care, r, next_visit
+    )
+    return referred

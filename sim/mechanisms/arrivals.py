@@ -35,11 +35,15 @@ def draw_traits(
     seg: SegmentArrays,
     rules: RuleNumbers,
     initial_satisfaction: float,
+    cdf: np.ndarray | None = None,
 ) -> Traits:
     """M14: a segment by shares, then individual spread in shopping rate (gamma, mean 1),
-    price sensitivity (log-normal, median 1) and initial satisfaction (normal).
+    price sensitivity (log-normal, median 1) and initial satisfaction (normal). ``cdf``:
+    :func:`segment_cdf` of the shares, if the caller keeps it (else computed here).
     """
-    segment = draw_segments(rng, seg.share / seg.share.sum(), n).astype(np.int8)
+    if cdf is None:
+        cdf = segment_cdf(seg.share / seg.share.sum())
+    segment = draw_segments(rng, cdf, n).astype(np.int8)
     z = rng.standard_normal((2, n))
     shape = rules.rate_heterogeneity
     spread = rng.gamma(shape, 1.0 / shape, size=n) if shape > 0 else np.ones(n)
@@ -53,12 +57,17 @@ def draw_traits(
     )
 
 
-def draw_segments(rng: np.random.Generator, share: np.ndarray, n: int) -> np.ndarray:
-    """``rng.choice(share.size, size=n, p=share)`` (``share`` sums to 1): the same uniforms
-    and segments (NumPy's inversion of the cumulative shares), without its checks of ``p``,
-    which cost more than the draw itself for the few arrivals of a day."""
+def segment_cdf(share: np.ndarray) -> np.ndarray:
+    """The cumulative shares ``rng.choice`` inverts for ``p=share`` (``share`` sums to 1)."""
     cdf = share.cumsum()
     cdf /= cdf[-1]
+    return cdf
+
+
+def draw_segments(rng: np.random.Generator, cdf: np.ndarray, n: int) -> np.ndarray:
+    """``rng.choice(cdf.size, size=n, p=share)`` for ``cdf = segment_cdf(share)``: the same
+    uniforms and segments (NumPy's inversion of the cumulative shares), without its checks of
+    ``p``, which cost more than the draw itself for the few arrivals of a day."""
     return cdf.searchsorted(rng.random(n), side="right")
 
 
@@ -116,13 +125,12 @@ def draw_contacts(
     if degree == 0 or n == 0 or total < 2:
         return np.full((n, degree), -1, np.int32)
     picks = np.empty((n, degree), np.int64)
-    others_kernel(rng.random((n, degree)), first, total, picks)
-    if churned is not None:
-        for _ in range(REDRAW_ROUNDS):
-            gone = gone_kernel(picks, churned)
-            if gone == 0:
-                break
-            redraw_kernel(rng.random(gone), first, total, churned, picks)
+    present = np.zeros(0, np.int32) if churned is None else churned
+    gone = others_kernel(rng.random((n, degree)), first, total, picks, present)
+    for _ in range(REDRAW_ROUNDS):
+        if gone == 0:
+            break
+        gone = redraw_kernel(rng.random(gone), first, total, present, picks)
     return picks.astype(np.int32)
 
 
@@ -134,11 +142,15 @@ def uniform_other(u: float, me: int, total: int) -> int:
 
 
 @njit
-def others_kernel(u: np.ndarray, first: int, total: int, picks: np.ndarray) -> None:
-    """``picks[i, j]``: :func:`uniform_other` of ``u[i, j]`` for newcomer ``first + i``."""
+def others_kernel(
+    u: np.ndarray, first: int, total: int, picks: np.ndarray, churned: np.ndarray
+) -> int:
+    """``picks[i, j]``: :func:`uniform_other` of ``u[i, j]`` for newcomer ``first + i``;
+    returns how many of them have left (:func:`gone_kernel`; 0 when ``churned`` is empty)."""
     for i in range(picks.shape[0]):
         for j in range(picks.shape[1]):
             picks[i, j] = uniform_other(u[i, j], first + i, total)
+    return gone_kernel(picks, churned) if churned.shape[0] else 0
 
 
 @njit
@@ -154,15 +166,17 @@ def gone_kernel(picks: np.ndarray, churned: np.ndarray) -> int:
 @njit
 def redraw_kernel(
     u: np.ndarray, first: int, total: int, churned: np.ndarray, picks: np.ndarray
-) -> None:
+) -> int:
     """One round of redraws: each pick who has left, in row order, gets the next uniform of
-    ``u`` (one per such pick, :func:`gone_kernel`); the new picks are checked next round."""
+    ``u`` (one per such pick, :func:`gone_kernel`); returns how many of the new picks have
+    left (:func:`gone_kernel`, the next round's count)."""
     k = 0
     for i in range(picks.shape[0]):
         for j in range(picks.shape[1]):
             if churned[picks[i, j]] >= 0:
                 picks[i, j] = uniform_other(u[k], first + i, total)
                 k += 1
+    return gone_kernel(picks, churned)
 
 
 def reciprocate(
