@@ -69,7 +69,7 @@ def run(
     ] = False,
 ) -> None:
     """Run one scenario and write its outputs (tables, retention curves) to a folder."""
-    from sim.config.loader import parse_set
+    from sim.config.loader import option_conflicts, parse_set, refuse_taken
     from sim.run import run_scenario
     from sim.scenarios import load_scenario
 
@@ -78,6 +78,7 @@ def run(
         ("seed",): ("--seed", seed),
         ("days",): ("--days", days),
     }
+    refuse_taken(overrides, option_conflicts(given))
     options = {path: opt for path, (opt, value) in given.items() if value is not None}
     overrides += [(path, value) for path, (_, value) in given.items() if value is not None]
     sc = load_scenario(scenario, overrides, options=options)
@@ -303,20 +304,20 @@ def validate(
     ),
     seeds: Annotated[int, typer.Option(help="replications (seeds 1..N)")] = 10,
     days: Annotated[
-        int, typer.Option(help="days to simulate (the 3-year profit pattern needs 1095)")
-    ] = 1095,
+        int | None,
+        typer.Option(help="days to simulate (default 1095: the 3-year profit pattern needs it)"),
+    ] = None,
     set_: SetOpt = None,
     out: Annotated[Path | None, typer.Option(help="write validation.md/.csv/.png here")] = None,
     workers: Annotated[int, typer.Option(help="worker processes (capped at the CPUs)")] = 2,
     quiet: Annotated[bool, typer.Option(help="print nothing")] = False,
 ) -> None:
     """Hold a scenario against the published patterns of churn, with 95% intervals over seeds."""
-    from sim.config.loader import parse_set
     from sim.scenarios import load_scenario
-    from sim.validation.command import validate_command
+    from sim.validation.command import validate_command, validate_overrides
 
-    overrides = [(("days",), days), *(parse_set(expr) for expr in set_ or [])]
-    sc = load_scenario(scenario, overrides, options={("days",): "--days"})
+    overrides, options = validate_overrides(_sets(set_), days)
+    sc = load_scenario(scenario, overrides, options=options)
     validate_command(sc, seeds=seeds, workers=workers, out=out, quiet=quiet)
 
 

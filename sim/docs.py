@@ -109,7 +109,7 @@ def _rows(model: type[BaseModel], prefix: str) -> Iterator[ParamRow]:
         yield ParamRow(
             path=path,
             type=_type_name(info.annotation),
-            default=repr(default),
+            default=_shown(default),
             bounds=_bounds(info),
             unit=str(extra.get("unit", "")),
             mechanism=str(extra.get("mechanism", "")),

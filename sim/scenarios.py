@@ -92,14 +92,20 @@ def read_scenario_data(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[st
     parent = data.pop("extends", None)
     if parent is None:
         return data, lines
+    line = lines.get(("extends",))
     if not isinstance(parent, str):
-        raise UserError("expected a scenario name or path", source=str(path), path="extends")
-    base_path = _base_file(parent, path)
+        raise UserError(
+            "expected a scenario name or path", source=str(path), path="extends", line=line
+        )
+    base_path = _base_file(parent, path, line)
     chain = (*seen, path.resolve())
     if base_path.resolve() in chain:
         names = " -> ".join(p.stem for p in (*chain, base_path.resolve()))
         raise UserError(
-            f"scenarios extend each other in a cycle: {names}", source=str(path), path="extends"
+            f"scenarios extend each other in a cycle: {names}",
+            source=str(path),
+            path="extends",
+            line=line,
         )
     base, _ = read_scenario_data(base_path, chain)
     try:
@@ -108,15 +114,24 @@ def read_scenario_data(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[st
         raise exc.with_source(str(path)) from None
 
 
-def _base_file(parent: str, path: Path) -> Path:
-    """The file ``extends: parent`` names; only a scenario file (``.yaml``/``.yml``) is read,
+def _base_file(parent: str, path: Path, line: int | None) -> Path:
+    """The file ``extends: parent`` names: a path read from the folder of ``path`` (the file
+    that says it), or a scenario's name. Only a scenario file (``.yaml``/``.yml``) is read,
     so no error can ever echo a line of another kind of file (``/etc/shadow``)."""
-    base_path = resolve_file(parent, scenario_dir(), kind="scenario")
+    try:
+        base_path = resolve_file(parent, scenario_dir(), kind="scenario", here=path.parent)
+    except UserError as exc:
+        named = "" if show_value(parent) in exc.problem else f" {show_value(parent)}"
+        hint = exc.hint or f"a path is read from the folder of {path.name}"
+        raise UserError(
+            exc.problem + named, source=str(path), path="extends", line=line, hint=hint
+        ) from None
     if base_path.suffix.lower() not in SCENARIO_SUFFIXES:
         raise UserError(
             f"{show_value(parent)} is not a scenario file",
             source=str(path),
             path="extends",
+            line=line,
             hint="name a scenario, or a .yaml or .yml file",
         )
     return base_path
@@ -164,6 +179,7 @@ def load_scenario(
         Scenario,
         data,
         source=str(path),
+        lines=lines,
         set_paths=[p for p, _ in overrides],
         options=options,
     )

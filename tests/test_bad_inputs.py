@@ -106,6 +106,9 @@ FILE_CASES: dict[str, FileCase] = {
     "negative_price.yaml": FileCase("shops.groups[0].price", "must be > 0 currency (got -10)"),
     "prob_damage_above_one.yaml": FileCase("shops.groups[0].damage_rate", "must be <= 1"),
     "prob_hazard_above_one.yaml": FileCase("churn.base_hazard", "must be <= 1"),
+    "hazard_exponent_above_one.yaml": FileCase(  # YAML 1.2 float: not "expected a number"
+        "churn.base_hazard", "must be <= 1 1/day (got 5.0)"
+    ),
     "prob_participation_above_one.yaml": FileCase(
         "platform.festivals[0].ordinary_participation", "must be <= 1 (got 1.2)"
     ),
@@ -142,6 +145,21 @@ FILE_CASES: dict[str, FileCase] = {
     "timeline_bad_target.yaml": FileCase("timeline[0].target", "did you mean 'shops'?"),
     "timeline_bad_value.yaml": FileCase("timeline[0].set.damage_rate", "must be <= 1 (got 3)"),
     "timeline_day_zero.yaml": FileCase("timeline[0].day", "must be >= 1 day (got 0)"),
+    # an event's result is checked when the file is read, not on its day (it crashed mid-run)
+    "timeline_price_below_cost.yaml": FileCase(
+        "timeline[0].set.price",
+        "unit_cost (60) is above price (50) for group 'small_seller' from day 60",
+        line=9,
+    ),
+    "timeline_all_below_cost.yaml": FileCase(
+        "timeline[0].set.price", "unit_cost (70) is above price (65) for group 'flagship'"
+    ),
+    "timeline_cost_above_price.yaml": FileCase(  # day order: the later-listed event comes first
+        "timeline[1].set.unit_cost", "unit_cost (90) is above price (75) for group 'solo'", line=10
+    ),
+    "festival_after_last_day.yaml": FileCase(
+        "platform.festivals[0]", "starts on day 200, after the last day (100)", line=4
+    ),
     # strategies and festivals
     "strategy_unknown_kind.yaml": FileCase(
         "shops.groups[0].strategies[0].kind", "unknown kind 'pricewar' (did you mean 'price_war'?"
@@ -155,7 +173,12 @@ FILE_CASES: dict[str, FileCase] = {
     "strategy_twice.yaml": FileCase("shops.groups[0]", "strategy 'service' is listed twice"),
     "festivals_overlap.yaml": FileCase("platform", "festivals overlap"),
     # extends and copy_of
-    "extends_unknown.yaml": FileCase(None, "unknown scenario 'no_such_scenario'", blamed=""),
+    "extends_unknown.yaml": FileCase("extends", "unknown scenario 'no_such_scenario'", line=1),
+    "extends_missing_path.yaml": FileCase(
+        "extends",
+        "no such scenario file '../no_such_dir/base.yaml' (a path is read from the folder of",
+        line=2,
+    ),
     "extends_cycle.yaml": FileCase(
         "extends", "in a cycle: extends_cycle -> _cycle_b -> extends_cycle", blamed="_cycle_b.yaml"
     ),
@@ -373,6 +396,56 @@ CLI_CASES: dict[str, CliCase] = {
         None,
         None,
         "error: --days: must be >= 1 days (got 0); customers.initial: must be >= 0 (got -1)",
+    ),
+    # an option and a --set of the same key: refused, naming both, whichever came first
+    "days_and_set_days": CliCase(
+        _args("baseline", "--days", "10", "--set", "days=20"),
+        "--set",
+        "days",
+        "is also given by --days 10 (give it once: drop --days or the --set)",
+    ),
+    "seed_and_set_seed": CliCase(
+        _args("--set", "seed=7", "baseline", "--seed", "5"),
+        "--set",
+        "seed",
+        "is also given by --seed 5",
+    ),
+    # a valid file made invalid by an option or --set names it, not only the file
+    "days_before_timeline_event": CliCase(
+        _args("platform_favouritism", "--days", "100"),
+        "platform_favouritism.yaml:11",
+        "timeline[0]",
+        "is on day 120, after the last day (100) (because of --days 100)",
+    ),
+    "days_before_festival": CliCase(
+        _args("festival", "--days", "100"),
+        "festival.yaml:11",
+        "platform.festivals[0]",
+        "starts on day 200, after the last day (100) (because of --days 100)",
+    ),
+    "set_days_before_festival": CliCase(
+        _args("festival", "--set", "days=100"),
+        "festival.yaml:11",
+        "platform.festivals[0]",
+        "(because of --set days=100)",
+    ),
+    "set_breaks_segment_shares": CliCase(
+        _args("baseline", "--set", "customers.segments.new_seg.share=0.1"),
+        "error: --set: customers: ",
+        None,
+        "segment shares must sum to 1 (they sum to 1.1)",
+    ),
+    "set_event_below_cost": CliCase(
+        _args("baseline", "--set", "timeline=[{day: 5, group: small_seller, set: {price: 50}}]"),
+        "--set",
+        "timeline[0].set.price",
+        "unit_cost (60) is above price (50) for group 'small_seller' from day 5",
+    ),
+    "set_exponent_out_of_bounds": CliCase(
+        _args("baseline", "--set", "churn.base_hazard=2e0"),
+        "--set",
+        "churn.base_hazard",
+        "must be <= 1 1/day (got 2.0)",
     ),
     "experiment_file": CliCase(
         _args(str(HERE.parent / "experiments" / "logistics_grid.yaml")),

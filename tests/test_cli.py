@@ -233,6 +233,83 @@ def test_params_of_a_scenario_marks_what_differs(
     assert "unknown scenario 'nosuch'" in capsys.readouterr().err
 
 
+def test_params_shows_booleans_and_null_as_yaml(capsys: pytest.CaptureFixture[str]) -> None:
+    """Defaults and resolved values alike read as YAML: ``true``/``false``/``null``, never
+    Python's ``False`` or ``None``."""
+    assert main(["params"]) == 0
+    defaults = capsys.readouterr().out.splitlines()
+    assert main(["params", "price_war"]) == 0
+    resolved = capsys.readouterr().out.splitlines()
+    for lines in (defaults, resolved):
+        values = [ln.split()[1] for ln in lines[1:] if len(ln.split()) > 1]
+        assert not {"True", "False", "None"} & set(values)
+    row = next(ln for ln in defaults if ln.startswith("churn.hazard_enabled "))
+    assert row.split()[1] == "true"
+
+
+def _one_line(capsys: pytest.CaptureFixture[str], code: int, text: str) -> None:
+    """Exit code 2 and one ``churnsim: error:`` line holding ``text``, nothing on stdout."""
+    captured = capsys.readouterr()
+    assert code == 2, captured.err
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err, captured.err
+    assert captured.err.startswith("churnsim: error: ") and text in captured.err, captured.err
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize("port", ["99999", "65536", "0", "-1"])
+def test_viz_port_out_of_range_is_one_line(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A port no server can listen on is refused before the URL is printed or a server starts."""
+    code = main(["viz", f"--port={port}"])
+    _one_line(capsys, code, f"error: --port: must be 1 to 65535 (got {port})")
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (["--days", "60", "--set", "days=30"], "--set: days: is also given by --days 60"),
+        (["--set", "seed=3"], "--set: seed: validate runs seeds 1 to --seeds, so this --set"),
+        (["--set", "days=0"], "error: --set: days: must be >= 1 days (got 0)"),
+        (["--days", "0"], "error: --days: must be >= 1 days (got 0)"),
+    ],
+)
+def test_validate_options_and_set_follow_one_rule(
+    args: list[str], text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """validate: an option and a --set of one key are refused, as in run; nothing written."""
+    out = tmp_path / "v"
+    code = main(["validate", "baseline", *args, "--out", str(out), "--workers", "1"])
+    _one_line(capsys, code, text)
+    assert not out.exists()
+
+
+def test_validate_days_come_from_the_option_or_a_set() -> None:
+    """A --set of days alone sets the days (it used to win over --days and lose to nothing)."""
+    from sim.validation.command import DEFAULT_DAYS, validate_overrides
+
+    assert validate_overrides(["days=30"], None) == ([(("days",), 30)], {})
+    assert validate_overrides([], None) == ([(("days",), DEFAULT_DAYS)], {("days",): "--days"})
+    assert validate_overrides([], 60)[0] == [(("days",), 60)]
+
+
+@pytest.mark.parametrize(
+    ("sets", "text"),
+    [
+        ("days=10", "--set: days: is set by the target's horizon (4383 days), so this --set"),
+        ("seed=4", "--set: seed: is set for each evaluation from --seed"),
+        ("customers.initial=50", "--set: customers.initial: is set by the target's cohort"),
+        ("churn.base_hazard=0.01", "--set: churn.base_hazard: is fitted (--fit)"),
+    ],
+)
+def test_calibrate_refuses_a_set_it_would_overwrite(
+    sets: str, text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "c"
+    args = ["calibrate", "baseline", "--target", "sbg", "--column", "regular"]
+    code = main([*args, "--fit", "churn.base_hazard", "--out", str(out), "--set", sets])
+    _one_line(capsys, code, text)
+    assert not out.exists()
+
+
 def test_generated_docs_are_in_sync_with_the_code() -> None:
     from sim.docs import mechanisms_markdown, parameters_markdown
 

@@ -733,3 +733,77 @@ def test_set_then_validate_only_raises_user_error(key: str, value: str) -> None:
         validate(Scenario, merged, source="s.yaml")
     except UserError as exc:
         assert "\n" not in str(exc)
+
+
+# --- YAML 1.2 floats and relative extends ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1e-3", 0.001), ("1E5", 100000.0), ("-2.5e+2", -250.0), ("1.5e3", 1500.0), (".5e1", 5.0)],
+)
+def test_exponent_floats_read_as_yaml_1_2(tmp_path: Path, text: str, value: float) -> None:
+    """PyYAML's YAML 1.1 floats need a dot and a signed exponent: ``1e-3`` was a string."""
+    path = tmp_path / "s.yaml"
+    path.write_text(f"churn:\n  base_hazard: {text}\n")
+    data, _ = load_yaml(path)
+    assert data["churn"]["base_hazard"] == value
+    assert type(data["churn"]["base_hazard"]) is float
+    assert parse_set(f"churn.base_hazard={text}") == (("churn", "base_hazard"), value)
+
+
+@pytest.mark.parametrize("text", ["1e", "e5", "1e3x", "1_0e2", "0x1e3"])
+def test_other_scalars_read_as_before(text: str) -> None:
+    """Only the YAML 1.2 float form is added: near misses stay what YAML 1.1 made them."""
+    import yaml
+
+    assert parse_set(f"name={text}")[1] == yaml.safe_load(text)
+
+
+def test_scientific_notation_in_a_scenario(tmp_path: Path) -> None:
+    from sim.scenarios import load_scenario
+
+    path = tmp_path / "s.yaml"
+    path.write_text("extends: baseline\nchurn:\n  base_hazard: 1e-3\n")
+    assert load_scenario(path).churn.base_hazard == 0.001
+    assert load_scenario("baseline", [parse_set("churn.base_hazard=1e-3")]).churn.base_hazard == (
+        0.001
+    )
+
+
+def test_extends_path_is_read_from_the_file_that_says_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``extends: ../my.yaml`` means beside the parent folder of the file, from any folder."""
+    from sim.scenarios import load_scenario
+
+    (tmp_path / "sub" / "deeper").mkdir(parents=True)
+    (tmp_path / "sub" / "my.yaml").write_text("extends: baseline\nname: mine\ndays: 20\n")
+    (tmp_path / "sub" / "deeper" / "d.yaml").write_text("extends: ../my.yaml\nseed: 3\n")
+    for cwd, name in [
+        ("sub", "deeper/d.yaml"),
+        ("sub/deeper", "d.yaml"),
+        (".", "sub/deeper/d.yaml"),
+    ]:
+        monkeypatch.chdir(tmp_path / cwd)
+        sc = load_scenario(name)
+        assert (sc.name, sc.days, sc.seed) == ("mine", 20, 3)
+        assert sc.customers.initial == load_scenario("baseline").customers.initial
+
+
+def test_extends_errors_name_the_file_and_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sim.scenarios import load_scenario
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "deeper").mkdir()
+    (tmp_path / "my.yaml").write_text("days: 20\n")
+    (tmp_path / "deeper" / "d.yaml").write_text("days: 5\nextends: my.yaml\n")
+    with pytest.raises(UserError) as err:  # a path is not read from the current folder
+        load_scenario("deeper/d.yaml")
+    assert str(err.value).startswith("deeper/d.yaml:2: extends: unknown scenario 'my.yaml'")
+    (tmp_path / "deeper" / "e.yaml").write_text("extends: nosuch\n")
+    with pytest.raises(UserError) as err:
+        load_scenario("deeper/e.yaml")
+    assert str(err.value).startswith("deeper/e.yaml:1: extends: unknown scenario 'nosuch'")

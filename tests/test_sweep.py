@@ -198,6 +198,18 @@ BAD = [
         "bad index",
     ),
     ("name: x\nvariants: [1, 2]\n", "variants", "expected a mapping"),
+    (  # the base is valid; the experiment's days end the runs before its festival
+        TINY.replace("base: baseline", "base: festival"),
+        "platform.festivals[0]",
+        "starts on day 200, after the last day (30) (because of days",
+    ),
+    (  # the range's own end is named, not a drawn point's value (got 3.818...)
+        SAMPLE.format(method="lhs", n=8)
+        .replace("[0.5, 3.0]", "[0.5, 5]")
+        .replace("platform.premium_boost", "churn.base_hazard"),
+        "bad.yaml:9: sample.ranges.churn.base_hazard: the range's upper end is out of bounds",
+        "must be <= 1 1/day (got 5)",
+    ),
 ]
 
 
@@ -232,6 +244,7 @@ def test_bad_value_is_blamed_on_its_line(
         (["--scheduler", "local:0"], "bad worker count"),
         (["--workers", "0"], "--workers"),
         (["--resume"], "nothing to resume"),
+        (["--set", "seed=5"], "--set: seed: every run's seed comes from the replications of"),
     ],
 )
 def test_bad_command_lines(

@@ -18,9 +18,9 @@ from sim.calibrate.evaluate import Evaluator, cohort_overrides, with_values
 from sim.calibrate.optimise import Search, Trial, optimise
 from sim.calibrate.outputs import FILES, MARKER, Settings, write_all
 from sim.calibrate.readers import check_fittable, read_target
-from sim.calibrate.space import parse_fit
+from sim.calibrate.space import Space, parse_fit
 from sim.calibrate.targets import RetentionTarget, Target
-from sim.config.loader import parse_set
+from sim.config.loader import KeyPath, parse_set, refuse_taken
 from sim.errors import UserError
 from sim.outputs.folder import locked_folder
 from sim.scenarios import load_scenario
@@ -47,6 +47,22 @@ def make_executor(workers: int) -> Iterator[Executor]:
         yield pool
 
 
+def ignored_sets(space: Space, target: Target) -> dict[KeyPath, tuple[str, str]]:
+    """Keys a --set would set in vain, each with why: the calibration sets them itself."""
+    cohort = "is set by the target's cohort (--customers)"
+    why: dict[KeyPath, str] = {
+        ("days",): f"is set by the target's horizon ({target.horizon} days)",
+        ("seed",): "is set for each evaluation from --seed",
+        ("customers", "initial"): cohort,
+        ("customers", "arrivals_per_day"): cohort,
+    }
+    why |= {path: "is fitted (--fit)" for path in space.paths}
+    return {
+        path: (f"{text}, so this --set would have no effect", "drop the --set")
+        for path, text in why.items()
+    }
+
+
 def build_evaluator(
     scenario: str,
     target: Target,
@@ -57,7 +73,9 @@ def build_evaluator(
 ) -> Evaluator:
     """The scenario with --set and the target's cohort settings, checked at the box centre."""
     space = parse_fit(list(fit))
-    base = load_scenario(scenario, [parse_set(s) for s in sets])
+    overrides = [parse_set(s) for s in sets]
+    refuse_taken(overrides, ignored_sets(space, target))
+    base = load_scenario(scenario, overrides)
     base = with_values(base, cohort_overrides(target, customers))
     with_values(base, space.overrides((space.low + space.high) / 2))
     return Evaluator(base, space, target, seeds)

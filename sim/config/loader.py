@@ -36,8 +36,10 @@ __all__ = [
     "format_path",
     "load_yaml",
     "model_to_plain",
+    "option_conflicts",
     "parse_set",
     "parse_sets",
+    "refuse_taken",
     "resolve_file",
     "validate",
 ]
@@ -64,6 +66,11 @@ def _find_non_finite(data: Any) -> tuple[KeyPath, float] | None:
     return None
 
 
+def _under(path: KeyPath, prefix: KeyPath) -> bool:
+    """Tell whether ``path`` is ``prefix`` or lies inside it."""
+    return path[: len(prefix)] == tuple(prefix)
+
+
 def _attribute(
     path: KeyPath,
     source: str,
@@ -72,13 +79,34 @@ def _attribute(
     options: Mapping[KeyPath, str] | None = None,
 ) -> tuple[str, int | None]:
     """Blame the option that set ``path`` (``--days``, ``--seed``: ``options``), else
-    ``--set`` (no line) when ``path`` lies under an override, else the file and line."""
-    for opt_path, option in (options or {}).items():
-        if path[: len(opt_path)] == tuple(opt_path):
+    ``--set`` (no line) when ``path`` lies under an override or holds one (segment shares
+    an override made sum to 1.1), else the file and line."""
+    opts = options or {}
+    for opt_path, option in opts.items():
+        if _under(path, opt_path):
             return option, None
-    if any(path[: len(p)] == tuple(p) for p in set_paths):
+    if any(_under(path, p) for p in set_paths):
         return "--set", None
+    inside = {opts.get(tuple(p), "--set") for p in set_paths if _under(p, path)}
+    if inside:
+        return (inside.pop() if len(inside) == 1 else "--set"), None
     return source, line_for(lines, path)
+
+
+def _caused_by(
+    data: Mapping[str, Any], set_paths: Sequence[KeyPath], options: Mapping[KeyPath, str] | None
+) -> str:
+    """Name the overrides (``--days 100``, ``--set days=100``) behind a problem they caused at
+    a key they did not set: the file was valid without them (an event after a shortened run)."""
+    shown = []
+    for path in set_paths:
+        value: Any = data
+        for seg in path:
+            value = _child(value, seg)
+        text = show_value(value).strip("'")
+        option = (options or {}).get(tuple(path))
+        shown.append(f"{option} {text}" if option else f"--set {format_path(path)}={text}")
+    return "because of " + ", ".join(dict.fromkeys(shown))
 
 
 def _shown_path(path: KeyPath, where_src: str, options: Mapping[KeyPath, str] | None) -> str:
@@ -174,6 +202,8 @@ def validate[M: BaseModel](
 
     ``set_paths`` are the key paths changed by ``--set``: problems under them blame ``--set``;
     ``options`` maps key paths set by a named option (``("days",)``: ``"--days"``) to it.
+    With ``set_paths``, ``data`` must have been valid without them: a problem elsewhere is
+    still theirs, so the line names them (``because of --days 100``).
     The first problem is shown in full (file, line, path, problem, hint); the others follow
     it on the same line as ``; path: problem``, so none is hidden.
     """
@@ -196,6 +226,8 @@ def validate[M: BaseModel](
         path, problem, hints = _problem(model_cls, data, err)
         where_src, line = _attribute(path, source, lines, set_paths, options)
         shown = _shown_path(path, where_src, options)
+        if set_paths and where_src == source:
+            hints.append(_caused_by(data, set_paths, options))
         hint = "; ".join(hints) or None
         others = _other_problems(model_cls, data, rest, format_path(path))
         if others:
@@ -238,17 +270,46 @@ def _other_problems(
     return list(out.values())
 
 
-def resolve_file(name_or_path: str, search_dir: Path, kind: str = "scenario") -> Path:
-    """Return an existing file path, or find a bare name (``.yaml``/``.yml`` optional) in a dir."""
+def refuse_taken(
+    overrides: Sequence[tuple[KeyPath, Any]], taken: Mapping[KeyPath, tuple[str, str]]
+) -> None:
+    """Refuse a ``--set`` of a key (or of part of one, or of a mapping holding one) that the
+    command decides itself: an option given as well (``--days``), or a value it always sets
+    (a sweep's seeds). ``taken`` maps each such key path to the problem and the hint."""
+    for path, _value in overrides:
+        for key, (problem, hint) in taken.items():
+            if _under(path, key) or _under(key, path):
+                raise UserError(problem, source="--set", path=format_path(path), hint=hint)
+
+
+def option_conflicts(given: Mapping[KeyPath, tuple[str, Any]]) -> dict[KeyPath, tuple[str, str]]:
+    """``refuse_taken``'s entries for options given on the command line (key path: option
+    and value; a value of None means not given): a key given twice is refused, whichever
+    would have won, since the two commands disagreed about which one that is."""
+    return {
+        path: (f"is also given by {opt} {value}", f"give it once: drop {opt} or the --set")
+        for path, (opt, value) in given.items()
+        if value is not None
+    }
+
+
+def resolve_file(
+    name_or_path: str, search_dir: Path, kind: str = "scenario", here: Path | None = None
+) -> Path:
+    """Return an existing file path, or find a bare name (``.yaml``/``.yml`` optional) in a dir.
+
+    A relative path is read from ``here`` (the folder of the file naming it), else from the
+    current folder."""
     if not name_or_path.strip():
         raise UserError(f"no {kind} given (the name is empty)", hint=f"name a {kind} or a file")
-    given = Path(name_or_path).expanduser()
+    raw = Path(name_or_path).expanduser()
+    given = raw if here is None or raw.is_absolute() else here / raw
     if given.is_file():
         return given
     if given.is_dir():
         raise UserError("is a directory, not a file", source=name_or_path)
-    stem = given.name.removesuffix(".yaml").removesuffix(".yml")
-    if given.name != name_or_path or not stem:
+    stem = raw.name.removesuffix(".yaml").removesuffix(".yml")
+    if raw.name != name_or_path or not stem:
         raise UserError(f"no such {kind} file", source=name_or_path)
     for name in (given.name, f"{stem}.yaml", f"{stem}.yml"):
         candidate = search_dir / name

@@ -11,7 +11,7 @@ from sim.config.mechanisms import Mechanisms
 from sim.config.platform import PlatformParams
 from sim.config.population import CustomerParams
 from sim.config.shops import TIERS, ShopParams
-from sim.config.timeline import TimelineEvent
+from sim.config.timeline import TimelineEvent, check_results
 
 _NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 
@@ -161,4 +161,17 @@ class Scenario(Section):
                 and not any(g.tier == ev.group[5:] and g.count for g in self.shops.groups)
             ):
                 raise ValueError(f"timeline[{i}].group {ev.group!r}: no shops of that tier")
+        check_results(self.shops.groups, self.platform, self.timeline)
+        return self
+
+    @model_validator(mode="after")
+    def _festivals_fit(self) -> Scenario:
+        """A festival must start within the horizon, as a timeline event must: one that
+        never happens is a mistake (often a run shortened by --days), not a silent no-op."""
+        for i, fest in enumerate(self.platform.festivals):
+            if fest.start_day > self.days:
+                raise ValueError(
+                    f"platform.festivals[{i}] starts on day {fest.start_day}, "
+                    f"after the last day ({self.days})"
+                )
         return self

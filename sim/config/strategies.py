@@ -15,7 +15,7 @@ class Timed(Section):
 
     start_day: int = param(0, "first day the strategy acts", unit="day", ge=0, le=36_500)
     end_day: int | None = param(
-        None, "day the strategy stops (None: never)", unit="day", ge=0, le=36_500
+        None, "day the strategy stops (null: never)", unit="day", ge=0, le=36_500
     )
 
     @model_validator(mode="after")

@@ -3,11 +3,13 @@ platform (a price war starts on day 60; the platform raises the premium boost on
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import model_validator
+from pydantic import ValidationError, model_validator
 
 from sim.config.fields import Section, param
+from sim.config.messages import clean_message
 from sim.config.platform import PlatformParams
 from sim.config.shops import ShopGroup
 
@@ -45,3 +47,44 @@ class TimelineEvent(Section):
         probe = ShopGroup(price=1e6, unit_cost=0.0).model_dump()
         ShopGroup.model_validate({**probe, **self.set})
         return self
+
+
+def _targets(groups: Sequence[ShopGroup], name: str) -> list[int]:
+    """Indexes of the groups an event names: a group, 'tier:<tier>' or 'all' (as at run time)."""
+    if name == "all":
+        return list(range(len(groups)))
+    if name.startswith("tier:"):
+        return [i for i, g in enumerate(groups) if g.tier == name[5:]]
+    return [i for i, g in enumerate(groups) if g.name == name]
+
+
+def _apply(
+    model: type[Section], before: dict[str, Any], ev: TimelineEvent, whose: str, i: int
+) -> dict[str, Any]:
+    """``before`` with the event's changes, validated as ``model``; a ValueError naming the
+    event's key path (``timeline[0].set.price: ...``) if the result is invalid."""
+    try:
+        return model.model_validate({**before, **ev.set}).model_dump()
+    except ValidationError as exc:
+        key = next((k for k in ("price", "unit_cost") if k in ev.set), next(iter(ev.set)))
+        problem = clean_message(exc.errors(include_url=False)[0]["msg"])
+        raise ValueError(
+            f"timeline[{i}].set.{key}: {problem} for {whose} from day {ev.day}"
+        ) from None
+
+
+def check_results(
+    groups: Sequence[ShopGroup], platform: PlatformParams, events: Sequence[TimelineEvent]
+) -> None:
+    """Apply the events in day order (a day's in listed order, as the run does) to copies of
+    the groups and the platform, refusing the first whose result is invalid: a price cut
+    below a group's unit cost would otherwise stop the run on that day, not at loading."""
+    plain = [g.model_dump() for g in groups]
+    plat = platform.model_dump()
+    for i in sorted(range(len(events)), key=lambda k: events[k].day):
+        ev = events[i]
+        if ev.target == "platform":
+            plat = _apply(PlatformParams, plat, ev, "the platform", i)
+            continue
+        for j in _targets(groups, ev.group):
+            plain[j] = _apply(ShopGroup, plain[j], ev, f"group {groups[j].name!r}", i)

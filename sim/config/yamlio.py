@@ -40,6 +40,14 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+# YAML 1.2 floats: PyYAML follows YAML 1.1, whose floats need a dot and a signed exponent,
+# so ``1e-3`` and ``1.5e3`` were strings. Checked after the 1.1 resolvers, so every other
+# scalar reads as before; the value is still built by the safe float constructor.
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
 
 
 def format_path(path: KeyPath) -> str:

@@ -23,6 +23,7 @@ from sim.config.loader import (
     format_path,
     load_yaml,
     parse_set,
+    refuse_taken,
     resolve_file,
     validate,
 )
@@ -30,7 +31,7 @@ from sim.config.yamlio import line_for
 from sim.errors import UserError
 from sim.scenarios import load_scenario
 from sim.sweep.points import grid_points, replication_seeds, sample_points
-from sim.sweep.schema import Experiment
+from sim.sweep.schema import Experiment, Sample
 
 MAX_RUNS = 10_000
 """Default cap on a sweep's runs (``--max-runs`` raises it): the shipped experiments plan at
@@ -144,7 +145,13 @@ def _resolve(data: dict[str, Any], overrides: Sequence[Override], ctx: _Ctx) -> 
         for path, _value, where in reversed(overrides):  # the last override wins
             if exc.path and _related(format_path(path), exc.path):
                 return ctx.error(exc, where)
-        return exc
+        if not overrides:
+            return exc
+        # the data was valid without the overrides: name them (a festival after `days`)
+        named = (format_path(w) if w else f"--set {format_path(p)}" for p, _v, w in overrides)
+        hint = "because of " + ", ".join(dict.fromkeys(named))
+        hint = f"{exc.hint}; {hint}" if exc.hint else hint
+        return UserError(exc.problem, source=exc.source, path=exc.path, line=exc.line, hint=hint)
 
     try:
         merged = apply_overrides(data, [(p, v) for p, v, _ in overrides])
@@ -195,6 +202,7 @@ def _points(exp: Experiment, base: dict[str, Any], ctx: _Ctx) -> list[list[Overr
         where = {k: ("sample", "ranges", k) for k in exp.sample.ranges}
         paths = {k: _key(k, where[k], ctx) for k in exp.sample.ranges}
         integer = {k: type(_lookup(base, p)) is int for k, p in paths.items()}
+        _check_ranges(exp.sample, base, paths, integer, ctx)
         return [
             [(paths[k], x, where[k]) for k, x in pt.items()]
             for pt in sample_points(exp.sample, exp.seed, integer)
@@ -214,6 +222,33 @@ FIXED: dict[KeyPath, tuple[str, str | None]] = {
     ),
 }
 """Keys no variant, grid or sample may set: (problem, hint)."""
+
+
+def _check_ranges(
+    sample: Sample,
+    base: dict[str, Any],
+    paths: dict[str, KeyPath],
+    integer: dict[str, bool],
+    ctx: _Ctx,
+) -> None:
+    """Each end of each sample range must be a valid value: a range past a bound was found
+    only at a drawn point, whose value the user never wrote (``got 3.818...``)."""
+    for key, pair in sample.ranges.items():
+        for end, value in zip(("lower", "upper"), pair, strict=True):
+            try:
+                # a whole number as written (5, not 5.0); integer parameters are rounded
+                x = round(value) if integer[key] or value.is_integer() else value
+                validate(Scenario, apply_overrides(base, [(paths[key], x)]), source=ctx.source)
+            except UserError as exc:
+                where = ("sample", "ranges", key)
+                shown = f"{exc.path}: " if exc.path and exc.path != key else ""
+                raise UserError(
+                    f"the range's {end} end is out of bounds: {shown}{exc.problem}",
+                    source=ctx.source,
+                    path=f"sample.ranges.{key}",
+                    line=line_for(ctx.lines, where),
+                    hint=exc.hint,
+                ) from None
 
 
 def _check_conflicts(
@@ -250,6 +285,17 @@ def _check_cli_set(
 ) -> None:
     """A --set on a key the grid, sample or a variant also sets would silently lose to it
     in those runs: refuse it, naming the key and where the experiment sets it."""
+    cli = [(path, value) for path, value, where in common if where is None]
+    refuse_taken(
+        cli,
+        {
+            ("seed",): (
+                f"every run's seed comes from the replications of {ctx.source}, so this --set "
+                "would have no effect",
+                "drop the --set, or change seed or replications in the experiment file",
+            )
+        },
+    )
     later = [(p, where) for _n, over in variants for p, _v, where in over]
     later += [(p, where) for p, _v, where in points[0]]
     for path, _value, where in common:

@@ -7,16 +7,21 @@ from collections.abc import Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from sim.config import Scenario
+from sim.config.loader import KeyPath, option_conflicts, parse_set, refuse_taken
 from sim.errors import UserError
 from sim.outputs.folder import foreign_entries, locked_folder, not_a_folder, refuse_not_ours
 from sim.validation import outputs
 from sim.validation.suite import PatternResult, validate
 
 OWN_NAMES = ("validation.md", "validation.csv", "validation.png")
+DEFAULT_DAYS = 1095
+"""Days simulated unless --days (or a --set of days) says otherwise: the retention-profit
+pattern counts three years."""
 MAX_SEEDS = 200
 
 
@@ -39,6 +44,24 @@ def check_request(seeds: int, workers: int) -> None:
                         hint="an interval over seeds needs at least two")  # fmt: skip
     if workers < 1:
         raise UserError(f"must be at least 1 (got {workers})", source="--workers")
+
+
+def validate_overrides(
+    sets: list[str], days: int | None
+) -> tuple[list[tuple[KeyPath, Any]], dict[KeyPath, str]]:
+    """The overrides of ``--set`` and ``--days`` (default DEFAULT_DAYS, unless a ``--set``
+    gives days) and the options behind them; a ``--set`` this command would ignore (``seed``:
+    the seeds are 1 to --seeds) or one ``--days`` also gives is refused."""
+    overrides = [parse_set(expr) for expr in sets]
+    taken = option_conflicts({("days",): ("--days", days)})
+    taken[("seed",)] = (
+        "validate runs seeds 1 to --seeds, so this --set would have no effect",
+        "drop the --set; give the number of seeds with --seeds",
+    )
+    refuse_taken(overrides, taken)
+    if days is None and any(path == ("days",) for path, _ in overrides):
+        return overrides, {}
+    return [(("days",), DEFAULT_DAYS if days is None else days), *overrides], {("days",): "--days"}
 
 
 def check_out(out: Path) -> None:

@@ -145,11 +145,20 @@ def wait_server(proc: subprocess.Popen[bytes], forwarder: Forwarder) -> tuple[in
     return proc.wait(), killed
 
 
+def check_port(port: int) -> None:
+    """Refuse a port no server can listen on before anything starts (65536 and up made the
+    server fail with a traceback after the URL was printed); 0, "any free port", is refused
+    too, since the printed URL could not name the port chosen."""
+    if not 1 <= port <= 65535:
+        raise UserError(f"must be 1 to 65535 (got {port})", source="--port")
+
+
 def serve(scenario: str, host: str = "127.0.0.1", port: int = 8765) -> int:
     """Serve the page until the server stops or a signal; returns churnsim's exit code.
 
     0 when the server ended by itself, 128 + the signal's number when one stopped it.
     """
+    check_port(port)
     env = server_env(scenario)
     warn_missing_assets()
     print(f"churnsim: browser view of {scenario} at http://{host}:{port} (Ctrl-C stops it)")
