@@ -95,9 +95,18 @@ def scenarios() -> None:
     """List the named scenarios with their one-line descriptions."""
     from sim.scenarios import load_scenario, scenario_names
 
+    broken: list[UserError] = []
     for name in scenario_names():
-        desc = load_scenario(name).description.split(". ")[0]
+        try:
+            desc = load_scenario(name).description.split(". ")[0]
+        except UserError as exc:  # list the others, then report this one
+            broken.append(exc)
+            continue
         typer.echo(f"{name:24s} {desc}")
+    for error in broken:
+        print(f"churnsim: error: {error}", file=sys.stderr)
+    if broken:
+        raise typer.Exit(2)
 
 
 @app.command()

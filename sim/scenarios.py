@@ -30,8 +30,13 @@ def scenario_dir() -> Path:
 
 
 def scenario_names() -> list[str]:
-    """Names of the scenarios shipped in :func:`scenario_dir`, sorted."""
-    return sorted(p.stem for p in scenario_dir().glob("*.yaml"))
+    """Names of the scenarios shipped in :func:`scenario_dir`, sorted; a folder that does not
+    exist is an error (an empty listing would hide a mistyped $CHURNSIM_SCENARIOS)."""
+    folder = scenario_dir()
+    if not folder.is_dir():
+        hint = "unset it, or point it at a folder of scenario YAML files"
+        raise UserError(f"{folder} is not a folder", source="CHURNSIM_SCENARIOS", hint=hint)
+    return sorted(p.stem for p in folder.glob("*.yaml"))
 
 
 def merge(base: Any, top: Any, path: KeyPath = ()) -> Any:

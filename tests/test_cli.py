@@ -385,3 +385,25 @@ def test_first_make_setup_says_what_it_does() -> None:
     makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
     recipe = makefile.split("$(STAMP): pyproject.toml\n", 1)[1].splitlines()
     assert "echo" in recipe[0] and "setting up" in recipe[0] and "2 minutes" in recipe[0]
+
+
+def test_scenarios_lists_the_good_and_names_a_broken_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "mine.yaml").write_text("name: mine\ndescription: My market. More.\n")
+    (tmp_path / "broken.yaml").write_text("name: [\n")
+    monkeypatch.setenv("CHURNSIM_SCENARIOS", str(tmp_path))
+    assert main(["scenarios"]) == 2
+    out, err = capsys.readouterr()
+    assert out.split() == ["mine", "My", "market"]
+    assert err.count("\n") == 1 and "broken.yaml:2: invalid YAML" in err
+
+
+def test_scenarios_in_a_folder_that_does_not_exist_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CHURNSIM_SCENARIOS", str(tmp_path / "nowhere"))
+    assert main(["scenarios"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("churnsim: error: CHURNSIM_SCENARIOS: ")
+    assert "nowhere is not a folder" in err

@@ -280,7 +280,10 @@ def test_validate_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert sorted(p.name for p in out.iterdir()) == ["validation.csv", "validation.md",
                                                      "validation.png"]  # fmt: skip
     rows = {r["pattern"]: r for r in csv.DictReader((out / "validation.csv").open())}
-    assert rows["survivor_retention_rise"]["verdict"] == suite.UNMEASURED
+    unmeasured = rows["survivor_retention_rise"]
+    assert unmeasured["verdict"] == suite.UNMEASURED
+    assert (unmeasured["ci_low"], unmeasured["ci_high"]) == ("", "")  # not the text 'nan'
+    assert all(r[k].lower() != "nan" for r in rows.values() for k in ("value", "ci_low", "ci_high"))
     assert rows["service_share"]["seeds"] == "3"
     assert "| `contagion` |" in (out / "validation.md").read_text()
 

@@ -57,15 +57,21 @@ def markdown(results: list[PatternResult], heading: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _cell(x: float) -> float | str:
+    """A CSV cell: the number, or empty where there is none (NaN)."""
+    return "" if math.isnan(x) else x
+
+
 def csv_text(results: list[PatternResult]) -> str:
-    """validation.csv: one row per pattern, bounds and values as plain numbers."""
+    """validation.csv: one row per pattern, bounds and values as plain numbers; a value the
+    run could not measure is an empty cell (its verdict says so), never the text 'nan'."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow((*COLUMNS, "band_low", "band_high", "seeds"))
     for r in results:
         p = r.pattern
-        w.writerow((p.key, p.claim, p.band(), r.mean, r.low, r.high, r.verdict, p.source,
-                    p.low, p.high, len(r.values)))  # fmt: skip
+        w.writerow((p.key, p.claim, p.band(), *map(_cell, (r.mean, r.low, r.high)), r.verdict,
+                    p.source, p.low, p.high, len(r.values)))  # fmt: skip
     return buf.getvalue()
 
 
