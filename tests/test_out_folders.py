@@ -604,3 +604,20 @@ def test_refusals_name_the_command_and_only_its_options(
     assert f"--out {out}: folder is not empty and was not written by {command} " in err
     assert "--force" not in err and "churnsim sweep" not in err
     assert snapshot(out) == {"n.txt": b"mine\n"}
+
+
+def test_validate_never_replaces_a_users_file_of_its_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "v"
+    out.mkdir()
+    (out / "validation.md").write_text("my notes\n")
+    argv = ["validate", "--seeds", "2", "--days", "5", "--workers", "1", "--quiet"]
+    assert main([*argv, "--out", str(out)]) == 2
+    assert "was not written by churnsim validate" in one_line(capsys)
+    assert snapshot(out) == {"validation.md": b"my notes\n"}
+    (out / "validation.md").unlink()
+    assert main([*argv, "--out", str(out)]) == 0  # then its own folder: written again
+    assert main([*argv, "--out", str(out)]) == 0
+    assert sorted(snapshot(out)) == sorted(["validation.json", "validation.csv", "validation.md",
+                                            "validation.png"])  # fmt: skip

@@ -5,6 +5,7 @@ published patterns (the ones today's model misses are marked as expected failure
 from __future__ import annotations
 
 import csv
+import json
 import math
 from concurrent.futures import Executor
 from pathlib import Path
@@ -277,8 +278,10 @@ def test_validate_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     text = capsys.readouterr().out
     assert "validation: baseline, seeds 1-3, 120 days, 400 customers" in text
     assert all(p.key in text for p in PATTERNS) and "took" in text
-    assert sorted(p.name for p in out.iterdir()) == ["validation.csv", "validation.md",
-                                                     "validation.png"]  # fmt: skip
+    assert sorted(p.name for p in out.iterdir()) == ["validation.csv", "validation.json",
+                                                     "validation.md", "validation.png"]  # fmt: skip
+    listed = json.loads((out / "validation.json").read_text())["files"]
+    assert sorted(listed) == ["validation.csv", "validation.md", "validation.png"]
     rows = {r["pattern"]: r for r in csv.DictReader((out / "validation.csv").open())}
     unmeasured = rows["survivor_retention_rise"]
     assert unmeasured["verdict"] == suite.UNMEASURED

@@ -14,11 +14,14 @@ import typer
 from sim.config import Scenario
 from sim.config.loader import KeyPath, option_conflicts, parse_set, refuse_taken
 from sim.errors import UserError
-from sim.outputs.folder import foreign_entries, locked_folder, not_a_folder, refuse_not_ours
+from sim.outputs.folder import locked_folder, not_a_folder
+from sim.outputs.marker import Marker
 from sim.validation import outputs
 from sim.validation.suite import PatternResult, validate
 
 OWN_NAMES = ("validation.md", "validation.csv", "validation.png")
+MARKER = Marker("validation.json", "churnsim validate")
+"""Validate's marker: the files it wrote, so a user's own validation.md is never replaced."""
 DEFAULT_DAYS = 1095
 """Days simulated unless --days (or a --set of days) says otherwise: the retention-profit
 pattern counts three years."""
@@ -65,11 +68,11 @@ def validate_overrides(
 
 
 def check_out(out: Path) -> None:
-    """Refuse an ``--out`` that is a file or holds anything validate does not write."""
+    """Refuse an ``--out`` that is a file, or a folder holding anything validate did not
+    write (its marker lists what it wrote)."""
     if out.exists() and not out.is_dir():
         raise not_a_folder(out)
-    if out.is_dir() and foreign_entries(out, OWN_NAMES):
-        raise refuse_not_ours(out, "churnsim validate", can_force=False)
+    MARKER.check(out, OWN_NAMES, force=False)
 
 
 def heading(sc: Scenario, seeds: int) -> str:
@@ -95,7 +98,9 @@ def validate_command(
     if out is not None:
         with locked_folder(out):
             check_out(out)
+            MARKER.begin(out, OWN_NAMES)
             paths = outputs.write(results, out, heading(sc, seeds))
+            MARKER.finish(out, [p.name for p in paths], {"scenario": sc.name, "seeds": seeds})
         if not quiet:
             typer.echo(f"wrote {', '.join(p.name for p in paths)} to {out}")
     return results
