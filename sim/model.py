@@ -13,7 +13,7 @@ from sim.agents import Customer, Platform, Shop
 from sim.config import Scenario
 from sim.engine.festivals import update_placement
 from sim.engine.market import Market
-from sim.engine.recorder import TIER_GROUPS, M
+from sim.engine.recorder import M
 from sim.engine.shopping import shopping_day
 from sim.scenarios import load_scenario, with_overrides
 from sim.timeline import apply_events
@@ -133,19 +133,20 @@ REPORTED = (
     "shops_alive",
 )
 _ALL_METRICS = tuple(M[name] for name in REPORTED[1:7])
-_PURCHASES, _PREMIUM = M["purchases"], 1 + TIER_GROUPS.index("tier:premium")
+_PURCHASES = M["purchases"]
 
 
 def day_report(m: ChurnModel) -> list[float]:
     """Today's reported values (:data:`REPORTED`), read from the recorder's row of the day at
     once: the metrics of all customers, the share of today's purchases made at premium
     storefronts (NaN without purchases) and the shops still trading."""
-    day = m.day
-    row = m.market.rec.data[day]
+    day, rec = m.day, m.market.rec
+    row = rec.data[day]
     everyone = row[:, 0].tolist()
     values: list[float] = [day, *[everyone[i] for i in _ALL_METRICS]]
     total = everyone[_PURCHASES]
-    values.append(float(row[_PURCHASES, _PREMIUM]) / total if total else float("nan"))
+    premium = float(row[_PURCHASES, rec.groups.index("tier:premium")])
+    values.append(premium / total if total else float("nan"))
     values.append(int(np.count_nonzero(m.market.shops.alive)))
     return values
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim import strategies
 from sim.config.shops import ShopGroup
-from sim.config.timeline import TimelineEvent
+from sim.config.timeline import TimelineEvent, names_group
 from sim.engine.shops import POLICY_FIELDS
 from sim.params import compile_rules
 
@@ -17,12 +17,8 @@ if TYPE_CHECKING:
 
 
 def targets(model: ChurnModel, group: str) -> list[Shop]:
-    """Shops an event names: a group, 'tier:<tier>' or 'all'."""
-    if group == "all":
-        return list(model.shops)
-    if group.startswith("tier:"):
-        return [s for s in model.shops if s.base.tier == group[5:]]
-    return [s for s in model.shops if s.base.name == group]
+    """Shops an event names: a group, 'tier:<tier>' or 'all' (``names_group``)."""
+    return [s for s in model.shops if names_group(group, s.base)]
 
 
 def change_shop(shop: Shop, changes: dict[str, Any]) -> None:

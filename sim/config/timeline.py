@@ -49,13 +49,14 @@ class TimelineEvent(Section):
         return self
 
 
-def _targets(groups: Sequence[ShopGroup], name: str) -> list[int]:
-    """Indexes of the groups an event names: a group, 'tier:<tier>' or 'all' (as at run time)."""
-    if name == "all":
-        return list(range(len(groups)))
-    if name.startswith("tier:"):
-        return [i for i, g in enumerate(groups) if g.tier == name[5:]]
-    return [i for i, g in enumerate(groups) if g.name == name]
+def names_group(target: str, group: ShopGroup) -> bool:
+    """Tell whether an event's ``group`` (a group's name, 'tier:<tier>' or 'all') names
+    ``group``: the one rule for the check at loading and the event at run time."""
+    if target == "all":
+        return True
+    if target.startswith("tier:"):
+        return group.tier == target[5:]
+    return group.name == target
 
 
 def _apply(
@@ -86,5 +87,6 @@ def check_results(
         if ev.target == "platform":
             plat = _apply(PlatformParams, plat, ev, "the platform", i)
             continue
-        for j in _targets(groups, ev.group):
-            plain[j] = _apply(ShopGroup, plain[j], ev, f"group {groups[j].name!r}", i)
+        for j, group in enumerate(groups):
+            if names_group(ev.group, group):
+                plain[j] = _apply(ShopGroup, plain[j], ev, f"group {group.name!r}", i)

@@ -56,18 +56,19 @@ def economics(model: ChurnModel) -> Economics:
     ret = mk.retention_spend / (days_active / 365.0) if days_active else float("nan")
     margin = np.asarray(c.margin[:n], np.float64)
     total = float(margin.sum())
+    top20 = top_share(margin, 0.2)
     return Economics(
         acquisition_cost=acq,
         retention_cost_per_year=ret,
         acquisition_to_retention=acq / ret if ret else float("nan"),
-        top20_profit_share=top_share(margin, 0.2),
+        top20_profit_share=top20,
         profit_gain_5pt_retention=_retention_gain(
             model, (total - mk.retention_spend) / days_active, acq
         )
         if days_active
         else float("nan"),
         profit_horizon_days=min(model.day, PROFIT_HORIZON),
-        top20_gap=top_share_gap(margin, 0.2),
+        top20_gap="" if math.isfinite(top20) else top_share_gap(margin, 0.2),
     )
 
 

@@ -45,8 +45,9 @@ def build_report(sweep_dir: Path, out: Path | None = None, *, force: bool = Fals
     sweep = load_sweep(sweep_dir)
     out = out or sweep_dir / "report"
     with locked_folder(out):
-        MARKER.check(out, may_overwrite(out), force=force)
-        MARKER.begin(out, may_overwrite(out))
+        writes = may_overwrite(out)
+        MARKER.check(out, writes, force=force)
+        MARKER.begin(out, writes)
         try:
             (out / "figures").mkdir(exist_ok=True)
         except OSError as exc:

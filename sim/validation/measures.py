@@ -154,24 +154,26 @@ def top_share(values: np.ndarray, top: float) -> float:
     share out), and NaN when the other customers lose money together (negative margins below
     the top), where top over total would exceed 100%. ``top_share_gap`` says which.
     """
-    return NAN if top_share_gap(values, top) else float(_top_sum(values, top) / values.sum())
+    return _top(values, top)[0]
 
 
 def top_share_gap(values: np.ndarray, top: float) -> str:
     """Why ``top_share`` has no value ("" when it has one)."""
+    return _top(values, top)[1]
+
+
+def _top(values: np.ndarray, top: float) -> tuple[float, str]:
+    """``top_share`` and ``top_share_gap`` from one sort of ``values``."""
     if values.size == 0:
-        return "no customers"
-    if not values.sum() > 0:
-        return "the customers' total is not positive"
-    if _top_sum(values, top) > values.sum():
-        return "the other customers lose money together, so the share would exceed 100%"
-    return ""
-
-
-def _top_sum(values: np.ndarray, top: float) -> float:
-    """Total of the top ``top`` fraction of values (at least one)."""
+        return NAN, "no customers"
+    total = float(values.sum())
+    if not total > 0:
+        return NAN, "the customers' total is not positive"
     k = max(1, round(top * values.size))
-    return float(np.sort(values)[::-1][:k].sum())
+    part = float(np.sort(values)[::-1][:k].sum())
+    if part > total:
+        return NAN, "the other customers lose money together, so the share would exceed 100%"
+    return part / total, ""
 
 
 def decile_ratio(values: np.ndarray) -> float:
